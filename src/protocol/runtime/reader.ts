@@ -181,30 +181,13 @@ export class Reader {
     return n;
   }
 
-  /**
-   * Reads a tagged-field section. Known tags are handed to `onKnown`, which reads exactly the
-   * field's bytes from a sub-reader and returns true; unknown tags are kept and returned.
-   */
-  taggedFields(field: string, onKnown?: (tag: number, r: Reader) => boolean): TaggedField[] | undefined {
-    const count = this.unsignedVarint(field);
-    if (count > this.end - this.offset) this.fail(field, `${count} tagged fields cannot fit`);
-    let unknown: TaggedField[] | undefined;
-    let lastTag = -1;
-    for (let i = 0; i < count; i++) {
-      const tag = this.unsignedVarint(field);
-      if (tag <= lastTag && i > 0) this.fail(field, `tagged fields out of order (${tag} after ${lastTag})`);
-      lastTag = tag;
-      const size = this.unsignedVarint(field);
-      const at = this.need(size, field);
-      if (onKnown) {
-        const sub = new Reader(this.buf, at, at + size);
-        if (onKnown(tag, sub)) {
-          if (sub.offset !== sub.end) sub.fail(`${field}[tag ${tag}]`, `${sub.end - sub.offset} bytes left over in tagged field`);
-          continue;
-        }
-      }
-      (unknown ??= []).push({ tag, data: this.buf.subarray(at, at + size) });
-    }
-    return unknown;
+  /** Checks that a tagged field of `size` bytes fits and returns where it ends. */
+  taggedFieldEnd(size: number, field: string): number {
+    if (size > this.end - this.offset) this.fail(field, `tagged field of ${size} bytes, ${this.end - this.offset} remain`);
+    return this.offset + size;
+  }
+  /** Checks that a tagged field's value used exactly the bytes its size declared. */
+  expectAt(end: number, field: string): void {
+    if (this.offset !== end) this.fail(field, `tagged field size mismatch (${this.offset - end} bytes)`);
   }
 }

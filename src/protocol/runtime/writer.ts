@@ -194,3 +194,16 @@ export class Writer {
     return out;
   }
 }
+
+/**
+ * Writes the unknown tagged fields whose tag is below `limit`, starting at index `from` of a
+ * list kept in ascending tag order, so known and unknown fields interleave by tag. Returns the
+ * index of the first field not written.
+ */
+export function writeUnknownTaggedFieldsBelow(w: Writer, fields: TaggedField[], from: number, limit: number): number {
+  let i = from;
+  while (i < fields.length && fields[i]!.tag < limit) w.unknownTaggedField(fields[i++]!);
+  return i;
+}
+
+export const EMPTY_BUFFER: Buffer = Buffer.alloc(0);
