@@ -1,0 +1,187 @@
+import type { FileSystem, LogFile } from './file-system.js';
+
+interface HandleEntry {
+  file: string;
+  open: Promise<LogFile>;
+  refs: number;
+  evicted: boolean;
+}
+
+/**
+ * Bounded LRU of open segment files shared by every partition of a broker, so thousands of
+ * partitions do not exhaust file descriptors: segments are opened lazily on use and the least
+ * recently used idle handle is closed when the bound is passed. A handle in use is never closed
+ * under its user (it is closed when released), so the bound can be exceeded only by handles
+ * that are busy at that moment.
+ */
+export class FileHandleCache {
+  private readonly entries = new Map<string, HandleEntry>();
+
+  constructor(
+    private readonly fs: FileSystem,
+    readonly maxOpen: number,
+  ) {}
+
+  /** Handles currently cached (open or opening). */
+  get size(): number {
+    return this.entries.size;
+  }
+
+  /** Runs `fn` with an open read-write handle on `file` (which must exist). */
+  async use<T>(file: string, fn: (handle: LogFile) => Promise<T>): Promise<T> {
+    let entry = this.entries.get(file);
+    if (entry) {
+      this.entries.delete(file);
+      this.entries.set(file, entry);
+    } else {
+      const created: HandleEntry = { file, open: this.fs.open(file, 'readwrite'), refs: 0, evicted: false };
+      entry = created;
+      this.entries.set(file, created);
+      created.open.catch(() => {
+        if (this.entries.get(file) === created) this.entries.delete(file);
+      });
+    }
+    entry.refs++;
+    try {
+      const handle = await entry.open;
+      return await fn(handle);
+    } finally {
+      entry.refs--;
+      if (entry.refs === 0 && entry.evicted) this.close(entry);
+      this.evictIdle();
+    }
+  }
+
+  private evictIdle(): void {
+    if (this.entries.size <= this.maxOpen) return;
+    for (const entry of this.entries.values()) {
+      if (this.entries.size <= this.maxOpen) break;
+      if (entry.refs === 0) {
+        this.entries.delete(entry.file);
+        this.close(entry);
+      }
+    }
+  }
+
+  private close(entry: HandleEntry): void {
+    entry.open.then((h) => h.close()).catch(() => undefined);
+  }
+
+  /** Closes the handle of `file` (now, or when its current users are done). Call before renaming or deleting it. */
+  evict(file: string): void {
+    const entry = this.entries.get(file);
+    if (!entry) return;
+    this.entries.delete(file);
+    entry.evicted = true;
+    if (entry.refs === 0) this.close(entry);
+  }
+
+  /** Closes every idle handle and waits for it; busy ones close when released. */
+  async closeAll(): Promise<void> {
+    const all = [...this.entries.values()];
+    this.entries.clear();
+    await Promise.all(
+      all.map(async (entry) => {
+        entry.evicted = true;
+        if (entry.refs === 0) await entry.open.then((h) => h.close()).catch(() => undefined);
+      }),
+    );
+  }
+}
+
+/** Something whose in-memory index can be dropped and reloaded from its files. */
+export interface IndexHolder {
+  /** Bytes held; 0 when unloaded. */
+  readonly indexMemoryBytes: number;
+  /** Drops the in-memory index if it is safely on disk; returns whether it did. */
+  unloadIndexes(): boolean;
+}
+
+/**
+ * LRU budget for in-memory indexes of inactive segments (Kafka mmaps them and lets the page
+ * cache decide; here the budget decides). Active segments are never registered.
+ */
+export class IndexCache {
+  private readonly holders = new Map<IndexHolder, number>();
+  private total = 0;
+
+  constructor(readonly maxBytes: number) {}
+
+  get bytes(): number {
+    return this.total;
+  }
+
+  /** Records use of `holder` (after loading or lookup) and evicts the least recently used beyond the budget. */
+  touch(holder: IndexHolder): void {
+    const old = this.holders.get(holder);
+    if (old !== undefined) {
+      this.holders.delete(holder);
+      this.total -= old;
+    }
+    const bytes = holder.indexMemoryBytes;
+    this.holders.set(holder, bytes);
+    this.total += bytes;
+    if (this.total <= this.maxBytes) return;
+    for (const [h, b] of this.holders) {
+      if (this.total <= this.maxBytes || h === holder) break;
+      if (h.unloadIndexes()) {
+        this.holders.delete(h);
+        this.total -= b;
+      }
+    }
+  }
+
+  remove(holder: IndexHolder): void {
+    const old = this.holders.get(holder);
+    if (old === undefined) return;
+    this.holders.delete(holder);
+    this.total -= old;
+  }
+}
+
+/** Runs deletions one at a time, after a delay, off the event loop (fs/promises). */
+export class AsyncDeleter {
+  private chain: Promise<void> = Promise.resolve();
+  private readonly timers = new Set<NodeJS.Timeout>();
+  private closed = false;
+  /** Last error, for diagnostics; deletion failures are otherwise ignored (retried at next start). */
+  lastError: unknown;
+
+  constructor(private readonly fs: FileSystem) {}
+
+  /** Removes `target` (file or directory tree) after `delayMs`. */
+  schedule(target: string, delayMs: number): void {
+    if (this.closed) return;
+    if (delayMs <= 0) {
+      this.enqueue(target);
+      return;
+    }
+    const timer = setTimeout(() => {
+      this.timers.delete(timer);
+      this.enqueue(target);
+    }, delayMs);
+    timer.unref();
+    this.timers.add(timer);
+  }
+
+  private enqueue(target: string): void {
+    this.chain = this.chain.then(() =>
+      this.fs.remove(target).catch((e) => {
+        this.lastError = e;
+      }),
+    );
+  }
+
+  /** Resolves when every deletion already due has run. */
+  idle(): Promise<void> {
+    return this.chain;
+  }
+
+  /** Cancels delayed deletions (the `.deleted` files are removed at the next start) and waits for running ones. */
+  async close(): Promise<void> {
+    this.closed = true;
+    for (const t of this.timers) clearTimeout(t);
+    this.timers.clear();
+    await this.chain;
+  }
+}
