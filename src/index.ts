@@ -1,1 +1,3 @@
-export const x: number = 1;
+export { startBroker, type StartBrokerOptions, type RunningBroker } from './start.js';
+export { Broker, SAMSA_VERSION } from './broker/broker.js';
+export { BrokerConfig, ConfigError } from './broker/config.js';

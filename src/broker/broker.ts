@@ -1,0 +1,100 @@
+import { BrokerConfig, type Listener } from './config.js';
+import { HandlerRegistry, type ApiHandler } from './handler.js';
+import { MetadataStore } from './metadata.js';
+import { KafkaServer } from './network/server.js';
+import { ReplicaManager } from './replica-manager.js';
+import { TopicManager } from './topic-manager.js';
+import { apiVersionsHandler, apiVersionsResponse } from './handlers/api-versions.js';
+import { ALL_HANDLERS } from './handlers/index.js';
+import { createLogger, type Logger, type LogLevel } from '../util/logger.js';
+
+export const SAMSA_VERSION = '0.1.0';
+
+export interface BrokerOptions {
+  config: BrokerConfig;
+  logger?: Logger;
+  /** Sees every request frame (golden-bytes capture). */
+  onRequestFrame?: (apiKey: number, apiVersion: number, frame: Buffer) => void;
+}
+
+/** A single Kafka node: broker and (trivially) controller of its own cluster. */
+export class Broker {
+  readonly config: BrokerConfig;
+  readonly logger: Logger;
+  readonly registry = new HandlerRegistry();
+  readonly servers: KafkaServer[] = [];
+  metadata!: MetadataStore;
+  replicas!: ReplicaManager;
+  topics!: TopicManager;
+  private closing: Promise<void> | undefined;
+
+  constructor(private readonly options: BrokerOptions) {
+    this.config = options.config;
+    this.logger = options.logger ?? createLogger(this.config.str('samsa.log.level') as LogLevel);
+  }
+
+  get nodeId(): number {
+    return this.config.nodeId;
+  }
+
+  /** Listeners as advertised to clients, with the ports actually bound (port 0 resolved). */
+  advertisedListeners(): Listener[] {
+    const configured = this.config.advertisedListeners();
+    return configured.map((l) => {
+      const bound = this.servers.find((s) => s.listener.name === l.name);
+      return l.port === 0 && bound ? { ...l, port: bound.port } : l;
+    });
+  }
+
+  /** The advertised endpoint of the listener a request arrived on (Kafka answers per listener). */
+  advertisedListener(listenerName: string): Listener {
+    const all = this.advertisedListeners();
+    return all.find((l) => l.name === listenerName) ?? all[0]!;
+  }
+
+  async start(): Promise<void> {
+    const started = Date.now();
+    const logDirs = this.config.logDirs();
+    this.metadata = await MetadataStore.load(logDirs, this.nodeId, this.config.get('cluster.id') as string | null);
+    this.replicas = await ReplicaManager.open(this);
+    this.topics = new TopicManager(this);
+    await this.topics.loadPartitions();
+
+    this.registry.register(apiVersionsHandler(this.registry));
+    for (const make of ALL_HANDLERS) this.registry.register(make(this) as ApiHandler);
+
+    for (const listener of this.config.listeners()) {
+      if (listener.name === 'CONTROLLER') continue;
+      const server = new KafkaServer(listener, {
+        registry: this.registry,
+        logger: this.logger,
+        maxRequestBytes: this.config.int('socket.request.max.bytes'),
+        idleTimeoutMs: this.config.int('connections.max.idle.ms'),
+        maxInFlight: this.config.int('queued.max.requests'),
+        onRequestFrame: this.options.onRequestFrame,
+        apiVersionsFallback: () => apiVersionsResponse(this.registry),
+      });
+      await server.start();
+      this.servers.push(server);
+    }
+    for (const w of this.config.warnings) this.logger.warn(w);
+    this.logger.info('broker started', { ms: Date.now() - started });
+  }
+
+  /** One line for humans: version, listeners, log dirs, flush mode. */
+  banner(): string {
+    const listeners = this.servers.map((s) => `${s.listener.name}://${s.listener.host || '0.0.0.0'}:${s.port}`).join(',');
+    const durable = this.config.bool('samsa.log.flush.durable');
+    return `samsa ${SAMSA_VERSION} node ${this.nodeId} cluster ${this.metadata.clusterId} listening on ${listeners}, log dirs ${this.config.logDirs().join(',')}, flush ${durable ? 'durable (fdatasync before ack)' : 'os (page cache)'}`;
+  }
+
+  /** Graceful stop: stop accepting, answer what was asked, flush, write the clean-shutdown marker. */
+  close(): Promise<void> {
+    this.closing ??= (async () => {
+      this.replicas?.stopWaiting();
+      await Promise.all(this.servers.map((s) => s.stop()));
+      await this.replicas?.close();
+    })();
+    return this.closing;
+  }
+}

@@ -1,0 +1,96 @@
+/**
+ * Incremental fetch sessions (KIP-227). A client that opens a session (sessionId 0, epoch 0)
+ * later sends only the partitions whose fetch position changed; the broker remembers the rest
+ * and answers only partitions with news (records, a moved high watermark / log start, errors).
+ */
+import { ErrorCode } from './errors.js';
+
+/** Epoch -1 closes (or never opens) a session; 0 opens one. */
+export const FINAL_EPOCH = -1;
+export const INITIAL_EPOCH = 0;
+
+export interface SessionPartition {
+  topic: string;
+  topicId: string;
+  partition: number;
+  fetchOffset: bigint;
+  partitionMaxBytes: number;
+  currentLeaderEpoch: number;
+  logStartOffset: bigint;
+  /** What the client was last told, to answer incrementally only what changed. */
+  lastHighWatermark: bigint;
+  lastLogStartOffset: bigint;
+  lastStableOffset: bigint;
+}
+
+export interface FetchSession {
+  id: number;
+  /** The epoch the next request must carry. */
+  epoch: number;
+  /** Whether the session names topics by id (Fetch v13+). */
+  usesTopicIds: boolean;
+  partitions: Map<string, SessionPartition>;
+  lastUsed: number;
+}
+
+export function sessionKey(topicOrId: string, partition: number): string {
+  return `${topicOrId}\u0000${partition}`;
+}
+
+export type SessionLookup =
+  | { kind: 'sessionless' }
+  | { kind: 'new'; session: FetchSession | null }
+  | { kind: 'incremental'; session: FetchSession }
+  | { kind: 'error'; errorCode: number };
+
+/** Bounded cache of sessions (max.incremental.fetch.session.cache.slots), least recently used evicted. */
+export class FetchSessionCache {
+  private readonly sessions = new Map<number, FetchSession>();
+  private nextId = 1;
+
+  constructor(private readonly maxSessions: number) {}
+
+  get size(): number {
+    return this.sessions.size;
+  }
+
+  /** Interprets a request's (sessionId, sessionEpoch) per KIP-227. */
+  lookup(sessionId: number, sessionEpoch: number, usesTopicIds: boolean, now: number): SessionLookup {
+    if (sessionEpoch === FINAL_EPOCH) {
+      if (sessionId !== 0) this.sessions.delete(sessionId);
+      return { kind: 'sessionless' };
+    }
+    if (sessionEpoch === INITIAL_EPOCH) {
+      if (sessionId !== 0) this.sessions.delete(sessionId);
+      return { kind: 'new', session: this.create(usesTopicIds, now) };
+    }
+    const session = this.sessions.get(sessionId);
+    if (!session) return { kind: 'error', errorCode: ErrorCode.FETCH_SESSION_ID_NOT_FOUND };
+    if (session.epoch !== sessionEpoch) return { kind: 'error', errorCode: ErrorCode.INVALID_FETCH_SESSION_EPOCH };
+    if (session.usesTopicIds !== usesTopicIds) return { kind: 'error', errorCode: ErrorCode.FETCH_SESSION_TOPIC_ID_ERROR };
+    // Touch for LRU order.
+    this.sessions.delete(sessionId);
+    this.sessions.set(sessionId, session);
+    session.lastUsed = now;
+    return { kind: 'incremental', session };
+  }
+
+  private create(usesTopicIds: boolean, now: number): FetchSession | null {
+    if (this.maxSessions <= 0) return null;
+    if (this.sessions.size >= this.maxSessions) {
+      const oldest = this.sessions.keys().next().value as number;
+      this.sessions.delete(oldest);
+    }
+    let id = this.nextId;
+    while (id === 0 || this.sessions.has(id)) id = (id + 1) & 0x7fffffff;
+    this.nextId = (id + 1) & 0x7fffffff;
+    const session: FetchSession = { id, epoch: 1, usesTopicIds, partitions: new Map(), lastUsed: now };
+    this.sessions.set(id, session);
+    return session;
+  }
+
+  /** Forgets sessions that name a deleted topic's partitions. */
+  removeTopic(topic: string): void {
+    for (const s of this.sessions.values()) for (const [k, p] of s.partitions) if (p.topic === topic) s.partitions.delete(k);
+  }
+}

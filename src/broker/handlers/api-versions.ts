@@ -1,0 +1,27 @@
+// ApiVersions (key 18), v0-4. v3+ carries the client's software name/version (KIP-511); a
+// request with a version we do not serve is answered by the connection with v0 and
+// UNSUPPORTED_VERSION. The list is derived from the registered handlers.
+import { ApiVersions, type ApiVersionsResponse } from '../../protocol/generated/index.js';
+import type { ApiHandler, HandlerRegistry } from '../handler.js';
+import { ErrorCode } from '../errors.js';
+
+export function apiVersionsResponse(registry: HandlerRegistry): ApiVersionsResponse {
+  return {
+    errorCode: ErrorCode.NONE,
+    apiKeys: registry.all().map((h) => ({ apiKey: h.api.apiKey, minVersion: h.minVersion, maxVersion: h.maxVersion })),
+    throttleTimeMs: 0,
+    supportedFeatures: [],
+    finalizedFeaturesEpoch: -1n,
+    finalizedFeatures: [],
+    zkMigrationReady: false,
+  };
+}
+
+export function apiVersionsHandler(registry: HandlerRegistry): ApiHandler {
+  return {
+    api: ApiVersions,
+    minVersion: 0,
+    maxVersion: 4,
+    handle: () => apiVersionsResponse(registry),
+  };
+}

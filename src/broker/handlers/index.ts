@@ -1,0 +1,17 @@
+// Every API the broker serves, one file each. ApiVersions is registered by the broker itself
+// because it answers from this registry.
+import type { Broker } from '../broker.js';
+import type { ApiHandler } from '../handler.js';
+import { fetchHandler } from './fetch.js';
+import { listOffsetsHandler } from './list-offsets.js';
+import { metadataHandler } from './metadata.js';
+import { offsetForLeaderEpochHandler } from './offset-for-leader-epoch.js';
+import { produceHandler } from './produce.js';
+
+export const ALL_HANDLERS: ((broker: Broker) => ApiHandler<any, any>)[] = [
+  produceHandler,
+  fetchHandler,
+  listOffsetsHandler,
+  metadataHandler,
+  offsetForLeaderEpochHandler,
+];

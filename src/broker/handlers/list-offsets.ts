@@ -1,0 +1,75 @@
+// ListOffsets (key 2), v0-9. Timestamps: -2 earliest, -1 latest (the high watermark for
+// consumers, the last stable offset for read_committed v2+, the log end offset for replicas),
+// -3 max timestamp (v7+, KIP-734), -4 earliest local (v8+), else the first offset whose
+// timestamp is >= the one asked. v0 answers with a list of offsets (oldStyleOffsets).
+import { ListOffsets, type ListOffsetsRequest, type ListOffsetsResponse } from '../../protocol/generated/index.js';
+import type { Broker } from '../broker.js';
+import { ErrorCode } from '../errors.js';
+import type { ApiHandler } from '../handler.js';
+import { toErrorCode } from '../storage-errors.js';
+
+const LATEST = -1n;
+const EARLIEST = -2n;
+
+export function listOffsetsHandler(broker: Broker): ApiHandler<ListOffsetsRequest, ListOffsetsResponse> {
+  async function one(topic: string, p: ListOffsetsRequest.ListOffsetsPartition, version: number, isolationLevel: number, isReplica: boolean): Promise<ListOffsetsResponse.ListOffsetsPartitionResponse> {
+    const out: ListOffsetsResponse.ListOffsetsPartitionResponse = {
+      partitionIndex: p.partitionIndex,
+      errorCode: ErrorCode.NONE,
+      oldStyleOffsets: [],
+      timestamp: -1n,
+      offset: -1n,
+      leaderEpoch: -1,
+    };
+    const partition = broker.replicas.partition(topic, p.partitionIndex);
+    if (!partition) return { ...out, errorCode: ErrorCode.UNKNOWN_TOPIC_OR_PARTITION };
+    if (p.currentLeaderEpoch >= 0 && p.currentLeaderEpoch !== partition.leaderEpoch) {
+      return { ...out, errorCode: p.currentLeaderEpoch > partition.leaderEpoch ? ErrorCode.UNKNOWN_LEADER_EPOCH : ErrorCode.FENCED_LEADER_EPOCH };
+    }
+    try {
+      const upperBound = isReplica ? partition.logEndOffset : isolationLevel === 1 ? partition.lastStableOffset : partition.highWatermark;
+      if (p.timestamp === LATEST) {
+        out.offset = upperBound;
+        out.leaderEpoch = partition.leaderEpoch;
+      } else {
+        const found = await partition.log.fetchOffsetByTimestamp(p.timestamp);
+        if (found && found.offset <= upperBound) {
+          out.offset = found.offset;
+          out.timestamp = found.timestamp;
+          out.leaderEpoch = found.leaderEpoch;
+        } else if (!found && p.timestamp >= 0n) {
+          // No record at or after the timestamp: Kafka answers -1 (v1+); v0 an empty list.
+          out.offset = -1n;
+        } else if (found) {
+          out.offset = upperBound;
+        }
+      }
+      if (version === 0) {
+        // v0 carries a list of segment offsets instead; one is what every client asks for.
+        const listed = out.offset >= 0n && (p.maxNumOffsets > 0 || (p.timestamp !== EARLIEST && p.timestamp !== LATEST));
+        return { ...out, oldStyleOffsets: listed ? [out.offset] : [], offset: -1n, timestamp: -1n, leaderEpoch: -1 };
+      }
+      if (version < 4) out.leaderEpoch = -1;
+      return out;
+    } catch (e) {
+      return { ...out, errorCode: toErrorCode(e) };
+    }
+  }
+
+  return {
+    api: ListOffsets,
+    minVersion: 0,
+    maxVersion: 9,
+    async handle(req, ctx) {
+      const v = ctx.apiVersion;
+      const isolation = v >= 2 ? req.isolationLevel : 0;
+      const topics = await Promise.all(
+        req.topics.map(async (t) => ({
+          name: t.name,
+          partitions: await Promise.all(t.partitions.map((p) => one(t.name, p, v, isolation, req.replicaId >= 0))),
+        })),
+      );
+      return { throttleTimeMs: 0, topics };
+    },
+  };
+}

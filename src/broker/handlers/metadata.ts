@@ -1,0 +1,75 @@
+// Metadata (key 3), v0-12. v0 treats an empty topic list as "all topics" (v1+ uses null for
+// that); v4+ carries allowAutoTopicCreation; v10+ topic ids; v12 may name topics by id only.
+// This node is every partition's leader, sole replica and the controller.
+import { Metadata, type MetadataRequest, type MetadataResponse } from '../../protocol/generated/index.js';
+import { UUID_ZERO } from '../../protocol/runtime/index.js';
+import type { Broker } from '../broker.js';
+import { ErrorCode } from '../errors.js';
+import type { ApiHandler } from '../handler.js';
+import type { TopicMetadata } from '../metadata.js';
+
+/** Kafka's "not requested" value for authorized operations. */
+const AUTHORIZED_OPERATIONS_OMITTED = -2147483648;
+
+export function metadataHandler(broker: Broker): ApiHandler<MetadataRequest, MetadataResponse> {
+  const describe = (t: TopicMetadata): MetadataResponse.MetadataResponseTopic => ({
+    errorCode: ErrorCode.NONE,
+    name: t.name,
+    topicId: t.topicId,
+    isInternal: t.internal,
+    partitions: Array.from({ length: t.partitions }, (_, p) => ({
+      errorCode: ErrorCode.NONE,
+      partitionIndex: p,
+      leaderId: broker.nodeId,
+      leaderEpoch: broker.replicas.leaderEpoch(t.name, p),
+      replicaNodes: [broker.nodeId],
+      isrNodes: [broker.nodeId],
+      offlineReplicas: [],
+    })),
+    topicAuthorizedOperations: AUTHORIZED_OPERATIONS_OMITTED,
+  });
+  const failed = (name: string | null, topicId: string, errorCode: number): MetadataResponse.MetadataResponseTopic => ({
+    errorCode,
+    name,
+    topicId,
+    isInternal: false,
+    partitions: [],
+    topicAuthorizedOperations: AUTHORIZED_OPERATIONS_OMITTED,
+  });
+
+  return {
+    api: Metadata,
+    minVersion: 0,
+    maxVersion: 12,
+    async handle(req, ctx) {
+      const v = ctx.apiVersion;
+      const allTopics = req.topics === null || (v === 0 && req.topics.length === 0);
+      const allowAutoCreate = v < 4 ? true : req.allowAutoTopicCreation;
+      let topics: MetadataResponse.MetadataResponseTopic[];
+      if (allTopics) {
+        topics = [...broker.metadata.topics.values()].map(describe);
+      } else {
+        topics = await Promise.all(
+          req.topics!.map(async (t) => {
+            if (t.name === null) {
+              const byId = broker.metadata.topicById(t.topicId);
+              return byId ? describe(byId) : failed(null, t.topicId, ErrorCode.UNKNOWN_TOPIC_ID);
+            }
+            const found = await broker.topics.getOrAutoCreate(t.name, allowAutoCreate);
+            // A topic created just now is reported as LEADER_NOT_AVAILABLE by Kafka until its
+            // leader is elected; here the leader exists at once, so it is described right away.
+            return typeof found === 'number' ? failed(t.name, UUID_ZERO, found) : describe(found);
+          }),
+        );
+      }
+      return {
+        throttleTimeMs: 0,
+        brokers: [broker.advertisedListener(ctx.listenerName)].map((l) => ({ nodeId: broker.nodeId, host: l.host, port: l.port, rack: null })),
+        clusterId: broker.metadata.clusterId,
+        controllerId: broker.nodeId,
+        topics,
+        clusterAuthorizedOperations: AUTHORIZED_OPERATIONS_OMITTED,
+      };
+    },
+  };
+}

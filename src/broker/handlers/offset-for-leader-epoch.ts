@@ -1,0 +1,38 @@
+// OffsetForLeaderEpoch (key 23), v0-4: the end offset of a leader epoch, which clients use after
+// a leader change to detect log truncation (KIP-320). v2+ checks currentLeaderEpoch; v3+
+// replicaId (-1 consumer, -2 debug).
+import { OffsetForLeaderEpoch, type OffsetForLeaderEpochRequest, type OffsetForLeaderEpochResponse } from '../../protocol/generated/index.js';
+import type { Broker } from '../broker.js';
+import { ErrorCode } from '../errors.js';
+import type { ApiHandler } from '../handler.js';
+import { toErrorCode } from '../storage-errors.js';
+
+export function offsetForLeaderEpochHandler(broker: Broker): ApiHandler<OffsetForLeaderEpochRequest, OffsetForLeaderEpochResponse> {
+  return {
+    api: OffsetForLeaderEpoch,
+    minVersion: 0,
+    maxVersion: 4,
+    handle(req) {
+      return {
+        throttleTimeMs: 0,
+        topics: req.topics.map((t) => ({
+          topic: t.topic,
+          partitions: t.partitions.map((p) => {
+            const out = { errorCode: ErrorCode.NONE, partition: p.partition, leaderEpoch: -1, endOffset: -1n };
+            const partition = broker.replicas.partition(t.topic, p.partition);
+            if (!partition) return { ...out, errorCode: ErrorCode.UNKNOWN_TOPIC_OR_PARTITION };
+            if (p.currentLeaderEpoch >= 0 && p.currentLeaderEpoch !== partition.leaderEpoch) {
+              return { ...out, errorCode: p.currentLeaderEpoch > partition.leaderEpoch ? ErrorCode.UNKNOWN_LEADER_EPOCH : ErrorCode.FENCED_LEADER_EPOCH };
+            }
+            try {
+              const { epoch, endOffset } = partition.log.endOffsetForEpoch(p.leaderEpoch);
+              return { ...out, leaderEpoch: epoch, endOffset };
+            } catch (e) {
+              return { ...out, errorCode: toErrorCode(e) };
+            }
+          }),
+        })),
+      };
+    },
+  };
+}

@@ -1,0 +1,106 @@
+// Produce (key 0), v0-11. v0-2 may carry legacy message sets (magic 0/1), converted to one
+// magic-2 batch as Kafka's LogValidator does; v3+ must carry exactly one magic-2 batch per
+// partition; zstd needs v7+ (KIP-110). acks=0 gets no response at all. The batches are
+// checked from their headers (lengths, CRC32C, counts); uncompressed records are walked once
+// without allocation; then the bytes are stored exactly as sent, offsets patched in the header.
+import { Produce, type ProduceRequest, type ProduceResponse } from '../../protocol/generated/index.js';
+import { KafkaDecodeError } from '../../protocol/runtime/index.js';
+import { CompressionType, convertMessageSetToBatch, recordsMagic, validateBatches, validateBatchesDeep, BASE_TIMESTAMP } from '../../protocol/records/index.js';
+import type { Broker } from '../broker.js';
+import { ErrorCode, KafkaError } from '../errors.js';
+import type { ApiHandler } from '../handler.js';
+import { toErrorCode } from '../storage-errors.js';
+
+type PartitionResponse = ProduceResponse.PartitionProduceResponse;
+
+export function produceHandler(broker: Broker): ApiHandler<ProduceRequest, ProduceResponse> {
+  const response = (index: number, errorCode: number, errorMessage: string | null = null, batchIndex?: number): PartitionResponse => ({
+    index,
+    errorCode,
+    baseOffset: -1n,
+    logAppendTimeMs: -1n,
+    logStartOffset: -1n,
+    recordErrors: batchIndex === undefined ? [] : [{ batchIndex, batchIndexErrorMessage: errorMessage }],
+    errorMessage,
+    currentLeader: { leaderId: -1, leaderEpoch: -1 },
+  });
+
+  /** Checks one partition's records and returns the magic-2 bytes to append. */
+  function validate(records: Buffer, version: number, maxMessageBytes: number, timestampType: string, beforeMaxMs: number, afterMaxMs: number): Buffer {
+    let batches = records;
+    if (records.length >= 17 && recordsMagic(records) < 2) {
+      if (version >= 3) throw new KafkaError(ErrorCode.INVALID_RECORD, `Produce v${version} requires record batches of magic 2`);
+      batches = convertMessageSetToBatch(records, { maxDecompressedBytes: maxMessageBytes * 64 });
+      if (batches.length === 0) throw new KafkaError(ErrorCode.INVALID_RECORD, 'empty message set');
+    }
+    const summary = validateBatches(batches, { maxDecompressedBytes: maxMessageBytes * 64 });
+    if (summary.batchCount === 0) throw new KafkaError(ErrorCode.INVALID_RECORD, 'no record batch');
+    if (version >= 3 && summary.batchCount !== 1) {
+      throw new KafkaError(ErrorCode.INVALID_RECORD, 'Produce requests with version 3 or higher must contain exactly one record batch per partition');
+    }
+    if (summary.isControl) throw new KafkaError(ErrorCode.INVALID_RECORD, 'Control batches cannot be produced by clients');
+    if (summary.compression === CompressionType.Zstd && version < 7) {
+      throw new KafkaError(ErrorCode.UNSUPPORTED_COMPRESSION_TYPE, 'Produce requests with ZStandard compression need version 7 or higher');
+    }
+    if (summary.mixed) throw new KafkaError(ErrorCode.INVALID_RECORD, 'batches of one partition differ in codec or producer');
+    if (summary.compression === CompressionType.None) validateBatchesDeep(batches);
+    if (timestampType === 'CreateTime' && (beforeMaxMs < Number.MAX_SAFE_INTEGER || afterMaxMs < Number.MAX_SAFE_INTEGER)) {
+      const now = BigInt(Date.now());
+      const first = batches.readBigInt64BE(BASE_TIMESTAMP);
+      if ((first >= 0n && now - first > BigInt(beforeMaxMs)) || summary.maxTimestamp - now > BigInt(afterMaxMs)) {
+        throw new KafkaError(ErrorCode.INVALID_TIMESTAMP, `Timestamp out of range (message.timestamp.before/after.max.ms)`);
+      }
+    }
+    return batches;
+  }
+
+  async function producePartition(topicName: string, data: ProduceRequest.PartitionProduceData, version: number): Promise<PartitionResponse> {
+    const partition = broker.replicas.partition(topicName, data.index);
+    if (!partition) return response(data.index, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION);
+    if (partition.topic.internal) return response(data.index, ErrorCode.INVALID_TOPIC_EXCEPTION, `Cannot append to internal topic ${topicName}`);
+    if (data.records === null || data.records.length === 0) return response(data.index, ErrorCode.INVALID_RECORD, 'no records');
+    const checks = partition.checks;
+    let batches: Buffer;
+    try {
+      batches = validate(data.records, version, partition.log.config.maxMessageBytes, checks.timestampType, checks.timestampBeforeMaxMs, checks.timestampAfterMaxMs);
+    } catch (e) {
+      if (e instanceof KafkaError) return response(data.index, e.code, e.message, 0);
+      if (e instanceof KafkaDecodeError) return response(data.index, ErrorCode.CORRUPT_MESSAGE, e.message, 0);
+      throw e;
+    }
+    try {
+      const info = await partition.appendAsLeader(batches);
+      return {
+        ...response(data.index, ErrorCode.NONE),
+        baseOffset: info.firstOffset,
+        logAppendTimeMs: info.logAppendTime,
+        logStartOffset: info.logStartOffset,
+      };
+    } catch (e) {
+      const code = toErrorCode(e);
+      if (code === ErrorCode.UNKNOWN_SERVER_ERROR) broker.logger.error('append failed', { partition: partition.name, error: e });
+      return response(data.index, code, e instanceof Error ? e.message : String(e));
+    }
+  }
+
+  return {
+    api: Produce,
+    minVersion: 0,
+    maxVersion: 11,
+    async handle(req, ctx) {
+      const v = ctx.apiVersion;
+      const acksValid = req.acks === 0 || req.acks === 1 || req.acks === -1;
+      const responses = await Promise.all(
+        req.topicData.map(async (t) => ({
+          name: t.name,
+          partitionResponses: await Promise.all(
+            t.partitionData.map((p) => (acksValid ? producePartition(t.name, p, v) : Promise.resolve(response(p.index, ErrorCode.INVALID_REQUIRED_ACKS)))),
+          ),
+        })),
+      );
+      // acks=0: the client reads no response (Kafka closes the connection on errors instead).
+      if (req.acks === 0) return null;
+      return { responses, throttleTimeMs: 0, nodeEndpoints: [] };
+    },
+  };
+}
