@@ -2,6 +2,14 @@
 // because it answers from this registry.
 import type { Broker } from '../broker.js';
 import type { ApiHandler } from '../handler.js';
+import { alterConfigsHandler } from './alter-configs.js';
+import { createPartitionsHandler } from './create-partitions.js';
+import { createTopicsHandler } from './create-topics.js';
+import { deleteTopicsHandler } from './delete-topics.js';
+import { describeClusterHandler } from './describe-cluster.js';
+import { describeConfigsHandler } from './describe-configs.js';
+import { incrementalAlterConfigsHandler } from './incremental-alter-configs.js';
+import { describeLogDirsHandler } from './describe-log-dirs.js';
 import { fetchHandler } from './fetch.js';
 import { listOffsetsHandler } from './list-offsets.js';
 import { metadataHandler } from './metadata.js';
@@ -14,4 +22,12 @@ export const ALL_HANDLERS: ((broker: Broker) => ApiHandler<any, any>)[] = [
   listOffsetsHandler,
   metadataHandler,
   offsetForLeaderEpochHandler,
+  describeLogDirsHandler,
+  createTopicsHandler,
+  deleteTopicsHandler,
+  describeConfigsHandler,
+  alterConfigsHandler,
+  createPartitionsHandler,
+  incrementalAlterConfigsHandler,
+  describeClusterHandler,
 ];
