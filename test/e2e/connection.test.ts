@@ -1,0 +1,169 @@
+// The network layer through raw sockets: pipelined requests answered in order, bad frames
+// closing only their own connection, KIP-511 ApiVersions fallback, size and idle limits,
+// graceful shutdown.
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { connect, type Socket } from 'node:net';
+import { startBroker, type RunningBroker } from '../../src/index.js';
+import { ApiVersions, Metadata, Produce, RequestHeaderCodec, ResponseHeaderCodec, type ApiVersionsResponse } from '../../src/protocol/generated/index.js';
+import { Reader, Writer, decodeMessage, requestHeaderVersion, responseHeaderVersion, type ApiDescriptor } from '../../src/protocol/runtime/index.js';
+import { buildRecordBatch } from '../../src/protocol/records/index.js';
+
+/** A minimal client: writes frames, reads size-prefixed responses in order. */
+class RawClient {
+  private buffered = Buffer.alloc(0);
+  private waiters: ((frame: Buffer) => void)[] = [];
+  readonly closed: Promise<void>;
+  constructor(readonly socket: Socket) {
+    socket.on('data', (d: Buffer) => {
+      this.buffered = Buffer.concat([this.buffered, d]);
+      while (this.buffered.length >= 4) {
+        const size = this.buffered.readInt32BE(0);
+        if (this.buffered.length < 4 + size) break;
+        const frame = this.buffered.subarray(4, 4 + size);
+        this.buffered = this.buffered.subarray(4 + size);
+        this.waiters.shift()?.(frame);
+      }
+    });
+    this.closed = new Promise((resolve) => socket.on('close', () => resolve()));
+    socket.on('error', () => undefined);
+  }
+  static async open(port: number): Promise<RawClient> {
+    const socket = connect({ port, host: '127.0.0.1' });
+    await new Promise((resolve, reject) => socket.once('connect', resolve).once('error', reject));
+    return new RawClient(socket);
+  }
+  next(): Promise<Buffer> {
+    return new Promise((resolve) => this.waiters.push(resolve));
+  }
+  send(frame: Buffer): void {
+    this.socket.write(frame);
+  }
+  close(): void {
+    this.socket.destroy();
+  }
+}
+
+function frame<Req>(api: ApiDescriptor<Req, unknown>, version: number, correlationId: number, body: Req, clientId: string | null = 'raw'): Buffer {
+  const hv = requestHeaderVersion(api as ApiDescriptor, version);
+  const header = { requestApiKey: api.apiKey, requestApiVersion: version, correlationId, clientId };
+  const size = RequestHeaderCodec.size(header, hv) + api.request.size(body, version);
+  const w = new Writer(4 + size);
+  w.int32(size);
+  RequestHeaderCodec.write(w, header, hv);
+  api.request.write(w, body, version);
+  return w.finish();
+}
+
+function parse<Res>(api: ApiDescriptor<unknown, Res>, version: number, bytes: Buffer): { correlationId: number; body: Res } {
+  const r = new Reader(bytes);
+  const header = ResponseHeaderCodec.read(r, responseHeaderVersion(api as ApiDescriptor, version));
+  return { correlationId: header.correlationId, body: decodeMessage(api.response, bytes, version, r.offset) };
+}
+
+describe('connections', () => {
+  let broker: RunningBroker;
+  before(async () => {
+    broker = await startBroker({ config: { 'socket.request.max.bytes': 1024 * 1024, 'connections.max.idle.ms': 1500 } });
+  });
+  after(() => broker.close());
+
+  test('pipelined requests are answered in request order', async () => {
+    const c = await RawClient.open(broker.port);
+    const frames: Buffer[] = [];
+    for (let i = 0; i < 50; i++) {
+      // Mix a slow-ish request (Metadata auto-creating a topic) with instant ones.
+      frames.push(i % 5 === 0 ? frame(Metadata, 9, i, { ...Metadata.request.defaults(), topics: [{ topicId: 'AAAAAAAAAAAAAAAAAAAAAA', name: `pipelined-${i}` }], allowAutoTopicCreation: true }) : frame(ApiVersions, 3, i, { clientSoftwareName: 'raw', clientSoftwareVersion: '1' }));
+    }
+    const replies = Array.from({ length: 50 }, () => c.next());
+    c.send(Buffer.concat(frames));
+    const got = await Promise.all(replies);
+    got.forEach((bytes, i) => assert.equal(bytes.readInt32BE(0), i));
+    const md = parse(Metadata, 9, got[0]!);
+    assert.equal(md.body.topics[0]!.name, 'pipelined-0');
+    assert.equal(md.body.topics[0]!.errorCode, 0);
+    c.close();
+  });
+
+  test('ApiVersions with a version we do not serve gets v0 with UNSUPPORTED_VERSION and our versions (KIP-511)', async () => {
+    const c = await RawClient.open(broker.port);
+    const f = frame(ApiVersions, 3, 7, { clientSoftwareName: 'future', clientSoftwareVersion: '9' });
+    f.writeInt16BE(99, 6); // request_api_version
+    const reply = c.next();
+    c.send(f);
+    const { correlationId, body } = parse(ApiVersions, 0, await reply);
+    assert.equal(correlationId, 7);
+    const res = body as ApiVersionsResponse;
+    assert.equal(res.errorCode, 35);
+    assert.ok(res.apiKeys.some((k) => k.apiKey === 18 && k.maxVersion >= 3));
+    c.close();
+  });
+
+  test('a malformed request closes only its own connection', async () => {
+    const good = await RawClient.open(broker.port);
+    const bad = await RawClient.open(broker.port);
+    // A Metadata v9 whose topics array claims 1,000,000 entries with no bytes behind them.
+    const header = frame(Metadata, 9, 1, Metadata.request.defaults()).subarray(0, 4 + 2 + 2 + 4 + 2 + 3 + 1);
+    const forged = Buffer.concat([header, Buffer.from([0x80, 0x89, 0x7a])]);
+    forged.writeInt32BE(forged.length - 4, 0);
+    bad.send(forged);
+    await bad.closed;
+    const reply = good.next();
+    good.send(frame(ApiVersions, 3, 2, { clientSoftwareName: 'raw', clientSoftwareVersion: '1' }));
+    assert.equal((await reply).readInt32BE(0), 2);
+    good.close();
+  });
+
+  test('unknown API keys, short frames and frames over socket.request.max.bytes close the connection', async () => {
+    for (const bytes of [
+      (() => {
+        const f = frame(ApiVersions, 3, 1, { clientSoftwareName: 'x', clientSoftwareVersion: '1' });
+        f.writeInt16BE(999, 4);
+        return f;
+      })(),
+      Buffer.from([0, 0, 0, 3, 0, 18, 0]),
+      Buffer.from([0x7f, 0xff, 0xff, 0xff]),
+      Buffer.from([0xff, 0xff, 0xff, 0xfe]),
+    ]) {
+      const c = await RawClient.open(broker.port);
+      c.send(bytes);
+      await c.closed;
+    }
+  });
+
+  test('idle connections are closed after connections.max.idle.ms', async () => {
+    const c = await RawClient.open(broker.port);
+    const started = Date.now();
+    await c.closed;
+    assert.ok(Date.now() - started >= 1000);
+  });
+
+  test('produce with acks=0 gets no response, and the next request is still answered', async () => {
+    const c = await RawClient.open(broker.port);
+    const setup = c.next();
+    c.send(frame(Metadata, 9, 1, { ...Metadata.request.defaults(), topics: [{ topicId: 'AAAAAAAAAAAAAAAAAAAAAA', name: 'acks0' }], allowAutoTopicCreation: true }));
+    await setup;
+    const records = buildRecordBatch([{ key: null, value: Buffer.from('fire and forget'), headers: [], timestamp: Date.now() }], {});
+    c.send(frame(Produce, 9, 2, { transactionalId: null, acks: 0, timeoutMs: 1000, topicData: [{ name: 'acks0', partitionData: [{ index: 0, records }] }] }));
+    const next = c.next();
+    c.send(frame(ApiVersions, 3, 3, { clientSoftwareName: 'raw', clientSoftwareVersion: '1' }));
+    assert.equal((await next).readInt32BE(0), 3);
+    c.close();
+    assert.equal(broker.broker.replicas.partition('acks0', 0)!.highWatermark, 1n);
+  });
+});
+
+test('graceful shutdown answers requests already received, then closes', async () => {
+  let received!: () => void;
+  const arrived = new Promise<void>((resolve) => (received = resolve));
+  const b = await startBroker({ onRequestFrame: (apiKey) => apiKey === 3 && received() });
+  const c = await RawClient.open(b.port);
+  const reply = c.next();
+  c.send(frame(Metadata, 9, 5, { ...Metadata.request.defaults(), topics: [{ topicId: 'AAAAAAAAAAAAAAAAAAAAAA', name: 'shutdown' }], allowAutoTopicCreation: true }));
+  await arrived;
+  const closing = b.close();
+  const bytes = await reply;
+  assert.equal(bytes.readInt32BE(0), 5);
+  await closing;
+  await c.closed;
+});
