@@ -123,7 +123,10 @@ export class LogManager {
 
   private async loadLogDir(logDir: string, topicConfig: LogManagerOptions['topicConfig']): Promise<void> {
     const fs = this.fs;
-    await fs.mkdir(logDir);
+    if ((await fs.stat(logDir)) === undefined) {
+      await fs.mkdir(logDir);
+      await fs.syncDir(path.dirname(logDir));
+    }
     const marker = path.join(logDir, CLEAN_SHUTDOWN_FILE);
     let clean = (await fs.stat(marker)) !== undefined;
     const readCheckpoint = async (name: string): Promise<Map<string, TopicPartitionOffset> | undefined> => {

@@ -462,7 +462,13 @@ export class PartitionLog {
     let seg: LogSegment;
     try {
       if (old.size === 0) await this.removeSegments([old]);
-      else old.onBecomeInactive();
+      else {
+        old.onBecomeInactive();
+        // The old segment's data is made durable before anything lands in the new one (one
+        // fdatasync per segment.bytes): a power loss can then only cut the log's tail, never
+        // leave a hole followed by newer segments.
+        await old.syncLog();
+      }
       seg = await LogSegment.create(this.segmentCtx, this.dir, baseOffset, this.ctx.now());
     } catch (e) {
       throw this.goOffline(e);

@@ -10,12 +10,15 @@ interface HandleEntry {
 /**
  * Bounded LRU of open segment files shared by every partition of a broker, so thousands of
  * partitions do not exhaust file descriptors: segments are opened lazily on use and the least
- * recently used idle handle is closed when the bound is passed. A handle in use is never closed
- * under its user (it is closed when released), so the bound can be exceeded only by handles
- * that are busy at that moment.
+ * recently used idle handle is closed to make room. A handle in use is never closed under its
+ * user; when all `maxOpen` handles are busy, a new use waits for one to be released. (Callers
+ * must therefore not hold one handle while waiting for another.)
  */
 export class FileHandleCache {
   private readonly entries = new Map<string, HandleEntry>();
+  private readonly waiters: (() => void)[] = [];
+  /** Descriptors open or opening through this cache, including evicted ones still in use. */
+  private openCount = 0;
 
   constructor(
     private readonly fs: FileSystem,
@@ -27,18 +30,30 @@ export class FileHandleCache {
     return this.entries.size;
   }
 
+  /** Descriptors held (cached plus evicted-but-busy). */
+  get open(): number {
+    return this.openCount;
+  }
+
   /** Runs `fn` with an open read-write handle on `file` (which must exist). */
   async use<T>(file: string, fn: (handle: LogFile) => Promise<T>): Promise<T> {
     let entry = this.entries.get(file);
+    while (!entry && this.openCount >= this.maxOpen && !this.evictOneIdle()) {
+      await new Promise<void>((resolve) => this.waiters.push(resolve));
+      entry = this.entries.get(file);
+    }
     if (entry) {
       this.entries.delete(file);
       this.entries.set(file, entry);
     } else {
       const created: HandleEntry = { file, open: this.fs.open(file, 'readwrite'), refs: 0, evicted: false };
       entry = created;
+      this.openCount++;
       this.entries.set(file, created);
       created.open.catch(() => {
         if (this.entries.get(file) === created) this.entries.delete(file);
+        this.openCount--;
+        this.wakeOne();
       });
     }
     entry.refs++;
@@ -47,24 +62,37 @@ export class FileHandleCache {
       return await fn(handle);
     } finally {
       entry.refs--;
-      if (entry.refs === 0 && entry.evicted) this.close(entry);
-      this.evictIdle();
-    }
-  }
-
-  private evictIdle(): void {
-    if (this.entries.size <= this.maxOpen) return;
-    for (const entry of this.entries.values()) {
-      if (this.entries.size <= this.maxOpen) break;
       if (entry.refs === 0) {
-        this.entries.delete(entry.file);
-        this.close(entry);
+        if (entry.evicted) this.close(entry);
+        this.wakeOne();
       }
     }
   }
 
+  private wakeOne(): void {
+    this.waiters.shift()?.();
+  }
+
+  private evictOneIdle(): boolean {
+    for (const entry of this.entries.values()) {
+      if (entry.refs === 0) {
+        this.entries.delete(entry.file);
+        this.close(entry);
+        return true;
+      }
+    }
+    return false;
+  }
+
   private close(entry: HandleEntry): void {
-    entry.open.then((h) => h.close()).catch(() => undefined);
+    entry.open.then(
+      (h) => {
+        this.openCount--;
+        this.wakeOne();
+        return h.close();
+      },
+      () => undefined,
+    ).catch(() => undefined);
   }
 
   /** Closes the handle of `file` (now, or when its current users are done). Call before renaming or deleting it. */
@@ -83,7 +111,15 @@ export class FileHandleCache {
     await Promise.all(
       all.map(async (entry) => {
         entry.evicted = true;
-        if (entry.refs === 0) await entry.open.then((h) => h.close()).catch(() => undefined);
+        if (entry.refs === 0) {
+          await entry.open.then(
+            (h) => {
+              this.openCount--;
+              return h.close();
+            },
+            () => undefined,
+          );
+        }
       }),
     );
   }
