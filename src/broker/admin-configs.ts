@@ -1,0 +1,246 @@
+/**
+ * Config administration as Kafka's admin APIs see it: describing topic and broker configs with
+ * their sources and synonyms (DescribeConfigs, CreateTopics v5+), and validating or applying
+ * changes to a topic's overrides (AlterConfigs, IncrementalAlterConfigs). Pure functions of the
+ * broker config and a topic's overrides; the handlers persist the result.
+ */
+import { BROKER_CONFIGS, type BrokerConfig } from './config.js';
+import { ErrorCode } from './errors.js';
+import { effectiveTopicConfig, invalidTopicConfig, TOPIC_CONFIGS } from './topic-configs.js';
+
+/** Kafka's ConfigResource.Type ids. */
+export const ResourceType = {
+  UNKNOWN: 0,
+  TOPIC: 2,
+  BROKER: 4,
+  BROKER_LOGGER: 8,
+  CLIENT_METRICS: 16,
+  GROUP: 32,
+} as const;
+
+/** DescribeConfigsResponse.ConfigSource ids (also used by CreateTopics v5+). */
+export const ConfigSource = {
+  UNKNOWN: 0,
+  TOPIC_CONFIG: 1,
+  DYNAMIC_BROKER_CONFIG: 2,
+  DYNAMIC_DEFAULT_BROKER_CONFIG: 3,
+  STATIC_BROKER_CONFIG: 4,
+  DEFAULT_CONFIG: 5,
+  DYNAMIC_BROKER_LOGGER_CONFIG: 6,
+  CLIENT_METRICS_CONFIG: 7,
+} as const;
+
+/** DescribeConfigsResponse.ConfigType ids (v3+). */
+export const ConfigType = {
+  UNKNOWN: 0,
+  BOOLEAN: 1,
+  STRING: 2,
+  INT: 3,
+  SHORT: 4,
+  LONG: 5,
+  DOUBLE: 6,
+  LIST: 7,
+  CLASS: 8,
+  PASSWORD: 9,
+} as const;
+
+/** AlterConfigOp.OpType ids of IncrementalAlterConfigs. */
+export const AlterConfigOp = { SET: 0, DELETE: 1, APPEND: 2, SUBTRACT: 3 } as const;
+const OP_NAMES = ['SET', 'DELETE', 'APPEND', 'SUBTRACT'];
+
+/** An error for one resource or topic, as the responses carry it. */
+export interface ApiError {
+  code: number;
+  message: string | null;
+}
+
+export interface ConfigSynonym {
+  name: string;
+  value: string | null;
+  source: number;
+}
+
+/** One config as DescribeConfigs reports it (all versions' fields; the handler picks). */
+export interface DescribedConfig {
+  name: string;
+  value: string | null;
+  readOnly: boolean;
+  source: number;
+  isSensitive: boolean;
+  /** Kafka's order: the topic override, then broker keys set explicitly, then broker defaults. */
+  synonyms: ConfigSynonym[];
+  configType: number;
+}
+
+const LONG_MAX = '9223372036854775807';
+
+const TYPE_IDS: Record<string, number> = {
+  boolean: ConfigType.BOOLEAN,
+  string: ConfigType.STRING,
+  int: ConfigType.INT,
+  long: ConfigType.LONG,
+  double: ConfigType.DOUBLE,
+  list: ConfigType.LIST,
+  class: ConfigType.CLASS,
+};
+
+/**
+ * A broker config's current value as Kafka prints it: Long.MAX_VALUE in full, lists
+ * comma-joined, doubles with a decimal point, null when unset.
+ */
+export function brokerConfigValue(config: BrokerConfig, key: string): string | null {
+  const def = BROKER_CONFIGS[key];
+  if (!def) return null;
+  const v = config.get(key);
+  if (v === null) return key === 'broker.id' ? String(config.nodeId) : null;
+  if (Array.isArray(v)) return v.join(',');
+  if (typeof v === 'number') {
+    if (def.type === 'long' && v >= Number.MAX_SAFE_INTEGER) return LONG_MAX;
+    if (def.type === 'double' && Number.isInteger(v)) return `${v}.0`;
+    return String(v);
+  }
+  return String(v);
+}
+
+const wanted = (keys: readonly string[] | null) => {
+  // Kafka treats an empty key list like null: every config.
+  if (keys === null || keys.length === 0) return () => true;
+  const set = new Set(keys);
+  return (k: string) => set.has(k);
+};
+
+/** A topic's configs: every Kafka topic config (or those in `keys`) with value, source and synonyms. */
+export function describeTopicConfigs(config: BrokerConfig, overrides: Record<string, string>, keys: readonly string[] | null = null): DescribedConfig[] {
+  const include = wanted(keys);
+  const out: DescribedConfig[] = [];
+  for (const [name, def] of Object.entries(TOPIC_CONFIGS)) {
+    if (!include(name)) continue;
+    const sensitive = def.sensitive === true;
+    const hide = (v: string | null) => (sensitive ? null : v);
+    const synonyms: ConfigSynonym[] = [];
+    const own = overrides[name];
+    if (own !== undefined) synonyms.push({ name, value: hide(own), source: ConfigSource.TOPIC_CONFIG });
+    for (const [key] of def.synonyms) {
+      if (!config.explicit.has(key) || !BROKER_CONFIGS[key]) continue;
+      const v = brokerConfigValue(config, key);
+      if (v !== null) synonyms.push({ name: key, value: hide(v), source: ConfigSource.STATIC_BROKER_CONFIG });
+    }
+    for (const [key] of def.synonyms) {
+      const d = BROKER_CONFIGS[key]?.default;
+      if (d !== undefined && d !== null) synonyms.push({ name: key, value: hide(d), source: ConfigSource.DEFAULT_CONFIG });
+    }
+    out.push({
+      name,
+      value: hide(effectiveTopicConfig(config, overrides, name).value),
+      readOnly: false,
+      source: synonyms[0]?.source ?? ConfigSource.DEFAULT_CONFIG,
+      isSensitive: sensitive,
+      synonyms,
+      configType: sensitive ? ConfigType.PASSWORD : (TYPE_IDS[def.type] ?? ConfigType.UNKNOWN),
+    });
+  }
+  return out;
+}
+
+/**
+ * This broker's static configs: every key the broker knows. None can be changed at run time
+ * (no dynamic broker configs yet), so all are read-only.
+ */
+export function describeBrokerConfigs(config: BrokerConfig, keys: readonly string[] | null = null): DescribedConfig[] {
+  const include = wanted(keys);
+  const out: DescribedConfig[] = [];
+  for (const [name, def] of Object.entries(BROKER_CONFIGS)) {
+    if (!include(name)) continue;
+    const value = brokerConfigValue(config, name);
+    const explicit = config.explicit.has(name);
+    const synonyms: ConfigSynonym[] = [];
+    if (explicit) synonyms.push({ name, value, source: ConfigSource.STATIC_BROKER_CONFIG });
+    if (def.default !== null) synonyms.push({ name, value: def.default, source: ConfigSource.DEFAULT_CONFIG });
+    out.push({
+      name,
+      value,
+      readOnly: true,
+      source: explicit ? ConfigSource.STATIC_BROKER_CONFIG : ConfigSource.DEFAULT_CONFIG,
+      isSensitive: false,
+      synonyms,
+      configType: TYPE_IDS[def.type] ?? ConfigType.UNKNOWN,
+    });
+  }
+  return out;
+}
+
+/** Kafka's broker-side checks of one alter request's entries: duplicate keys, then null values. */
+export function checkAlterEntries(entries: readonly { name: string; value: string | null }[], nullAllowed: (i: number) => boolean = () => false): ApiError | undefined {
+  const seen = new Set<string>();
+  for (const e of entries) {
+    if (seen.has(e.name)) return { code: ErrorCode.INVALID_REQUEST, message: 'Error due to duplicate config keys' };
+    seen.add(e.name);
+  }
+  const nulls = entries.filter((e, i) => e.value === null && !nullAllowed(i)).map((e) => e.name);
+  if (nulls.length > 0) return { code: ErrorCode.INVALID_REQUEST, message: `Null value not supported for : ${nulls.join(', ')}` };
+  return undefined;
+}
+
+/** Validates a full set of topic overrides (names and values); INVALID_CONFIG on the first bad one. */
+export function validateTopicOverrides(configs: Record<string, string | null>): ApiError | undefined {
+  for (const [key, value] of Object.entries(configs)) {
+    const problem = invalidTopicConfig(key, value);
+    if (problem) return { code: ErrorCode.INVALID_CONFIG, message: problem };
+  }
+  return undefined;
+}
+
+export interface IncrementalOp {
+  name: string;
+  configOperation: number;
+  value: string | null;
+}
+
+/**
+ * Applies IncrementalAlterConfigs operations to a topic's overrides, returning the new full set
+ * of overrides (the input is not modified) or Kafka's error. APPEND and SUBTRACT work on the
+ * list items of the current value: the override, else the value the topic has from the broker
+ * or Kafka's default.
+ */
+export function applyIncrementalOps(config: BrokerConfig, overrides: Record<string, string>, ops: readonly IncrementalOp[]): { configs: Record<string, string> } | ApiError {
+  const invalid = checkAlterEntries(ops, (i) => ops[i]!.configOperation === AlterConfigOp.DELETE);
+  if (invalid) return invalid;
+  const bad = ops.find((o) => OP_NAMES[o.configOperation] === undefined);
+  if (bad) return { code: ErrorCode.INVALID_REQUEST, message: `Unknown operations type ${bad.configOperation}` };
+
+  const next: Record<string, string> = { ...overrides };
+  const changed: string[] = [];
+  for (const op of ops) {
+    const key = op.name;
+    switch (op.configOperation) {
+      case AlterConfigOp.SET:
+        next[key] = op.value!;
+        changed.push(key);
+        break;
+      case AlterConfigOp.DELETE:
+        delete next[key];
+        break;
+      default: {
+        if (TOPIC_CONFIGS[key]?.type !== 'list') {
+          return { code: ErrorCode.INVALID_CONFIG, message: `Can't ${OP_NAMES[op.configOperation]} to key ${key} because its type is not LIST.` };
+        }
+        const current = next[key] ?? effectiveTopicConfig(config, {}, key).value;
+        const items = current.split(',').filter((s) => s !== '');
+        for (const v of op.value!.split(',')) {
+          if (op.configOperation === AlterConfigOp.APPEND) {
+            if (!items.includes(v)) items.push(v);
+          } else {
+            const at = items.indexOf(v);
+            if (at >= 0) items.splice(at, 1);
+          }
+        }
+        next[key] = items.join(',');
+        changed.push(key);
+      }
+    }
+  }
+  const toCheck: Record<string, string> = {};
+  for (const k of changed) if (k in next) toCheck[k] = next[k]!;
+  const problem = validateTopicOverrides(toCheck);
+  return problem ?? { configs: next };
+}

@@ -1,0 +1,132 @@
+// Shared by the admin handlers (CreateTopics, CreatePartitions, DeleteTopics, the config APIs):
+// turning a failure into a per-resource error, and Kafka's checks of manual replica assignments
+// on a cluster whose only broker is this node.
+import type { ApiError } from '../admin-configs.js';
+import { ErrorCode, errorName, KafkaError } from '../errors.js';
+import { invalidTopicName } from '../metadata.js';
+import { toErrorCode } from '../storage-errors.js';
+import type { Logger } from '../../util/logger.js';
+
+export type { ApiError } from '../admin-configs.js';
+
+export const NO_ERROR: ApiError = { code: ErrorCode.NONE, message: null };
+
+/**
+ * The error a failed operation reports for its topic or resource. As Kafka's ApiError does, a
+ * message that only repeats the error's name is left out; anything that is not a KafkaError or a
+ * storage failure is logged and reported as UNKNOWN_SERVER_ERROR without detail.
+ */
+export function toApiError(e: unknown, logger: Logger, what: string): ApiError {
+  const code = toErrorCode(e);
+  if (code === ErrorCode.UNKNOWN_SERVER_ERROR) {
+    logger.error(`${what} failed`, { error: e });
+    return { code, message: null };
+  }
+  const message = e instanceof Error && e.message !== '' && !(e instanceof KafkaError && e.message === errorName(code)) ? e.message : null;
+  return { code, message };
+}
+
+const invalidAssignment = (message: string): ApiError => ({ code: ErrorCode.INVALID_REPLICA_ASSIGNMENT, message });
+
+/**
+ * Kafka's validateManualPartitionAssignment: no broker twice, only registered brokers (here:
+ * this node), not empty, and as many replicas as the other partitions have.
+ */
+export function checkManualAssignment(brokerIds: readonly number[], nodeId: number, replicationFactor?: number): ApiError | undefined {
+  const seen = new Set<number>();
+  for (const id of brokerIds) {
+    if (seen.has(id)) return invalidAssignment(`The manual partition assignment includes broker ${id} more than once.`);
+    seen.add(id);
+    if (id !== nodeId) return invalidAssignment(`The manual partition assignment includes broker ${id}, but no such broker is registered.`);
+  }
+  if (brokerIds.length === 0) return invalidAssignment('The manual partition assignment includes an empty replica list.');
+  if (replicationFactor !== undefined && replicationFactor !== brokerIds.length) {
+    return invalidAssignment(
+      `The manual partition assignment includes a partition with ${brokerIds.length} replica(s), but this is not consistent with previous partitions, which have ${replicationFactor} replica(s).`,
+    );
+  }
+  return undefined;
+}
+
+/**
+ * CreateTopics with manual assignments (KRaft's rules): numPartitions and replicationFactor must
+ * be -1 and are derived from the assignments, which must cover partitions 0..n-1 once each.
+ */
+export function checkCreateAssignments(
+  topic: { numPartitions: number; replicationFactor: number; assignments: readonly { partitionIndex: number; brokerIds: readonly number[] }[] },
+  nodeId: number,
+): { partitions: number; replicationFactor: number } | ApiError {
+  if (topic.replicationFactor !== -1) {
+    return { code: ErrorCode.INVALID_REPLICATION_FACTOR, message: 'A manual partition assignment was specified, but replication factor was not set to -1.' };
+  }
+  if (topic.numPartitions !== -1) {
+    return { code: ErrorCode.INVALID_PARTITIONS, message: 'A manual partition assignment was specified, but numPartitions was not set to -1.' };
+  }
+  const partitions = new Set<number>();
+  let replicationFactor: number | undefined;
+  for (const a of topic.assignments) {
+    if (partitions.has(a.partitionIndex)) return invalidAssignment(`Found multiple manual partition assignments for partition ${a.partitionIndex}`);
+    const bad = checkManualAssignment(a.brokerIds, nodeId, replicationFactor);
+    if (bad) return bad;
+    replicationFactor = a.brokerIds.length;
+    partitions.add(a.partitionIndex);
+  }
+  for (let i = 0; i < partitions.size; i++) {
+    if (!partitions.has(i)) return invalidAssignment('partitions should be a consecutive 0-based integer sequence');
+  }
+  return { partitions: partitions.size, replicationFactor: replicationFactor! };
+}
+
+export const isApiError = (v: object): v is ApiError => 'code' in v;
+
+/** A resource as the two AlterConfigs APIs name it. */
+export interface AlterResource {
+  resourceType: number;
+  resourceName: string;
+}
+
+/** Kafka's answer when the same resource appears twice in one alter request (every occurrence). */
+export const DUPLICATE_RESOURCE: ApiError = { code: ErrorCode.INVALID_REQUEST, message: 'Each resource must appear at most once.' };
+
+/** The resources that appear more than once, as `type:name` keys. */
+export function duplicateResources(resources: readonly AlterResource[]): Set<string> {
+  const seen = new Set<string>();
+  const twice = new Set<string>();
+  for (const r of resources) {
+    const key = resourceKey(r);
+    if (seen.has(key)) twice.add(key);
+    seen.add(key);
+  }
+  return twice;
+}
+
+export const resourceKey = (r: AlterResource) => `${r.resourceType}:${r.resourceName}`;
+
+/**
+ * The error for altering a BROKER resource: Kafka's checks of the node id, then the refusal,
+ * since this broker has no dynamic broker configs (yet).
+ */
+export function brokerAlterError(name: string, nodeId: number): ApiError {
+  if (name !== '') {
+    const id = parseNodeId(name);
+    if (id === undefined) return { code: ErrorCode.INVALID_REQUEST, message: `Node id must be an integer, but it is: ${name}` };
+    if (id !== nodeId) return { code: ErrorCode.INVALID_REQUEST, message: `Unexpected broker id, expected ${nodeId}, but received ${name}` };
+  }
+  return { code: ErrorCode.INVALID_REQUEST, message: 'Dynamic broker configs are not supported by this broker yet; set them in server.properties and restart.' };
+}
+
+/** A resource name as Java's Integer.parseInt reads it, or undefined. */
+export function parseNodeId(name: string): number | undefined {
+  if (!/^[+-]?\d{1,10}$/.test(name)) return undefined;
+  const n = Number(name);
+  return n >= -(2 ** 31) && n <= 2 ** 31 - 1 ? n : undefined;
+}
+
+/** Kafka's checks of a TOPIC resource name in the alter APIs. */
+export function topicResourceError(name: string): ApiError | undefined {
+  if (name === '') return { code: ErrorCode.INVALID_REQUEST, message: 'Default topic resources are not allowed.' };
+  const bad = invalidTopicName(name);
+  return bad ? { code: ErrorCode.INVALID_TOPIC_EXCEPTION, message: bad } : undefined;
+}
+
+export const unknownTopic = (name: string): ApiError => ({ code: ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, message: `The topic '${name}' does not exist.` });

@@ -1,0 +1,104 @@
+// CreateTopics (key 19), v0-7. v1+ has validateOnly and a per-topic errorMessage; v2+
+// throttleTimeMs; v5+ (flexible) answers with the topic's effective configs (with their
+// DescribeConfigs sources), partition count and replication factor; v7 with the topic id.
+// As KRaft's ControllerApis: a name given twice gets one INVALID_REQUEST result and is not
+// created; manual assignments need numPartitions/replicationFactor -1 and may only name this node.
+import { CreateTopics, type CreateTopicsRequest, type CreateTopicsResponse } from '../../protocol/generated/index.js';
+import { UUID_ZERO } from '../../protocol/runtime/index.js';
+import { describeTopicConfigs } from '../admin-configs.js';
+import type { Broker } from '../broker.js';
+import { ErrorCode } from '../errors.js';
+import type { ApiHandler } from '../handler.js';
+import { invalidTopicName } from '../metadata.js';
+import { checkCreateAssignments, isApiError, toApiError, type ApiError } from './admin-util.js';
+
+type Result = CreateTopicsResponse.CreatableTopicResult;
+
+/** Kafka's Topic.unifyCollisionChars: '.' and '_' collide in metric names. */
+const unify = (name: string) => name.replace(/\./g, '_');
+
+export function createTopicsHandler(broker: Broker): ApiHandler<CreateTopicsRequest, CreateTopicsResponse> {
+  const failed = (name: string, e: ApiError): Result => ({
+    name,
+    topicId: UUID_ZERO,
+    errorCode: e.code,
+    errorMessage: e.message,
+    topicConfigErrorCode: ErrorCode.NONE,
+    numPartitions: -1,
+    replicationFactor: -1,
+    configs: [],
+  });
+
+  const created = (name: string, topicId: string, partitions: number, overrides: Record<string, string>): Result => ({
+    name,
+    topicId,
+    errorCode: ErrorCode.NONE,
+    errorMessage: null,
+    topicConfigErrorCode: ErrorCode.NONE,
+    numPartitions: partitions,
+    replicationFactor: 1,
+    configs: describeTopicConfigs(broker.config, overrides)
+      .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))
+      .map((c) => ({ name: c.name, value: c.value, readOnly: c.readOnly, configSource: c.source, isSensitive: c.isSensitive })),
+  });
+
+  /** Name checks that come before the topic's settings in Kafka's order. */
+  const nameError = (name: string): ApiError | undefined => {
+    const bad = invalidTopicName(name);
+    if (bad) return { code: ErrorCode.INVALID_TOPIC_EXCEPTION, message: bad };
+    if (broker.metadata.topic(name)) return { code: ErrorCode.TOPIC_ALREADY_EXISTS, message: `Topic '${name}' already exists.` };
+    if (/[._]/.test(name)) {
+      const key = unify(name);
+      for (const other of broker.metadata.topics.keys()) {
+        if (unify(other) === key) return { code: ErrorCode.INVALID_TOPIC_EXCEPTION, message: `Topic '${name}' collides with existing topic: ${other}` };
+      }
+    }
+    return undefined;
+  };
+
+  const createOne = async (t: CreateTopicsRequest.CreatableTopic, validateOnly: boolean): Promise<Result> => {
+    const bad = nameError(t.name);
+    if (bad) return failed(t.name, bad);
+    let partitions = t.numPartitions;
+    let replicationFactor = t.replicationFactor;
+    if (t.assignments.length > 0) {
+      const derived = checkCreateAssignments(t, broker.nodeId);
+      if (isApiError(derived)) return failed(t.name, derived);
+      ({ partitions, replicationFactor } = derived);
+    }
+    const configs: Record<string, string | null> = {};
+    for (const c of t.configs) configs[c.name] = c.value;
+    try {
+      if (validateOnly) {
+        const checked = broker.topics.validateCreate(t.name, partitions, replicationFactor, configs);
+        const overrides: Record<string, string> = {};
+        for (const [k, v] of Object.entries(configs)) if (v !== null) overrides[k] = v;
+        return created(t.name, UUID_ZERO, checked.partitions, overrides);
+      }
+      const topic = await broker.topics.create(t.name, partitions, replicationFactor, configs);
+      return created(t.name, topic.topicId, topic.partitions, topic.configs);
+    } catch (e) {
+      return failed(t.name, toApiError(e, broker.logger, `create topic ${t.name}`));
+    }
+  };
+
+  return {
+    api: CreateTopics,
+    minVersion: 0,
+    maxVersion: 7,
+    async handle(req, ctx) {
+      const validateOnly = ctx.apiVersion >= 1 && req.validateOnly;
+      const count = new Map<string, number>();
+      for (const t of req.topics) count.set(t.name, (count.get(t.name) ?? 0) + 1);
+      const answered = new Set<string>();
+      const topics: Result[] = [];
+      // One at a time, so that topics of one request see each other (collisions, existence).
+      for (const t of req.topics) {
+        if (answered.has(t.name)) continue;
+        answered.add(t.name);
+        topics.push(count.get(t.name)! > 1 ? failed(t.name, { code: ErrorCode.INVALID_REQUEST, message: 'Duplicate topic name.' }) : await createOne(t, validateOnly));
+      }
+      return { throttleTimeMs: 0, topics };
+    },
+  };
+}

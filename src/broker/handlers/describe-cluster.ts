@@ -1,0 +1,45 @@
+// DescribeCluster (key 60), v0-1 (KIP-700). v1 adds endpointType (KIP-919): 1 asks for the
+// brokers, 2 for the controllers; this node is both, on the same listeners, so either way the
+// answer is this node (echoing the type asked for). Other types: UNSUPPORTED_ENDPOINT_TYPE.
+// The controller is this node; authorized operations are not computed (Kafka's "omitted" value).
+import { DescribeCluster, type DescribeClusterRequest, type DescribeClusterResponse } from '../../protocol/generated/index.js';
+import type { Broker } from '../broker.js';
+import { ErrorCode } from '../errors.js';
+import type { ApiHandler } from '../handler.js';
+
+const AUTHORIZED_OPERATIONS_OMITTED = -2147483648;
+const EndpointType = { BROKER: 1, CONTROLLER: 2 } as const;
+
+export function describeClusterHandler(broker: Broker): ApiHandler<DescribeClusterRequest, DescribeClusterResponse> {
+  return {
+    api: DescribeCluster,
+    minVersion: 0,
+    maxVersion: 1,
+    handle(req, ctx) {
+      const endpointType = ctx.apiVersion >= 1 ? req.endpointType : EndpointType.BROKER;
+      if (endpointType !== EndpointType.BROKER && endpointType !== EndpointType.CONTROLLER) {
+        return {
+          throttleTimeMs: 0,
+          errorCode: ErrorCode.UNSUPPORTED_ENDPOINT_TYPE,
+          errorMessage: `Unsupported endpoint type ${endpointType}`,
+          endpointType: EndpointType.BROKER,
+          clusterId: '',
+          controllerId: -1,
+          brokers: [],
+          clusterAuthorizedOperations: AUTHORIZED_OPERATIONS_OMITTED,
+        };
+      }
+      const l = broker.advertisedListener(ctx.listenerName);
+      return {
+        throttleTimeMs: 0,
+        errorCode: ErrorCode.NONE,
+        errorMessage: null,
+        endpointType,
+        clusterId: broker.metadata.clusterId,
+        controllerId: broker.nodeId,
+        brokers: [{ brokerId: broker.nodeId, host: l.host, port: l.port, rack: null }],
+        clusterAuthorizedOperations: AUTHORIZED_OPERATIONS_OMITTED,
+      };
+    },
+  };
+}

@@ -1,0 +1,62 @@
+// IncrementalAlterConfigs (key 44), v0-1 (KIP-339): changes single keys of a resource's
+// overrides with SET (0), DELETE (1), APPEND (2) and SUBTRACT (3); APPEND and SUBTRACT only on
+// list-typed configs (INVALID_CONFIG otherwise). v1 is flexible. validateOnly checks without
+// changing anything. Only TOPIC resources can be altered: BROKER resources get INVALID_REQUEST
+// because this broker has no dynamic broker configs yet, and so do BROKER_LOGGER resources (Kafka
+// sets log4j levels with them). A resource given twice gets INVALID_REQUEST for each occurrence.
+import { IncrementalAlterConfigs, type IncrementalAlterConfigsRequest, type IncrementalAlterConfigsResponse } from '../../protocol/generated/index.js';
+import { applyIncrementalOps, ResourceType } from '../admin-configs.js';
+import type { Broker } from '../broker.js';
+import { ErrorCode } from '../errors.js';
+import type { ApiHandler } from '../handler.js';
+import {
+  brokerAlterError,
+  DUPLICATE_RESOURCE,
+  duplicateResources,
+  isApiError,
+  NO_ERROR,
+  resourceKey,
+  toApiError,
+  topicResourceError,
+  unknownTopic,
+  type ApiError,
+} from './admin-util.js';
+
+export function incrementalAlterConfigsHandler(broker: Broker): ApiHandler<IncrementalAlterConfigsRequest, IncrementalAlterConfigsResponse> {
+  const alterTopic = async (r: IncrementalAlterConfigsRequest.AlterConfigsResource, validateOnly: boolean): Promise<ApiError> => {
+    const topic = broker.metadata.topic(r.resourceName);
+    // Computed and stored without a pause in between, so concurrent requests cannot lose updates.
+    const result = applyIncrementalOps(broker.config, topic?.configs ?? {}, r.configs);
+    if (isApiError(result)) return result;
+    const bad = topicResourceError(r.resourceName);
+    if (bad) return bad;
+    if (!topic) return unknownTopic(r.resourceName);
+    if (!validateOnly) await broker.topics.setConfigs(r.resourceName, result.configs);
+    return NO_ERROR;
+  };
+
+  return {
+    api: IncrementalAlterConfigs,
+    minVersion: 0,
+    maxVersion: 1,
+    async handle(req) {
+      const duplicates = duplicateResources(req.resources);
+      const responses: IncrementalAlterConfigsResponse.AlterConfigsResourceResponse[] = [];
+      for (const r of req.resources) {
+        let e: ApiError;
+        if (duplicates.has(resourceKey(r))) e = DUPLICATE_RESOURCE;
+        else if (r.resourceType === ResourceType.TOPIC) {
+          try {
+            e = await alterTopic(r, req.validateOnly);
+          } catch (err) {
+            e = toApiError(err, broker.logger, `alter configs of topic ${r.resourceName}`);
+          }
+        } else if (r.resourceType === ResourceType.BROKER) e = brokerAlterError(r.resourceName, broker.nodeId);
+        else if (r.resourceType === ResourceType.BROKER_LOGGER) e = { code: ErrorCode.INVALID_REQUEST, message: 'Changing log levels with BROKER_LOGGER resources is not supported by this broker.' };
+        else e = { code: ErrorCode.INVALID_REQUEST, message: `Unknown resource type ${r.resourceType}` };
+        responses.push({ errorCode: e.code, errorMessage: e.message, resourceType: r.resourceType, resourceName: r.resourceName });
+      }
+      return { throttleTimeMs: 0, responses };
+    },
+  };
+}
