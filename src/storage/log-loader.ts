@@ -90,7 +90,8 @@ export async function loadPartitionLog(ctx: StorageContext, options: LoadPartiti
 
   let topicId: string | undefined;
   try {
-    topicId = await new PartitionMetadataFile(ctx.fs, path.join(dir, PARTITION_METADATA)).read();
+    // Only files readdir listed are read: no failed opens on the start-up path.
+    if (names.includes(PARTITION_METADATA)) topicId = await new PartitionMetadataFile(ctx.fs, path.join(dir, PARTITION_METADATA)).read();
   } catch (e) {
     if (!(e instanceof CorruptCheckpointError)) throw e;
   }
@@ -98,7 +99,7 @@ export async function loadPartitionLog(ctx: StorageContext, options: LoadPartiti
   let epochs: EpochEntry[] = [];
   let forceFullRecovery = false;
   try {
-    epochs = (await epochFile.read()) ?? [];
+    if (names.includes(LEADER_EPOCH_CHECKPOINT)) epochs = (await epochFile.read()) ?? [];
   } catch (e) {
     if (!(e instanceof CorruptCheckpointError)) throw e;
     forceFullRecovery = true; // rebuild every epoch from the batches
@@ -170,7 +171,9 @@ export async function loadPartitionLog(ctx: StorageContext, options: LoadPartiti
   epochCache.truncateFromEnd(log.logEndOffset);
   epochCache.truncateFromStart(log.logStartOffset);
   log.updateHighWatermark(options.highWatermark ?? log.logStartOffset);
-  if (needsRecovery) await log.flush();
+  // Durable mode: what recovery found (possibly written but never synced before the crash) is
+  // synced before anyone can read it, so a later power loss cannot take back what consumers saw.
+  if (needsRecovery && log.config.durable) await log.flush();
   return log;
 }
 

@@ -154,11 +154,11 @@ export class LogManager {
     }
     await pool(partitions, this.config.loadConcurrency, async (p) => {
       const key = partitionDirName(p.topic, p.partition);
-      const st = await fs.stat(p.dir);
-      if (!st?.isDirectory) return;
       const recoveryPoint = recoveryPoints?.get(key)?.offset;
       const config = topicConfig?.(p.topic) ?? this.defaultLogConfig;
-      const log = await loadPartitionLog(
+      let log: PartitionLog;
+      try {
+        log = await loadPartitionLog(
         this.ctx,
         {
           topic: p.topic,
@@ -172,6 +172,10 @@ export class LogManager {
         },
         this.loadStats,
       );
+      } catch (e) {
+        if ((e as NodeJS.ErrnoException).code === 'ENOTDIR') return; // a stray file named like a partition
+        throw e;
+      }
       if (!clean || recoveryPoint === undefined) this.loadStats.recoveredPartitions++;
       this.logs.set(key, log);
       this.logDirOf.set(log, logDir);

@@ -155,6 +155,7 @@ describe('recovery (LogLoader)', () => {
     await fs.unlink(active.timeIndexPath);
     const recovered = await load(ctx, { recoveryPoint: active.baseOffset, clean: false });
     await checkEveryOffset(recovered, appended);
+    await recovered.flush(); // os mode: rebuilt indexes are written at the next flush
     assert.deepEqual(fs.fileBytes(active.indexPath), original);
   });
 
@@ -167,6 +168,7 @@ describe('recovery (LogLoader)', () => {
     fs.setFileBytes(`${DIR}/leader-epoch-checkpoint`, Buffer.from('garbage'));
     const stats = newStats();
     const reopened = await load(ctx, { recoveryPoint: log.recoveryPoint, clean: true }, stats);
+    await reopened.flush();
     await ctx.deleter.idle();
     assert.equal(stats.strayFiles, 3);
     assert.deepEqual(

@@ -111,12 +111,12 @@ describe('LogManager', () => {
         LogManager.open({
           logDirs: [dir],
           fs,
-          managerConfig: { ...NO_TIMERS, maxOpenFiles: 16 },
+          managerConfig: { ...NO_TIMERS, maxOpenFiles: 8 },
           brokerConfig: { 'samsa.log.flush.durable': false },
         });
       const manager = await open();
       const logs = [];
-      for (let p = 0; p < 300; p++) logs.push(await manager.getOrCreateLog('many', p));
+      for (let p = 0; p < 200; p++) logs.push(await manager.getOrCreateLog('many', p));
       for (let round = 0; round < 3; round++) {
         await Promise.all(logs.map((log) => log.append(makeBatch({ fill: log.partition % 200 }), 0)));
       }
@@ -125,11 +125,11 @@ describe('LogManager', () => {
         assert.equal(splitBatches(await log.readRecords(0n, 1 << 20)).length, 3);
       }));
       await manager.close();
-      // Cached segment handles never exceed 16; the rest are short-lived (checkpoints, index files, dir syncs).
-      assert.ok(fs.maxOpenFiles <= 16 + 40, `${fs.maxOpenFiles} descriptors were open at once`);
+      // Cached segment handles never exceed 8; the rest are short-lived (checkpoints, index files, dir syncs).
+      assert.ok(fs.maxOpenFiles <= 8 + 40, `${fs.maxOpenFiles} descriptors were open at once`);
       assert.equal(fs.openFiles, 0);
       const reopened = await open();
-      assert.equal(reopened.loadStats.partitions, 300);
+      assert.equal(reopened.loadStats.partitions, 200);
       assert.equal(fs.openFiles, 0, 'a clean start opens no segment');
       await reopened.close();
     } finally {
