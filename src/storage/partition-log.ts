@@ -805,7 +805,7 @@ export class PartitionLog {
         await this.removeSegments(this.segments.slice(k + 1));
         const seg = this.segments[k]!;
         const { nextOffset } = await seg.truncateTo(offset);
-        seg.active = true;
+        await seg.activate();
         this.dirtySegments.add(seg);
         this.afterTruncation(nextOffset > seg.baseOffset ? nextOffset : seg.baseOffset);
       } catch (e) {

@@ -63,7 +63,10 @@ export class LogSegment implements IndexHolder {
   /** Largest batch maxTimestamp in the segment (-1 if none), and the last offset of that batch. */
   maxTimestampSoFar = -1;
   offsetOfMaxTimestampSoFar = -1n;
-  /** Wall-clock ms of the first append to this segment (segment.ms rolls from there). */
+  /**
+   * segment.ms counts from here: the wall clock at the first append (robust to producer clocks).
+   * After a restart it is the first batch's max timestamp (Kafka's rule), the best record left.
+   */
   rollingBasedTimestamp: number | undefined;
   /** The segment appends go to; its indexes are never unloaded. */
   active = false;
@@ -108,7 +111,7 @@ export class LogSegment implements IndexHolder {
       }
     }
     await ctx.fs.syncDir(dir);
-    segment.rollingBasedTimestamp = now;
+    void now;
     return segment;
   }
 
@@ -259,6 +262,12 @@ export class LogSegment implements IndexHolder {
     let next = this.baseOffset;
     if (this.offsetIndex!.entries > 0) next = this.baseOffset + BigInt(this.offsetIndex!.lastRelativeOffset) + 1n;
     let end = this.offsetIndex!.lastPosition;
+    if (this.rollingBasedTimestamp === undefined && this._size > 0) {
+      await this.scan(0, this._size, (b) => {
+        if (b.maxTimestamp >= 0) this.rollingBasedTimestamp = b.maxTimestamp;
+        return false;
+      });
+    }
     await this.scan(end, this._size, (b) => {
       if (b.maxTimestamp > this.maxTimestampSoFar) {
         this.maxTimestampSoFar = b.maxTimestamp;
@@ -540,8 +549,9 @@ export class LogSegment implements IndexHolder {
     return renamed;
   }
 
-  /** Releases the file handle (the segment reopens lazily if used again). */
+  /** Releases the file handle and the index budget (the segment reopens lazily if used again). */
   close(): void {
     this.ctx.handles.evict(this.logFile);
+    this.ctx.indexCache.remove(this);
   }
 }

@@ -335,3 +335,39 @@ describe('PartitionLog', () => {
     assert.deepEqual((await readAll(unclean)).slice(0, 20), expected);
   });
 });
+
+describe('PartitionLog concurrency and memory', () => {
+  it('reads run while appends are in flight and never see past the limit they were given', async () => {
+    const fs = new SimulatedFileSystem();
+    fs.syncDelayMs = 1;
+    const { log } = await newLog({ durable: true }, fs);
+    const appends: Promise<unknown>[] = [];
+    let reads = 0;
+    for (let i = 0; i < 40; i++) {
+      appends.push(log.append(makeBatch({ records: 2 }), 0).then((info) => log.maybeIncrementHighWatermark(info.lastOffset + 1n)));
+      const hw = log.highWatermark;
+      const bytes = await log.readRecords(0n, 1 << 20);
+      const batches = splitBatches(bytes);
+      assert.ok(batches.length * 2 <= Number(hw) + 0, `read ${batches.length} batches with HW ${hw}`);
+      reads++;
+    }
+    await Promise.all(appends);
+    assert.equal(reads, 40);
+    assert.equal(log.highWatermark, 80n);
+    assert.equal(log.flushedOffset, 80n, 'the HW never passes what is synced in durable mode');
+  });
+
+  it('indexes of inactive segments are dropped under the index budget and reloaded on use', async () => {
+    const fs = new SimulatedFileSystem();
+    const ctx = createStorageContext(fs, { indexCacheBytes: 1 });
+    const log = await createPartitionLog(ctx, { topic: 't', partition: 0, dir: DIR, config: config({ segmentBytes: 3000, indexIntervalBytes: 200 }) });
+    for (let i = 0; i < 60; i++) await log.append(makeBatch({ valueSize: 150 }), 0);
+    await log.flush();
+    log.updateHighWatermark(log.logEndOffset);
+    const inactive = log.logSegments.slice(0, -1);
+    assert.ok(inactive.length > 3);
+    assert.ok(ctx.indexCache.bytes < 2000, `index cache holds ${ctx.indexCache.bytes} bytes`);
+    assert.ok(inactive.filter((s) => !s.isLoaded).length >= inactive.length - 1);
+    for (let o = 0n; o < 60n; o++) assert.equal(splitBatches(await log.readRecords(o, 1))[0]!.readBigInt64BE(0), o);
+  });
+});
