@@ -4,6 +4,8 @@ import { MetadataStore } from './metadata.js';
 import { KafkaServer } from './network/server.js';
 import { ReplicaManager } from './replica-manager.js';
 import { TopicManager } from './topic-manager.js';
+import { createGroupCoordinator } from './groups.js';
+import type { GroupCoordinator } from '../coordinators/group/index.js';
 import { apiVersionsHandler, apiVersionsResponse } from './handlers/api-versions.js';
 import { ALL_HANDLERS } from './handlers/index.js';
 import { createLogger, type Logger, type LogLevel } from '../util/logger.js';
@@ -26,6 +28,7 @@ export class Broker {
   metadata!: MetadataStore;
   replicas!: ReplicaManager;
   topics!: TopicManager;
+  groups!: GroupCoordinator;
   private closing: Promise<void> | undefined;
 
   constructor(private readonly options: BrokerOptions) {
@@ -59,6 +62,8 @@ export class Broker {
     this.replicas = await ReplicaManager.open(this);
     this.topics = new TopicManager(this);
     await this.topics.loadPartitions();
+    this.groups = createGroupCoordinator(this);
+    this.groups.startup();
 
     this.registry.register(apiVersionsHandler(this.registry));
     for (const make of ALL_HANDLERS) this.registry.register(make(this) as ApiHandler);
@@ -92,6 +97,7 @@ export class Broker {
   close(): Promise<void> {
     this.closing ??= (async () => {
       this.replicas?.stopWaiting();
+      await this.groups?.shutdown();
       await Promise.all(this.servers.map((s) => s.stop()));
       await this.replicas?.close();
     })();

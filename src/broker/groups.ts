@@ -1,0 +1,57 @@
+/**
+ * The group coordinator wired to this broker: its config from Kafka's group.* and offsets.*
+ * keys, `__consumer_offsets` created on first use (internal, compacted, replication factor 1,
+ * offsets.topic.num.partitions partitions) and read and appended through the replica manager.
+ */
+import { GroupCoordinator, OFFSETS_TOPIC, type CoordinatorLog } from '../coordinators/group/index.js';
+import type { Broker } from './broker.js';
+import { ErrorCode, KafkaError } from './errors.js';
+import { toErrorCode } from './storage-errors.js';
+
+export function createGroupCoordinator(broker: Broker): GroupCoordinator {
+  const c = broker.config;
+  const offsetsLog = (index: number): CoordinatorLog | undefined => {
+    const partition = broker.replicas.partition(OFFSETS_TOPIC, index);
+    if (!partition) return undefined;
+    return {
+      async append(batch) {
+        await partition.appendAsLeader(batch);
+      },
+      startOffset: () => partition.logStartOffset,
+      read: (offset, maxBytes) => partition.log.readRecords(offset, maxBytes, partition.logEndOffset, true),
+    };
+  };
+  return new GroupCoordinator({
+    config: {
+      offsetsTopicNumPartitions: c.int('offsets.topic.num.partitions'),
+      sessionTimeoutMinMs: c.int('group.min.session.timeout.ms'),
+      sessionTimeoutMaxMs: c.int('group.max.session.timeout.ms'),
+      initialRebalanceDelayMs: c.int('group.initial.rebalance.delay.ms'),
+      groupMaxSize: c.int('group.max.size'),
+      offsetsRetentionMs: c.int('offsets.retention.minutes') * 60_000,
+      offsetsRetentionCheckIntervalMs: c.int('offsets.retention.check.interval.ms'),
+      offsetMetadataMaxBytes: c.int('offset.metadata.max.bytes'),
+    },
+    logger: broker.logger.child({ component: 'group-coordinator' }),
+    offsetsTopic: {
+      partitions: () => broker.metadata.topic(OFFSETS_TOPIC)?.partitions,
+      async create(partitions) {
+        const configs = { 'cleanup.policy': 'compact', 'compression.type': 'producer', 'segment.bytes': String(c.int('offsets.topic.segment.bytes')) };
+        try {
+          await broker.topics.create(OFFSETS_TOPIC, partitions, 1, configs);
+        } catch (e) {
+          // Created meanwhile (by a Metadata request, say): use it as it is.
+          if (!(e instanceof KafkaError && e.code === ErrorCode.TOPIC_ALREADY_EXISTS)) throw e;
+        }
+      },
+      log: offsetsLog,
+    },
+    topicPartitions: (topic) => broker.metadata.topic(topic)?.partitions,
+    errorCode: toErrorCode,
+  });
+}
+
+/** Kafka's client address form: "/127.0.0.1". */
+export function clientHost(remoteAddress: string): string {
+  return `/${remoteAddress.startsWith('::ffff:') ? remoteAddress.slice(7) : remoteAddress}`;
+}

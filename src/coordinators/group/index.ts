@@ -1,0 +1,31 @@
+/** The group coordinator: classic consumer groups and committed offsets, stored in `__consumer_offsets`. */
+export { GroupCoordinator, type GroupCoordinatorConfig, type GroupCoordinatorOptions, type OffsetsTopic, type TopicPartitions } from './coordinator.js';
+export { CoordinatorRuntime, type CoordinatorLog, type ShardStatus } from './runtime.js';
+export {
+  GroupCoordinatorShard,
+  joinError,
+  syncError,
+  appendErrorToResponseError,
+  type CoordinatorResult,
+  type ShardConfig,
+  type ShardTimer,
+  type JoinGroupArgs,
+  type SyncGroupArgs,
+  type HeartbeatArgs,
+  type LeavingMember,
+  type LeaveGroupResult,
+  type CommitArgs,
+  type CommitPartition,
+  type PartitionErrors,
+  type FetchOffsetsResult,
+  type FetchedOffset,
+  type DescribedGroup,
+  type DescribedMember,
+  type ListedGroup,
+  type DeleteOffsetsResult,
+} from './shard.js';
+export { ClassicGroup, ClassicGroupMember, CONSUMER_PROTOCOL_TYPE, parseSubscriptionTopics, type GroupState, type Protocol, type JoinGroupResult, type SyncGroupResult, type JoinGroupMember } from './classic-group.js';
+export { OffsetStore, type OffsetAndMetadata } from './offsets.js';
+export { OFFSETS_TOPIC, encodeRecord, decodeRecord, partitionForGroup, javaStringHashCode, javaUtilsAbs, type CoordinatorRecord, type OffsetCommitRecord, type GroupMetadataRecord } from './records.js';
+export { GroupErrors, CoordinatorError } from './errors.js';
+export { SYSTEM_TIME, MockTime, settle, type Time, type TimerHandle } from './time.js';
