@@ -173,7 +173,8 @@ export async function loadPartitionLog(ctx: StorageContext, options: LoadPartiti
   log.updateHighWatermark(options.highWatermark ?? log.logStartOffset);
   // Durable mode: what recovery found (possibly written but never synced before the crash) is
   // synced before anyone can read it, so a later power loss cannot take back what consumers saw.
-  if (needsRecovery && log.config.durable) await log.flush();
+  // (Rebuilt indexes are written at the next flush; until then the recovery point stays put.)
+  if (needsRecovery && log.config.durable) await log.syncData();
   return log;
 }
 

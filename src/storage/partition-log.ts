@@ -510,6 +510,21 @@ export class PartitionLog {
   }
 
   /**
+   * fdatasync of every segment's data (not the indexes); the flushed offset becomes the log end
+   * offset as of the call. Used after recovery in durable mode.
+   */
+  async syncData(): Promise<void> {
+    const target = this._logEndOffset;
+    const generation = this.truncations;
+    try {
+      await Promise.all(this.segments.map((s) => s.syncLog()));
+    } catch (e) {
+      throw this.goOffline(e);
+    }
+    if (generation === this.truncations && target > this._flushedOffset) this._flushedOffset = target;
+  }
+
+  /**
    * Kafka's flush: data and indexes of every segment, and the leader epoch checkpoint, on
    * stable storage; then the recovery point moves to the log end offset as of the call.
    */

@@ -82,6 +82,8 @@ export class LogSegment implements IndexHolder {
   /** Index entries (or truncations) not yet in the index files. */
   private indexDirty = false;
   private logFile: string;
+  /** Set by recover() until activate() consumes it. */
+  private recoveredNextOffset: bigint | undefined;
 
   constructor(
     private readonly ctx: SegmentContext,
@@ -256,19 +258,24 @@ export class LogSegment implements IndexHolder {
    * exactly at the end of the file.
    */
   async activate(): Promise<{ nextOffset: bigint; consistent: boolean }> {
-    await this.ensureLoaded();
+    const recovered = this.recoveredNextOffset;
+    this.recoveredNextOffset = undefined;
     this.active = true;
     this.ctx.indexCache.remove(this);
+    // Just recovered: everything is known already.
+    if (recovered !== undefined && this.isLoaded) return { nextOffset: recovered, consistent: true };
+    await this.ensureLoaded();
     let next = this.baseOffset;
     if (this.offsetIndex!.entries > 0) next = this.baseOffset + BigInt(this.offsetIndex!.lastRelativeOffset) + 1n;
     let end = this.offsetIndex!.lastPosition;
-    if (this.rollingBasedTimestamp === undefined && this._size > 0) {
+    if (this.rollingBasedTimestamp === undefined && this._size > 0 && end > 0) {
       await this.scan(0, this._size, (b) => {
         if (b.maxTimestamp >= 0) this.rollingBasedTimestamp = b.maxTimestamp;
         return false;
       });
     }
     await this.scan(end, this._size, (b) => {
+      if (b.position === 0 && b.maxTimestamp >= 0) this.rollingBasedTimestamp ??= b.maxTimestamp;
       if (b.maxTimestamp > this.maxTimestampSoFar) {
         this.maxTimestampSoFar = b.maxTimestamp;
         this.offsetOfMaxTimestampSoFar = lastOffsetOf(b);
@@ -286,6 +293,7 @@ export class LogSegment implements IndexHolder {
    */
   async append(records: Buffer, batches: readonly BatchInfo[], now: number): Promise<void> {
     const start = this._size;
+    this.recoveredNextOffset = undefined;
     try {
       await this.withLog((f) => f.write(records, 0, records.length, start));
     } finally {
@@ -415,6 +423,7 @@ export class LogSegment implements IndexHolder {
         const last = lastOffsetOf(b);
         if (b.baseOffset < next || !this.canConvertToRelativeOffset(last)) break;
         this.indexBatch(b);
+        if (pos === 0 && b.maxTimestamp >= 0) this.rollingBasedTimestamp = b.maxTimestamp;
         epochCache?.assign(b.partitionLeaderEpoch, b.baseOffset);
         next = last + 1n;
         lastNext = next;
@@ -423,6 +432,7 @@ export class LogSegment implements IndexHolder {
       const truncatedBytes = fileSize - pos;
       if (truncatedBytes > 0) await f.truncate(pos);
       this._size = pos;
+      this.recoveredNextOffset = lastNext;
       return { nextOffset: lastNext, truncatedBytes };
     });
     this.writeSeq++;
@@ -435,6 +445,7 @@ export class LogSegment implements IndexHolder {
    * and the base offset of the first removed batch (undefined when nothing was removed).
    */
   async truncateTo(offset: bigint): Promise<{ bytes: number; nextOffset: bigint }> {
+    this.recoveredNextOffset = undefined;
     await this.ensureLoaded();
     const b = await this.translateOffset(offset);
     if (!b) return { bytes: 0, nextOffset: (await this.activate()).nextOffset };
