@@ -106,9 +106,8 @@ export async function loadPartitionLog(ctx: StorageContext, options: LoadPartiti
   }
   const epochCache = new LeaderEpochCache(epochFile, epochs);
 
-  const now = ctx.now();
   if (segments.length === 0) {
-    segments.push(await LogSegment.create(sctx, dir, options.logStartOffset ?? 0n, now));
+    segments.push(await LogSegment.create(sctx, dir, options.logStartOffset ?? 0n));
   }
 
   let recoveryPoint = options.recoveryPoint;
@@ -199,7 +198,7 @@ export async function createPartitionLog(
   const epochFile = new LeaderEpochCheckpointFile(ctx.fs, path.join(dir, LEADER_EPOCH_CHECKPOINT));
   await epochFile.write([]);
   const configRef = { current: options.config };
-  const segment = await LogSegment.create(segmentContext(ctx, configRef), dir, start, ctx.now());
+  const segment = await LogSegment.create(segmentContext(ctx, configRef), dir, start);
   segment.active = true;
   await ctx.fs.syncDir(path.dirname(dir));
   return new PartitionLog(ctx, {

@@ -478,7 +478,7 @@ export class PartitionLog {
         // leave a hole followed by newer segments.
         await old.syncLog();
       }
-      seg = await LogSegment.create(this.segmentCtx, this.dir, baseOffset, this.ctx.now());
+      seg = await LogSegment.create(this.segmentCtx, this.dir, baseOffset);
     } catch (e) {
       throw this.goOffline(e);
     }
@@ -849,7 +849,7 @@ export class PartitionLog {
     this.truncations++;
     try {
       const old = [...this.segments];
-      const seg = await LogSegment.create(this.segmentCtx, this.dir, offset, this.ctx.now());
+      const seg = await LogSegment.create(this.segmentCtx, this.dir, offset);
       seg.active = true;
       // A segment at the same base offset was just emptied and reused by create().
       for (const s of old) if (s.baseOffset === offset) s.close();

@@ -82,6 +82,7 @@ export class LogSegment implements IndexHolder {
   /** Index entries (or truncations) not yet in the index files. */
   private indexDirty = false;
   private logFile: string;
+  private flushingIndexes = false;
   /** Set by recover() until activate() consumes it. */
   private recoveredNextOffset: bigint | undefined;
 
@@ -101,7 +102,7 @@ export class LogSegment implements IndexHolder {
   }
 
   /** Creates the three (empty) files and makes their names durable. */
-  static async create(ctx: SegmentContext, dir: string, baseOffset: bigint, now: number): Promise<LogSegment> {
+  static async create(ctx: SegmentContext, dir: string, baseOffset: bigint): Promise<LogSegment> {
     const segment = new LogSegment(ctx, dir, baseOffset, 0);
     for (const suffix of [LOG_SUFFIX, INDEX_SUFFIX, TIME_INDEX_SUFFIX]) {
       const f = await ctx.fs.open(path.join(dir, segmentFileName(baseOffset, suffix)), 'create');
@@ -113,7 +114,6 @@ export class LogSegment implements IndexHolder {
       }
     }
     await ctx.fs.syncDir(dir);
-    void now;
     return segment;
   }
 
@@ -446,6 +446,9 @@ export class LogSegment implements IndexHolder {
    */
   async truncateTo(offset: bigint): Promise<{ bytes: number; nextOffset: bigint }> {
     this.recoveredNextOffset = undefined;
+    // It becomes the active segment: keep its indexes from being dropped while we work on them.
+    this.active = true;
+    this.ctx.indexCache.remove(this);
     await this.ensureLoaded();
     const b = await this.translateOffset(offset);
     if (!b) return { bytes: 0, nextOffset: (await this.activate()).nextOffset };
@@ -485,6 +488,7 @@ export class LogSegment implements IndexHolder {
     await this.syncLog();
     if (!this.indexDirty || !this.offsetIndex || !this.timeIndex) return;
     this.indexDirty = false;
+    this.flushingIndexes = true;
     try {
       const oi = this.offsetIndex;
       const ti = this.timeIndex;
@@ -499,6 +503,8 @@ export class LogSegment implements IndexHolder {
     } catch (e) {
       this.indexDirty = true;
       throw e;
+    } finally {
+      this.flushingIndexes = false;
     }
   }
 
@@ -525,7 +531,7 @@ export class LogSegment implements IndexHolder {
   }
 
   unloadIndexes(): boolean {
-    if (this.active || this.indexDirty || this.loading || !this.offsetIndex) return false;
+    if (this.active || this.indexDirty || this.flushingIndexes || this.loading || !this.offsetIndex) return false;
     this.offsetIndex = undefined;
     this.timeIndex = undefined;
     return true;
