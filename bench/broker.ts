@@ -2,17 +2,21 @@
  * Broker throughput, latency and memory: node dist/bench/broker.js [produce] [consume] [latency] [--profile]
  *
  * Starts `samsa start` as a child process (fresh temp log dir per scenario, port read from the
- * banner) and drives it from forked load-generator processes (bench/lib/load-worker.ts) that
- * send PRE-ENCODED Produce frames (only the correlation id is patched per send) over several
- * connections with several requests in flight. Prints a table and one JSON line; no assertions.
+ * banner, stopped by PID) and drives it from forked load-generator processes
+ * (bench/lib/load-worker.ts) that send PRE-ENCODED Produce frames (only the correlation id is
+ * patched per send) over several connections with several requests in flight. Every response is
+ * checked; errors are counted and printed. Prints a table and one JSON line; no assertions.
  *
  * Environment: BENCH_DURATION_MS (measured window per scenario, default 4000), BENCH_WARMUP_MS
  * (default 1000), BENCH_WORKERS (load processes, default 1), BENCH_CONNECTIONS (default 4),
  * BENCH_IN_FLIGHT (per connection, default 8), BENCH_FILL_MIB (consume fill, default 384),
- * BENCH_LATENCY_CAP (records/s cap of the latency run, default 100000).
+ * BENCH_CONSUME_PARTITIONS (default 8), BENCH_CONSUME_CONNECTIONS (default 4),
+ * BENCH_LATENCY_CAP (records/s cap of the half-load latency run, default 100000),
+ * BENCH_WORKER_NODE_ARGS (node flags for the load processes, e.g. to profile them).
  *
- * --profile: runs three produce scenarios with the broker under `node --cpu-prof` and prints
- * where the broker's main thread spends its time (figures from that run are not comparable).
+ * --profile: runs three produce scenarios, fill + consume and the light-load latency run with
+ * the broker under `node --cpu-prof` and prints where its main thread spends its time (the
+ * figures of that run are not comparable with a normal run).
  */
 import { fork } from 'node:child_process';
 import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
