@@ -289,7 +289,14 @@ export class PartitionLog {
         const { nextOffset, consistent } = await seg.activate();
         const expected = seg.size === 0 ? seg.baseOffset : nextOffset;
         if (!consistent || expected !== this._logEndOffset) {
-          throw new Error(`active segment ends at offset ${nextOffset} (consistent=${consistent}), checkpoint said ${this._logEndOffset}`);
+          // The checkpoint and the segment disagree (files changed behind our back): trust the
+          // data, as recovery would, rather than hand out offsets that may exist already.
+          const { nextOffset: recovered } = await seg.recover(this.leaderEpochCache, seg.baseOffset);
+          await seg.activate();
+          const leo = recovered > seg.baseOffset ? recovered : seg.baseOffset;
+          if (this._recoveryPoint > seg.baseOffset) this._recoveryPoint = seg.baseOffset;
+          this.afterTruncation(leo);
+          if (this._flushedOffset > seg.baseOffset) this._flushedOffset = seg.baseOffset;
         }
         return seg;
       } catch (e) {
@@ -337,6 +344,7 @@ export class PartitionLog {
     leaderEpoch: number,
   ): Promise<{ info: LogAppendInfo; sync: boolean }> {
     this.ensureOnline();
+    await this.ensureActive(); // after a clean start this is where the log end is checked against the segment
     const config = this._config;
     const now = this.ctx.now();
     let logAppendTime = -1n;

@@ -196,6 +196,16 @@ describe('recovery (LogLoader)', () => {
     assert.ok(unclean.logEndOffset < log.logEndOffset);
   });
 
+  it('a clean start whose checkpoint disagrees with the active segment recovers that segment on first use', async () => {
+    const { ctx, log } = await setup(10);
+    await log.close();
+    const reopened = await load(ctx, { recoveryPoint: 4n, clean: true });
+    assert.equal(reopened.logEndOffset, 4n);
+    const info = await reopened.append(makeBatch(), 0);
+    assert.equal(info.firstOffset, log.logEndOffset, 'offsets found in the segment are not handed out again');
+    assert.equal(reopened.isOffline, false);
+  });
+
   it('a log start checkpoint ahead of the data restarts the log there (offsets below it are never handed out again)', async () => {
     const { ctx } = await setup(5);
     const reopened = await loadPartitionLog(ctx, { topic: 't', partition: 0, dir: DIR, config: CONFIG, recoveryPoint: 0n, logStartOffset: 50n, cleanShutdown: false });
