@@ -144,24 +144,26 @@ export class GroupCoordinator {
     }
   }
 
+  /** Creates `__consumer_offsets` and serves its (empty, so at once loaded) partitions. */
   private async ensureOffsetsTopic(): Promise<void> {
-    if (this.opts.offsetsTopic.partitions() === undefined) {
-      this.creating ??= this.opts.offsetsTopic.create(this.opts.config.offsetsTopicNumPartitions).finally(() => (this.creating = undefined));
+    this.creating ??= (async () => {
       try {
-        await this.creating;
+        await this.opts.offsetsTopic.create(this.opts.config.offsetsTopicNumPartitions);
       } catch (e) {
         this.opts.logger.warn('cannot create __consumer_offsets', { error: e });
         throw new CoordinatorError(E.COORDINATOR_NOT_AVAILABLE, 'the offsets topic could not be created');
       }
-    }
-    this.serveAllPartitions();
+      this.serveAllPartitions();
+      await this.loaded();
+    })().finally(() => (this.creating = undefined));
+    await this.creating;
   }
 
   /** The partition serving `groupId`; undefined when `__consumer_offsets` does not exist and `create` is false. */
   private async route(groupId: string, create: boolean): Promise<number | undefined> {
     if (this.stopped) throw new CoordinatorError(E.COORDINATOR_NOT_AVAILABLE, 'the coordinator is shutting down');
-    if (this.opts.offsetsTopic.partitions() === undefined) {
-      if (!create) return undefined;
+    if (this.opts.offsetsTopic.partitions() === undefined || this.creating) {
+      if (!create && !this.creating) return undefined;
       await this.ensureOffsetsTopic();
       if (this.stopped) throw new CoordinatorError(E.COORDINATOR_NOT_AVAILABLE, 'the coordinator is shutting down');
     }

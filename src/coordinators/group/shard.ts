@@ -517,6 +517,7 @@ export class GroupCoordinatorShard {
           },
           onAppendFailed: (code) => {
             // Not persisted: the old member id stays the static member's.
+            member.joinWaiter = undefined;
             group.updateMember(member, old.protocols, old.rebalanceTimeoutMs, old.sessionTimeoutMs, undefined, joinError(newMemberId, E.REBALANCE_IN_PROGRESS));
             const restored = group.replaceStaticMember(instanceId, newMemberId, oldMemberId, { join: joinError(newMemberId, E.FENCED_INSTANCE_ID), sync: syncError(E.FENCED_INSTANCE_ID) });
             this.timer.cancel(heartbeatKey(group.groupId, newMemberId));
