@@ -6,6 +6,8 @@ OPs:
   delete_topics --topic T
   create_partitions --topic T --partitions N
   describe_configs --topic T
+  alter_configs --topic T --topic-config k=v...
+  list_groups
   metadata [--topic T]
   offsets_for_times --topic T --partition P --timestamp MS [--timestamp MS]...
   watermarks --topic T --partition P
@@ -42,7 +44,7 @@ def main():
     conf.update(parse_config(args.config))
     out = {'op': args.op}
 
-    if args.op in ('create_topics', 'delete_topics', 'create_partitions', 'describe_configs', 'metadata'):
+    if args.op in ('create_topics', 'delete_topics', 'create_partitions', 'describe_configs', 'alter_configs', 'list_groups', 'metadata'):
         admin = AdminClient(conf)
         if args.op == 'create_topics':
             topic_config = {k: str(v) for k, v in parse_config(args.topic_config).items()}
@@ -54,6 +56,16 @@ def main():
         elif args.op == 'create_partitions':
             fs = admin.create_partitions([NewPartitions(args.topic, args.partitions)], operation_timeout=10)
             out['result'] = {t: future_result(f) for t, f in fs.items()}
+        elif args.op == 'alter_configs':
+            topic_config = {k: str(v) for k, v in parse_config(args.topic_config).items()}
+            fs = admin.alter_configs([ConfigResource(ConfigResource.Type.TOPIC, args.topic, set_config=topic_config)])
+            out['result'] = {resource.name: future_result(f) for resource, f in fs.items()}
+        elif args.op == 'list_groups':
+            try:
+                groups = admin.list_groups(timeout=10)
+                out['result'] = [{'id': g.id, 'state': g.state, 'protocol_type': g.protocol_type, 'members': len(g.members)} for g in groups]
+            except KafkaException as e:
+                out['error'] = error_dict(e.args[0])
         elif args.op == 'describe_configs':
             fs = admin.describe_configs([ConfigResource(ConfigResource.Type.TOPIC, args.topic)])
             res = {}

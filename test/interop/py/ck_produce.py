@@ -64,7 +64,11 @@ def main():
                 reports[i] = {'i': i, 'p': None, 'o': None, 'ts': None, 'err': error_dict(e.args[0])}
                 break
         producer.poll(0)
-    unflushed = producer.flush(args.timeout)
+    try:
+        unflushed = producer.flush(args.timeout)
+    except KafkaException as e:  # a fatal error (e.g. idempotence the broker cannot do)
+        global_errors.append(error_dict(e.args[0]))
+        unflushed = len(producer)
     emit({'reports': reports, 'errors': global_errors, 'logs': logs.lines, 'unflushed': unflushed})
 
 

@@ -7,6 +7,8 @@ OPs:
   delete_topics --topic T
   create_partitions --topic T --partitions N
   describe_configs --topic T
+  alter_configs --topic T --topic-config k=v...
+  list_groups | describe_groups --group G | group_offsets --group G | delete_groups --group G
   metadata                       (KafkaAdminClient.describe_cluster + list_topics + describe_topics)
   offsets_for_times --topic T --partition P --timestamp MS [--timestamp MS]...
 stdout: JSON with the operation's result; errors as {"code", "name", "str"}.
@@ -34,6 +36,7 @@ def main():
     ap.add_argument('--timestamp', type=int, action='append', default=[])
     ap.add_argument('--api-version', default=None)
     ap.add_argument('--topic-config', action='append', default=[])
+    ap.add_argument('--group')
     args = ap.parse_args()
     logs = collect_logs('kafka')
     conf = {'bootstrap_servers': args.bootstrap, 'client_id': 'samsa-interop-kp'}
@@ -85,6 +88,19 @@ def main():
                         code, message, _rtype, name, configs = entry[:5]
                         res[name] = {'code': code, 'message': message, 'configs': {c[0]: c[1] for c in configs}}
                 out['result'] = res
+            elif args.op == 'alter_configs':
+                topic_config = {k: str(v) for k, v in parse_config(args.topic_config).items()}
+                r = admin.alter_configs([ConfigResource(ConfigResourceType.TOPIC, args.topic, configs=topic_config)])
+                out['result'] = {entry[3]: {'code': entry[0], 'message': entry[1]} for entry in r.resources}
+            elif args.op == 'list_groups':
+                out['result'] = [list(g) for g in admin.list_consumer_groups()]
+            elif args.op == 'describe_groups':
+                out['result'] = [{'group': g.group, 'state': g.state, 'protocol': g.protocol, 'members': len(g.members)} for g in admin.describe_consumer_groups([args.group])]
+            elif args.op == 'group_offsets':
+                offsets = admin.list_consumer_group_offsets(args.group)
+                out['result'] = {'%s:%d' % (tp.topic, tp.partition): om.offset for tp, om in offsets.items()}
+            elif args.op == 'delete_groups':
+                out['result'] = [[g, type(e).__name__] for g, e in admin.delete_consumer_groups([args.group])]
             elif args.op == 'metadata':
                 out['cluster'] = admin.describe_cluster()
                 out['topics'] = sorted(admin.list_topics())
