@@ -60,4 +60,4 @@ export { OffsetIndex, CorruptIndexError } from './offset-index.js';
 export { TimeIndex } from './time-index.js';
 export { GroupCommit, SerialQueue } from './flush.js';
 export { FileHandleCache, IndexCache, AsyncDeleter } from './resource-cache.js';
-export { recordTimestampsOfUncompressedBatch, type RecordTimestamps } from './record-timestamps.js';
+export { recordTimestampsOfBatch, type RecordTimestamps } from './record-timestamps.js';

@@ -1,12 +1,12 @@
 import * as path from 'node:path';
-import { ATTRIBUTES, COMPRESSION_MASK, TIMESTAMP_TYPE_LOG_APPEND, assignOffsets, setLogAppendTime } from '../protocol/records/batch-header.js';
+import { ATTRIBUTES, TIMESTAMP_TYPE_LOG_APPEND, assignOffsets, setLogAppendTime } from '../protocol/records/batch-header.js';
 import { analyzeBatches, lastOffsetOf, type BatchInfo } from './batches.js';
 import { LONG_MAX, type LogConfig } from './config.js';
 import { KafkaStorageError, OffsetOutOfRangeError, OffsetsOutOfOrderError } from './errors.js';
 import type { FileSystem } from './file-system.js';
 import { GroupCommit, SerialQueue } from './flush.js';
 import type { LeaderEpochCache } from './leader-epoch-cache.js';
-import { recordTimestampsOfUncompressedBatch, type RecordTimestamps } from './record-timestamps.js';
+import { recordTimestampsOfBatch, type RecordTimestamps } from './record-timestamps.js';
 import { AsyncDeleter, FileHandleCache, IndexCache } from './resource-cache.js';
 import { LogSegment, type SegmentContext } from './segment.js';
 
@@ -682,7 +682,7 @@ export class PartitionLog {
       const offset = batch.baseOffset > startOffset ? batch.baseOffset : startOffset;
       return { timestamp: BigInt(batch.maxTimestamp), offset, leaderEpoch: epoch };
     }
-    const decode = this.ctx.recordTimestamps ?? ((b: Buffer) => ((b.readInt16BE(ATTRIBUTES) & COMPRESSION_MASK) === 0 ? recordTimestampsOfUncompressedBatch(b) : undefined));
+    const decode = this.ctx.recordTimestamps ?? recordTimestampsOfBatch;
     const records = decode(bytes);
     if (records) {
       for (const r of records) {
@@ -895,6 +895,10 @@ export class PartitionLog {
     if (!this.offlineError) {
       await this.syncCommit.idle();
       await this.flushCommit.idle();
+      // Kafka's LogSegment.close: the time index gets a last entry for the segment's largest
+      // timestamp, so that after a clean start (no scan) ListOffsets by time sees every batch.
+      const active = this.segments[this.segments.length - 1];
+      if (active?.isLoaded) active.onBecomeInactive();
       await this.flushAll();
     }
     await this.leaderEpochCache.flushed().catch(() => undefined);

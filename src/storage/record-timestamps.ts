@@ -1,43 +1,23 @@
-import { BASE_TIMESTAMP, RECORD_BATCH_OVERHEAD, RECORDS_COUNT } from '../protocol/records/batch-header.js';
+import { decodeRecordBatch, forEachRecord } from '../protocol/records/index.js';
 
-/** Timestamps of the records of one batch (offsetDelta, absolute timestamp), or undefined if unknown (e.g. compressed). */
+/** Timestamps of the records of one batch (offsetDelta, absolute timestamp), or undefined if unreadable. */
 export type RecordTimestamps = (batch: Buffer) => Iterable<{ offsetDelta: number; timestamp: number }> | undefined;
 
+/** Decompression bound for a stored batch read to answer ListOffsets by time. */
+const MAX_DECOMPRESSED = 64 * 1024 * 1024;
+
 /**
- * Walks the records of an uncompressed v2 batch far enough to read each record's
- * timestampDelta and offsetDelta (ListOffsets by timestamp needs the first record at or after a
- * time). Record bodies are skipped using their length prefix. Returns undefined on malformed input.
+ * Each record's timestamp in a stored v2 batch, compressed or not (ListOffsets by timestamp needs
+ * the first record at or after a time, not just its batch). Undefined on a malformed batch, so the
+ * caller falls back to batch precision.
  */
-export function recordTimestampsOfUncompressedBatch(batch: Buffer): { offsetDelta: number; timestamp: number }[] | undefined {
-  const out: { offsetDelta: number; timestamp: number }[] = [];
-  const baseTimestamp = Number(batch.readBigInt64BE(BASE_TIMESTAMP));
-  const count = batch.readInt32BE(RECORDS_COUNT);
-  let at = RECORD_BATCH_OVERHEAD;
-  const readVarlong = (): number => {
-    let result = 0;
-    let mul = 1;
-    for (let i = 0; i < 10; i++) {
-      if (at >= batch.length) throw new RangeError('truncated varint');
-      const b = batch[at++]!;
-      result += (b & 0x7f) * mul;
-      mul *= 128;
-      if ((b & 0x80) === 0) return result % 2 === 0 ? result / 2 : -(result + 1) / 2;
-    }
-    throw new RangeError('varint too long');
-  };
+export function recordTimestampsOfBatch(batch: Buffer): { offsetDelta: number; timestamp: number }[] | undefined {
   try {
-    for (let i = 0; i < count; i++) {
-      const length = readVarlong();
-      const bodyStart = at;
-      at += 1; // attributes
-      const timestampDelta = readVarlong();
-      const offsetDelta = readVarlong();
-      out.push({ offsetDelta, timestamp: baseTimestamp + timestampDelta });
-      at = bodyStart + length;
-      if (length < 0 || at > batch.length) return undefined;
-    }
+    const decoded = decodeRecordBatch(batch, 0, { verifyCrc: false, maxDecompressedBytes: MAX_DECOMPRESSED });
+    const out: { offsetDelta: number; timestamp: number }[] = [];
+    forEachRecord(decoded, (r) => out.push({ offsetDelta: r.offsetDelta, timestamp: Number(r.timestamp) }));
+    return out;
   } catch {
     return undefined;
   }
-  return out;
 }
