@@ -1,10 +1,11 @@
 import * as fsp from 'node:fs/promises';
-import { constants } from 'node:fs';
+import { constants, writeSync } from 'node:fs';
 import * as path from 'node:path';
 
 /**
- * The only way the storage layer touches files. Everything is async (libuv threadpool), so no
- * storage operation blocks the event loop. Two implementations: NodeFileSystem (real files) and
+ * The only way the storage layer touches files. Everything is async (libuv threadpool) except the
+ * log append's write into the page cache (see NodeLogFile.write), so no fsync, open, read of a
+ * cold file or delete blocks the event loop. Two implementations: NodeFileSystem (real files) and
  * SimulatedFileSystem (in memory, can crash: unsynced data lost, torn last write).
  */
 export interface LogFile {
@@ -150,12 +151,14 @@ class NodeLogFile implements LogFile {
     return total;
   }
 
+  /**
+   * A synchronous pwrite: copying into the page cache takes microseconds, less than a round trip
+   * through the libuv threadpool, and appends to one partition are serialized anyway (Kafka
+   * writes synchronously too). fdatasync stays asynchronous.
+   */
   async write(buffer: Uint8Array, offset: number, length: number, position: number): Promise<void> {
     let done = 0;
-    while (done < length) {
-      const { bytesWritten } = await this.handle.write(buffer, offset + done, length - done, position + done);
-      done += bytesWritten;
-    }
+    while (done < length) done += writeSync(this.handle.fd, buffer, offset + done, length - done, position + done);
   }
 
   datasync(): Promise<void> {

@@ -197,26 +197,32 @@ export function fetchHandler(broker: Broker): ApiHandler<FetchRequest, FetchResp
         located = await locate(items, maxResponseBytes, isolation, isFollower);
       }
 
-      const byTopic = new Map<string, FetchResponse.FetchableTopicResponse>();
-      const responses: FetchResponse.FetchableTopicResponse[] = [];
-      for (const r of located.results) {
+      const included = located.results.filter((r) => {
         const s = r.item.session;
         if (incremental && s && r.size === 0 && r.errorCode === ErrorCode.NONE && s.lastHighWatermark === r.highWatermark && s.lastLogStartOffset === r.logStartOffset && s.lastStableOffset === r.lastStableOffset) {
-          continue; // nothing new for this partition
+          return false; // nothing new for this partition
         }
         if (s) {
           s.lastHighWatermark = r.highWatermark;
           s.lastLogStartOffset = r.logStartOffset;
           s.lastStableOffset = r.lastStableOffset;
         }
-        let records: Buffer;
-        let code = r.errorCode;
-        try {
-          records = await materialize(r, v);
-        } catch (e) {
-          records = EMPTY_BUFFER;
-          code = e instanceof KafkaEncodeError ? ErrorCode.UNSUPPORTED_COMPRESSION_TYPE : toErrorCode(e);
-        }
+        return true;
+      });
+      // The partitions' reads go to the threadpool side by side.
+      const data = await Promise.all(
+        included.map((r) =>
+          materialize(r, v).then(
+            (records) => ({ records, code: r.errorCode }),
+            (e: unknown) => ({ records: EMPTY_BUFFER, code: e instanceof KafkaEncodeError ? ErrorCode.UNSUPPORTED_COMPRESSION_TYPE : toErrorCode(e) }),
+          ),
+        ),
+      );
+      const byTopic = new Map<string, FetchResponse.FetchableTopicResponse>();
+      const responses: FetchResponse.FetchableTopicResponse[] = [];
+      for (let i = 0; i < included.length; i++) {
+        const r = included[i]!;
+        const { records, code } = data[i]!;
         const key = `${r.item.topic}\u0000${r.item.topicId}`;
         let topic = byTopic.get(key);
         if (!topic) {
