@@ -1,9 +1,15 @@
 import { constants as zlibConstants, gunzipSync, gzipSync } from 'node:zlib';
-import zstd from 'zstd-napi/binding.js';
+import { createRequire } from 'node:module';
+import type zstdBinding from 'zstd-napi/binding.js';
 import { KafkaDecodeError, KafkaEncodeError } from '../runtime/errors.js';
 import { CompressionType } from './batch-header.js';
 import { lz4FrameCompress, lz4FrameDecompress } from './lz4-frame.js';
 import { snappyXerialCompress, snappyXerialDecompress } from './snappy-xerial.js';
+
+// zstd's native binding is loaded on first use (see lz4-frame.ts).
+const require = createRequire(import.meta.url);
+let zstdModule: typeof zstdBinding | undefined;
+const zstdLib = (): typeof zstdBinding => (zstdModule ??= require('zstd-napi/binding.js') as typeof zstdBinding);
 
 export { CompressionType };
 
@@ -92,10 +98,11 @@ function gzipDecompress(data: Buffer, maxOutput: number, path: string): Buffer {
   return out;
 }
 
-let cctx: zstd.CCtx | undefined;
-let dctx: zstd.DCtx | undefined;
+let cctx: zstdBinding.CCtx | undefined;
+let dctx: zstdBinding.DCtx | undefined;
 
 function zstdCompress(data: Buffer, level: number): Buffer {
+  const zstd = zstdLib();
   cctx ??= new zstd.CCtx();
   const out = Buffer.allocUnsafe(zstd.compressBound(data.length));
   const n = cctx.compress(out, data, level);
@@ -112,6 +119,7 @@ const ZSTD_STREAM_CHUNK = 256 * 1024;
  */
 function zstdDecompress(data: Buffer, maxOutput: number, path: string): Buffer {
   if (data.length === 0) throw new KafkaDecodeError('empty zstd stream', path, 0);
+  const zstd = zstdLib();
   let declared = 0;
   let allDeclared = true;
   for (let p = 0; p < data.length; ) {

@@ -1,6 +1,14 @@
-import { compressSync as lz4BlockCompress, uncompressSync as lz4BlockUncompress } from 'lz4-napi';
+import { createRequire } from 'node:module';
 import { KafkaDecodeError } from '../runtime/errors.js';
 import { xxhash32 } from './xxhash32.js';
+
+// Loaded on first use: the native library costs ~10 MiB of resident memory a broker that never
+// sees an lz4 batch need not pay.
+const require = createRequire(import.meta.url);
+let lz4: typeof import('lz4-napi') | undefined;
+const lz4Lib = (): typeof import('lz4-napi') => (lz4 ??= require('lz4-napi') as typeof import('lz4-napi'));
+const lz4BlockCompress: typeof import('lz4-napi').compressSync = (...args) => lz4Lib().compressSync(...args);
+const lz4BlockUncompress: typeof import('lz4-napi').uncompressSync = (...args) => lz4Lib().uncompressSync(...args);
 
 /**
  * The LZ4 frame format (lz4_Frame_format.md) that Kafka uses for magic 1 and 2, written around

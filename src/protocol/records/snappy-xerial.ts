@@ -1,5 +1,12 @@
-import { compressSync as snappyCompress, uncompressSync as snappyUncompress } from 'snappy';
+import { createRequire } from 'node:module';
 import { KafkaDecodeError } from '../runtime/errors.js';
+
+// Loaded on first use (see lz4-frame.ts).
+const require = createRequire(import.meta.url);
+let snappy: typeof import('snappy') | undefined;
+const snappyLib = (): typeof import('snappy') => (snappy ??= require('snappy') as typeof import('snappy'));
+const snappyCompress: typeof import('snappy').compressSync = (...args) => snappyLib().compressSync(...args);
+const snappyUncompress: typeof import('snappy').uncompressSync = (...args) => snappyLib().uncompressSync(...args);
 
 /**
  * Snappy as Kafka carries it: Java (snappy-java's SnappyOutputStream) and librdkafka write the
