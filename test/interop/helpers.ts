@@ -201,6 +201,7 @@ export class TestBroker {
   ) {
     this.logger = createLogger('warn', {}, (line) => {
       if (this.logLines.length < 500) this.logLines.push(line.trimEnd());
+      if (process.env.SAMSA_INTEROP_BROKER_LOG) process.stderr.write(line); // debugging aid: see the broker's warnings live
     });
   }
 
