@@ -76,6 +76,7 @@ export class Broker {
         maxRequestBytes: this.config.int('socket.request.max.bytes'),
         idleTimeoutMs: this.config.int('connections.max.idle.ms'),
         maxInFlight: this.config.int('queued.max.requests'),
+        maxInFlightBytes: this.maxQueuedRequestBytes(),
         onRequestFrame: this.options.onRequestFrame,
         apiVersionsFallback: () => apiVersionsResponse(this.registry),
       });
@@ -84,6 +85,12 @@ export class Broker {
     }
     for (const w of this.config.warnings) this.logger.warn(w);
     this.logger.info('broker started', { ms: Date.now() - started });
+  }
+
+  /** queued.max.request.bytes (Kafka: -1 = unbounded); here -1 means 4 × socket.request.max.bytes capped at 256 MiB. */
+  private maxQueuedRequestBytes(): number {
+    const configured = this.config.int('queued.max.request.bytes');
+    return configured > 0 ? configured : Math.min(4 * this.config.int('socket.request.max.bytes'), 256 * 1024 * 1024);
   }
 
   /** One line for humans: version, listeners, log dirs, flush mode. */

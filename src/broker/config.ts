@@ -48,6 +48,7 @@ export const BROKER_CONFIGS: Record<string, ConfigDef> = {
   'num.recovery.threads.per.data.dir': { type: 'int', default: '1', ignored: true },
   'connections.max.idle.ms': { type: 'long', default: '600000', validate: atLeast(0) },
   'queued.max.requests': { type: 'int', default: '500', validate: atLeast(1) },
+  'queued.max.request.bytes': { type: 'long', default: '-1' },
   'log.segment.bytes': { type: 'int', default: '1073741824', validate: atLeast(14) },
   'log.roll.ms': { type: 'long', default: null },
   'log.roll.hours': { type: 'int', default: '168', validate: atLeast(1) },

@@ -11,7 +11,8 @@ import { RawClient, frame, parse } from './raw-client.js';
 describe('connections', () => {
   let broker: RunningBroker;
   before(async () => {
-    broker = await startBroker({ config: { 'socket.request.max.bytes': 1024 * 1024, 'connections.max.idle.ms': 1500 } });
+    // A small in-flight bound makes the pipelined test go through pause and resume.
+    broker = await startBroker({ config: { 'socket.request.max.bytes': 1024 * 1024, 'connections.max.idle.ms': 1500, 'queued.max.requests': 4 } });
   });
   after(() => broker.close());
 

@@ -14,6 +14,8 @@ export interface ConnectionOptions {
   idleTimeoutMs: number;
   /** Requests processed at once per connection; more wait in the socket (back-pressure). */
   maxInFlight: number;
+  /** Request bytes processed at once per connection (at least one request always fits). */
+  maxInFlightBytes: number;
   listenerName: string;
   /** Sees every request frame as received (golden-bytes capture, debugging). */
   onRequestFrame?: (apiKey: number, apiVersion: number, frame: Buffer) => void;
@@ -24,6 +26,8 @@ export interface ConnectionOptions {
 interface Slot {
   done: boolean;
   chunks: Buffer[] | null;
+  /** Size of the request frame, held until its response is written. */
+  requestBytes: number;
 }
 
 let nextConnectionId = 1;
@@ -39,6 +43,8 @@ export class Connection {
   private pendingBytes = 0;
   private readonly queue: Slot[] = [];
   private inFlight = 0;
+  /** Bytes of the requests being processed: bounded so a client cannot make us buffer without limit. */
+  private inFlightBytes = 0;
   private closed = false;
   private paused = false;
   private readonly log: Logger;
@@ -81,7 +87,12 @@ export class Connection {
   private onData(chunk: Buffer): void {
     this.pending.push(chunk);
     this.pendingBytes += chunk.length;
-    while (!this.closed && this.pendingBytes >= 4) {
+    this.processPending();
+  }
+
+  /** Handles the complete frames received so far, unless back-pressure paused the connection. */
+  private processPending(): void {
+    while (!this.closed && !this.paused && this.pendingBytes >= 4) {
       const size = this.peekSize();
       if (size < 0 || size > this.opts.maxRequestBytes) {
         this.log.warn('request frame size out of range, closing connection', { size, max: this.opts.maxRequestBytes });
@@ -143,7 +154,7 @@ export class Connection {
       if (apiKey === 18) {
         // KIP-511: answer an ApiVersions request we cannot parse with v0 and our versions.
         const body = { ...this.opts.apiVersionsFallback(), errorCode: ErrorCode.UNSUPPORTED_VERSION };
-        this.enqueueResponse(this.slot(), api, 0, correlationId, body, ApiVersionsResponseCodec);
+        this.enqueueResponse(this.slot(frame.length), api, 0, correlationId, body, ApiVersionsResponseCodec);
         return;
       }
       this.log.warn('unsupported API version, closing connection', { api: api.name, apiVersion });
@@ -171,7 +182,7 @@ export class Connection {
       this.close('malformed request');
       return;
     }
-    const slot = this.slot();
+    const slot = this.slot(frame.length);
     let result;
     try {
       result = handler.handle(request, ctx);
@@ -195,11 +206,12 @@ export class Connection {
     this.close('handler error');
   }
 
-  private slot(): Slot {
-    const slot: Slot = { done: false, chunks: null };
+  private slot(requestBytes: number): Slot {
+    const slot: Slot = { done: false, chunks: null, requestBytes };
     this.queue.push(slot);
     this.inFlight++;
-    if (this.inFlight >= this.opts.maxInFlight && !this.paused) {
+    this.inFlightBytes += requestBytes;
+    if ((this.inFlight >= this.opts.maxInFlight || this.inFlightBytes >= this.opts.maxInFlightBytes) && !this.paused) {
       this.paused = true;
       this.socket.pause();
     }
@@ -233,6 +245,7 @@ export class Connection {
     while (this.queue.length > 0 && this.queue[0]!.done) {
       const slot = this.queue.shift()!;
       this.inFlight--;
+      this.inFlightBytes -= slot.requestBytes;
       if (slot.chunks) {
         if (!wrote) this.socket.cork();
         wrote = true;
@@ -249,9 +262,10 @@ export class Connection {
   }
 
   private maybeResume(): void {
-    if (this.paused && this.inFlight < this.opts.maxInFlight && this.socket.writableLength < 4 * 1024 * 1024) {
+    if (this.paused && this.inFlight < this.opts.maxInFlight && this.inFlightBytes < this.opts.maxInFlightBytes && this.socket.writableLength < 4 * 1024 * 1024) {
       this.paused = false;
       this.socket.resume();
+      this.processPending();
     }
   }
 }
