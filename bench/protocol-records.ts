@@ -1,5 +1,5 @@
 /**
- * Record-layer throughput: node dist/bench/protocol-records.js
+ * Protocol throughput (record layer and whole generated messages): node dist/bench/protocol-records.js
  * Prints a table and one JSON line (for tracking); no assertions.
  */
 import { crc32c } from '@node-rs/crc32';
@@ -15,6 +15,9 @@ import {
   validateBatches,
   validateBatchesDeep,
 } from '../src/protocol/records/index.js';
+
+import { Fetch, Produce, type FetchResponse, type ProduceRequest } from '../src/protocol/generated/index.js';
+import { Writer, decodeMessage, encodeMessage } from '../src/protocol/runtime/index.js';
 
 const MiB = 1024 * 1024;
 const BUDGET_MS = Number(process.env.BENCH_MS ?? 400);
@@ -81,6 +84,64 @@ results.push(measure('validateBatchesDeep, uncompressed', produce.length, () => 
 const produceLz4 = producePayload(CompressionType.Lz4);
 results.push(measure('validateBatches, lz4 payload', produceLz4.length, () => validateBatches(produceLz4), 'MB/s of compressed bytes'));
 results.push(measure('validateBatchesDeep, lz4 payload', produceLz4.length, () => validateBatchesDeep(produceLz4), 'MB/s of compressed bytes'));
+
+// Whole protocol messages through the generated codecs: a 1 MiB Produce request (64 partitions
+// of ~16 KiB batches) and a Fetch response carrying the same batches. Records stay opaque
+// Buffers: decode slices them, encode copies them once (or references them, chunked).
+{
+  const batches: Buffer[] = [];
+  for (let at = 0; at < produce.length; ) {
+    const size = produce.readInt32BE(at + 8) + 12;
+    batches.push(produce.subarray(at, at + size));
+    at += size;
+  }
+  const produceRequest: ProduceRequest = {
+    transactionalId: null,
+    acks: -1,
+    timeoutMs: 30_000,
+    topicData: [{ name: 'bench', partitionData: batches.map((records, index) => ({ index, records })) }],
+  };
+  const produceBytes = encodeMessage(Produce.request, produceRequest, 9);
+  results.push(measure('Produce v9 request encode, 1 MiB', produceBytes.length, () => encodeMessage(Produce.request, produceRequest, 9), `${batches.length} partitions`));
+  results.push(measure('Produce v9 request decode, 1 MiB', produceBytes.length, () => decodeMessage(Produce.request, produceBytes, 9), 'records as slices'));
+  const fetchResponse: FetchResponse = {
+    ...Fetch.response.defaults(),
+    responses: [
+      {
+        topic: 'bench',
+        topicId: 'AAAAAAAAAAAAAAAAAAAAAA',
+        partitions: batches.map((records, partitionIndex) => ({
+          partitionIndex,
+          errorCode: 0,
+          highWatermark: 1000n,
+          lastStableOffset: 1000n,
+          logStartOffset: 0n,
+          divergingEpoch: { epoch: -1, endOffset: -1n },
+          currentLeader: { leaderId: -1, leaderEpoch: -1 },
+          snapshotId: { endOffset: -1n, epoch: -1 },
+          abortedTransactions: null,
+          preferredReadReplica: -1,
+          records,
+        })),
+      },
+    ],
+  };
+  const fetchBytes = encodeMessage(Fetch.response, fetchResponse, 12);
+  results.push(measure('Fetch v12 response encode, 1 MiB', fetchBytes.length, () => encodeMessage(Fetch.response, fetchResponse, 12), 'one buffer'));
+  results.push(
+    measure(
+      'Fetch v12 response encode, chunked',
+      fetchBytes.length,
+      () => {
+        const w = new Writer(Fetch.response.size(fetchResponse, 12), true);
+        Fetch.response.write(w, fetchResponse, 12);
+        return w.chunks();
+      },
+      'records referenced',
+    ),
+  );
+  results.push(measure('Fetch v12 response decode, 1 MiB', fetchBytes.length, () => decodeMessage(Fetch.response, fetchBytes, 12), 'records as slices'));
+}
 
 const thousand: RecordInput[] = [];
 for (let i = 0; i < 1000; i++) thousand.push({ key: Buffer.from(`key-${i}`), value: payload(100, i), headers: i % 10 === 0 ? [{ key: 'trace', value: Buffer.from('abc') }] : undefined, timestamp: 1_700_000_000_000 + i });
