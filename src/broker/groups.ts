@@ -5,8 +5,17 @@
  */
 import { GroupCoordinator, OFFSETS_TOPIC, type CoordinatorLog } from '../coordinators/group/index.js';
 import type { Broker } from './broker.js';
+import type { BrokerConfig } from './config.js';
 import { ErrorCode, KafkaError } from './errors.js';
 import { toErrorCode } from './storage-errors.js';
+
+/** How `__consumer_offsets` is created, by the coordinator or by a Metadata request (Kafka's AutoTopicCreationManager). */
+export function offsetsTopicSpec(config: BrokerConfig): { partitions: number; configs: Record<string, string> } {
+  return {
+    partitions: config.int('offsets.topic.num.partitions'),
+    configs: { 'cleanup.policy': 'compact', 'compression.type': 'producer', 'segment.bytes': String(config.int('offsets.topic.segment.bytes')) },
+  };
+}
 
 export function createGroupCoordinator(broker: Broker): GroupCoordinator {
   const c = broker.config;
@@ -36,9 +45,8 @@ export function createGroupCoordinator(broker: Broker): GroupCoordinator {
     offsetsTopic: {
       partitions: () => broker.metadata.topic(OFFSETS_TOPIC)?.partitions,
       async create(partitions) {
-        const configs = { 'cleanup.policy': 'compact', 'compression.type': 'producer', 'segment.bytes': String(c.int('offsets.topic.segment.bytes')) };
         try {
-          await broker.topics.create(OFFSETS_TOPIC, partitions, 1, configs);
+          await broker.topics.create(OFFSETS_TOPIC, partitions, 1, offsetsTopicSpec(c).configs);
         } catch (e) {
           // Created meanwhile (by a Metadata request, say): use it as it is.
           if (!(e instanceof KafkaError && e.code === ErrorCode.TOPIC_ALREADY_EXISTS)) throw e;

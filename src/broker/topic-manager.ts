@@ -7,6 +7,8 @@ import type { Broker } from './broker.js';
 import { ErrorCode, KafkaError } from './errors.js';
 import { INTERNAL_TOPICS, invalidTopicName, type TopicMetadata } from './metadata.js';
 import { invalidTopicConfig } from './topic-configs.js';
+import { offsetsTopicSpec } from './groups.js';
+import { OFFSETS_TOPIC } from '../coordinators/group/index.js';
 
 /** Kafka's cap on partitions created in one request, to bound the work a request can cause. */
 const MAX_PARTITIONS = 100_000;
@@ -78,6 +80,10 @@ export class TopicManager {
     const isInternal = INTERNAL_TOPICS.has(name);
     if (!isInternal && (!allowAutoCreate || !this.broker.config.bool('auto.create.topics.enable'))) return ErrorCode.UNKNOWN_TOPIC_OR_PARTITION;
     try {
+      if (name === OFFSETS_TOPIC) {
+        const spec = offsetsTopicSpec(this.broker.config);
+        return await this.create(name, spec.partitions, 1, spec.configs);
+      }
       return await this.create(name, -1, -1, {});
     } catch (e) {
       if (e instanceof KafkaError && e.code === ErrorCode.TOPIC_ALREADY_EXISTS) return this.broker.metadata.topic(name) ?? ErrorCode.UNKNOWN_TOPIC_OR_PARTITION;

@@ -168,7 +168,11 @@ export class GroupCoordinator {
       if (this.stopped) throw new CoordinatorError(E.COORDINATOR_NOT_AVAILABLE, 'the coordinator is shutting down');
     }
     const p = this.partitionFor(groupId);
-    if (this.runtime.status(p) === undefined) this.serveAllPartitions();
+    if (this.runtime.status(p) === undefined) {
+      // Created by someone else (a Metadata request): serve it; its partitions are new, so empty.
+      this.serveAllPartitions();
+      await this.runtime.loaded(p);
+    }
     return p;
   }
 
