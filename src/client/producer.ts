@@ -1,0 +1,302 @@
+/**
+ * Producer: records accumulate per partition into magic-2 batches (closed at `batchSize` bytes or
+ * after `lingerMs`), one Produce request per leader carries every ready batch for it; retriable
+ * errors refresh metadata and resend to the new leader. Keys pick partitions as Java's default
+ * partitioner does; keyless records stick to one partition per batch.
+ */
+import { Produce, type ProduceRequest } from '../protocol/generated/index.js';
+import { buildRecordBatch, CompressionType, type RecordHeader, type RecordInput } from '../protocol/records/index.js';
+import { Cluster, sleep, type ClientOptions } from './cluster.js';
+import { ConnectionError, ErrorCode, KafkaError, isRetriable, needsMetadataRefresh } from './errors.js';
+import { partitionForKey } from './partitioner.js';
+
+export type CompressionName = 'none' | 'gzip' | 'snappy' | 'lz4' | 'zstd';
+export const COMPRESSION_CODES: Record<CompressionName, CompressionType> = {
+  none: CompressionType.None,
+  gzip: CompressionType.Gzip,
+  snappy: CompressionType.Snappy,
+  lz4: CompressionType.Lz4,
+  zstd: CompressionType.Zstd,
+};
+
+export function compressionCode(c: CompressionName | CompressionType | undefined): CompressionType {
+  if (c === undefined) return CompressionType.None;
+  if (typeof c === 'number') return c;
+  const code = COMPRESSION_CODES[c];
+  if (code === undefined) throw new Error(`unknown compression ${c} (none, gzip, snappy, lz4, zstd)`);
+  return code;
+}
+
+export interface ProducerOptions {
+  /** -1 (all, default), 1 (leader) or 0 (no response). */
+  acks?: number;
+  lingerMs?: number;
+  /** Bytes of records per partition batch before it is sent (default 16 KiB). */
+  batchSize?: number;
+  compression?: CompressionName | CompressionType;
+  /** Produce request timeout on the broker (default 30 s). */
+  timeoutMs?: number;
+  /** Attempts for retriable failures (default the client's `retries`). */
+  retries?: number;
+  /** Ask the broker to create unknown topics (default true, as Java's producer). */
+  allowAutoTopicCreation?: boolean;
+}
+
+export interface ProducerRecord {
+  topic: string;
+  value: Buffer | string | null;
+  key?: Buffer | string | null;
+  headers?: Record<string, string | Buffer | null> | RecordHeader[];
+  partition?: number;
+  timestamp?: number | bigint;
+}
+
+export interface RecordMetadata {
+  topic: string;
+  partition: number;
+  /** -1 under acks=0. */
+  offset: bigint;
+}
+
+interface Waiter {
+  resolve: (m: RecordMetadata) => void;
+  reject: (e: Error) => void;
+}
+
+interface PartitionBatch {
+  topic: string;
+  partition: number;
+  records: RecordInput[];
+  waiters: Waiter[];
+  bytes: number;
+  attempts: number;
+  encoded?: Buffer;
+}
+
+const toBuffer = (v: Buffer | string | null | undefined): Buffer | null => (v === null || v === undefined ? null : typeof v === 'string' ? Buffer.from(v) : v);
+
+export function normalizeHeaders(h: ProducerRecord['headers']): RecordHeader[] {
+  if (!h) return [];
+  if (Array.isArray(h)) return h;
+  return Object.entries(h).map(([key, value]) => ({ key, value: toBuffer(value) }));
+}
+
+export class Producer {
+  readonly cluster: Cluster;
+  private readonly ownsCluster: boolean;
+  readonly acks: number;
+  readonly lingerMs: number;
+  readonly batchSize: number;
+  readonly compression: CompressionType;
+  readonly timeoutMs: number;
+  readonly retries: number;
+  readonly allowAutoTopicCreation: boolean;
+  private readonly open = new Map<string, PartitionBatch>();
+  private readonly sticky = new Map<string, number>();
+  private readonly topicLookups = new Map<string, Promise<number>>();
+  private lingerTimer: NodeJS.Timeout | null = null;
+  private readonly inFlight = new Set<Promise<void>>();
+  private closed = false;
+
+  constructor(options: ClientOptions | Cluster, producerOptions: ProducerOptions = {}) {
+    this.ownsCluster = !(options instanceof Cluster);
+    this.cluster = options instanceof Cluster ? options : new Cluster(options);
+    this.acks = producerOptions.acks ?? -1;
+    this.lingerMs = producerOptions.lingerMs ?? 5;
+    this.batchSize = producerOptions.batchSize ?? 16_384;
+    this.compression = compressionCode(producerOptions.compression);
+    this.timeoutMs = producerOptions.timeoutMs ?? 30_000;
+    this.retries = producerOptions.retries ?? this.cluster.options.retries;
+    this.allowAutoTopicCreation = producerOptions.allowAutoTopicCreation ?? true;
+  }
+
+  /** Partition count of a topic (metadata looked up once per topic at a time). */
+  private partitionCount(topic: string): number | Promise<number> {
+    const t = this.cluster.topics.get(topic);
+    if (t && t.errorCode === 0 && t.partitions.length) return t.partitions.length;
+    let p = this.topicLookups.get(topic);
+    if (!p) {
+      p = this.cluster.topic(topic, { autoCreate: this.allowAutoTopicCreation }).then(
+        (info) => {
+          this.topicLookups.delete(topic);
+          return info.partitions.length;
+        },
+        (e) => {
+          this.topicLookups.delete(topic);
+          throw e;
+        },
+      );
+      this.topicLookups.set(topic, p);
+    }
+    return p;
+  }
+
+  /** Queues a record; resolves once the broker acknowledged it (per `acks`). */
+  send(record: ProducerRecord): Promise<RecordMetadata> {
+    if (this.closed) return Promise.reject(new Error('producer closed'));
+    return new Promise<RecordMetadata>((resolve, reject) => {
+      const count = this.partitionCount(record.topic);
+      if (typeof count === 'number') this.append(record, count, { resolve, reject });
+      else count.then((n) => this.append(record, n, { resolve, reject }), reject);
+    });
+  }
+
+  /** Sends several records; resolves when all are acknowledged. */
+  sendBatch(records: ProducerRecord[]): Promise<RecordMetadata[]> {
+    return Promise.all(records.map((r) => this.send(r)));
+  }
+
+  private append(record: ProducerRecord, numPartitions: number, waiter: Waiter): void {
+    const key = toBuffer(record.key);
+    let partition = record.partition;
+    if (partition === undefined || partition < 0) {
+      if (key) partition = partitionForKey(key, numPartitions);
+      else {
+        partition = this.sticky.get(record.topic);
+        if (partition === undefined || partition >= numPartitions) {
+          partition = Math.floor(Math.random() * numPartitions);
+          this.sticky.set(record.topic, partition);
+        }
+      }
+    } else if (partition >= numPartitions) {
+      waiter.reject(new KafkaError(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, `${record.topic}[${partition}] (the topic has ${numPartitions} partitions)`));
+      return;
+    }
+    const value = toBuffer(record.value);
+    const input: RecordInput = { key, value, headers: normalizeHeaders(record.headers) };
+    if (record.timestamp !== undefined) input.timestamp = record.timestamp;
+    const id = `${record.topic}\0${partition}`;
+    let batch = this.open.get(id);
+    if (!batch) {
+      batch = { topic: record.topic, partition, records: [], waiters: [], bytes: 0, attempts: 0 };
+      this.open.set(id, batch);
+    }
+    batch.records.push(input);
+    batch.waiters.push(waiter);
+    batch.bytes += (key?.length ?? 0) + (value?.length ?? 0) + 20;
+    if (batch.bytes >= this.batchSize) {
+      this.open.delete(id);
+      if (this.sticky.get(record.topic) === partition) this.sticky.delete(record.topic);
+      this.dispatch([batch]);
+    } else if (!this.lingerTimer) {
+      this.lingerTimer = setTimeout(() => {
+        this.lingerTimer = null;
+        this.drainAll();
+      }, this.lingerMs);
+    }
+  }
+
+  private drainAll(): void {
+    if (this.lingerTimer) {
+      clearTimeout(this.lingerTimer);
+      this.lingerTimer = null;
+    }
+    if (!this.open.size) return;
+    const batches = [...this.open.values()];
+    this.open.clear();
+    this.sticky.clear();
+    this.dispatch(batches);
+  }
+
+  private dispatch(batches: PartitionBatch[]): void {
+    const p = this.sendBatches(batches).catch((e) => {
+      for (const b of batches) for (const w of b.waiters) w.reject(e as Error);
+    });
+    this.inFlight.add(p);
+    void p.finally(() => this.inFlight.delete(p));
+  }
+
+  private async sendBatches(batches: PartitionBatch[]): Promise<void> {
+    const byLeader = new Map<number, PartitionBatch[]>();
+    for (const b of batches) {
+      let leader: number;
+      try {
+        leader = await this.cluster.leaderOf(b.topic, b.partition);
+      } catch (e) {
+        if (e instanceof KafkaError && e.retriable && b.attempts < this.retries) {
+          b.attempts++;
+          await sleep(this.cluster.options.retryBackoffMs * b.attempts);
+          await this.cluster.refreshMetadata([b.topic]).catch(() => undefined);
+          await this.sendBatches([b]);
+          continue;
+        }
+        for (const w of b.waiters) w.reject(e as Error);
+        continue;
+      }
+      let l = byLeader.get(leader);
+      if (!l) byLeader.set(leader, (l = []));
+      l.push(b);
+    }
+    await Promise.all([...byLeader].map(([leader, list]) => this.sendToLeader(leader, list)));
+  }
+
+  private async sendToLeader(leader: number, batches: PartitionBatch[]): Promise<void> {
+    const topics = new Map<string, ProduceRequest.PartitionProduceData[]>();
+    for (const b of batches) {
+      b.encoded ??= buildRecordBatch(b.records, { compression: this.compression });
+      let l = topics.get(b.topic);
+      if (!l) topics.set(b.topic, (l = []));
+      l.push({ index: b.partition, records: b.encoded });
+    }
+    const body: ProduceRequest = { transactionalId: null, acks: this.acks, timeoutMs: this.timeoutMs, topicData: [...topics].map(([name, partitionData]) => ({ name, partitionData })) };
+    let res;
+    try {
+      const conn = await this.cluster.connection(leader);
+      if (this.acks === 0) {
+        conn.sendNoResponse(Produce, body);
+        for (const b of batches) for (const w of b.waiters) w.resolve({ topic: b.topic, partition: b.partition, offset: -1n });
+        return;
+      }
+      res = await conn.request(Produce, body, { timeoutMs: this.timeoutMs + this.cluster.options.requestTimeoutMs });
+    } catch (e) {
+      if (e instanceof ConnectionError) {
+        const retry = batches.filter((b) => b.attempts < this.retries);
+        for (const b of batches) if (b.attempts >= this.retries) for (const w of b.waiters) w.reject(e);
+        if (retry.length) {
+          for (const b of retry) b.attempts++;
+          await sleep(this.cluster.options.retryBackoffMs * retry[0]!.attempts);
+          await this.cluster.refreshMetadata(null).catch(() => undefined);
+          await this.sendBatches(retry);
+        }
+        return;
+      }
+      throw e;
+    }
+    const retry: PartitionBatch[] = [];
+    let refresh = false;
+    for (const t of res.responses) {
+      for (const p of t.partitionResponses) {
+        const b = batches.find((x) => x.topic === t.name && x.partition === p.index);
+        if (!b) continue;
+        if (p.errorCode === 0) {
+          for (let i = 0; i < b.waiters.length; i++) b.waiters[i]!.resolve({ topic: b.topic, partition: b.partition, offset: p.baseOffset + BigInt(i) });
+        } else if (isRetriable(p.errorCode) && b.attempts < this.retries) {
+          b.attempts++;
+          if (needsMetadataRefresh(p.errorCode)) refresh = true;
+          retry.push(b);
+        } else {
+          const e = new KafkaError(p.errorCode, `produce to ${b.topic}[${b.partition}]`, p.errorMessage);
+          for (const w of b.waiters) w.reject(e);
+        }
+      }
+    }
+    if (retry.length) {
+      await sleep(this.cluster.options.retryBackoffMs * retry[0]!.attempts);
+      if (refresh) await this.cluster.refreshMetadata([...new Set(retry.map((b) => b.topic))]).catch(() => undefined);
+      await this.sendBatches(retry);
+    }
+  }
+
+  /** Sends every queued record now and waits for all outstanding acknowledgements. */
+  async flush(): Promise<void> {
+    while (this.topicLookups.size) await Promise.allSettled([...this.topicLookups.values()]);
+    this.drainAll();
+    while (this.inFlight.size) await Promise.allSettled([...this.inFlight]);
+  }
+
+  async close(): Promise<void> {
+    await this.flush();
+    this.closed = true;
+    if (this.ownsCluster) await this.cluster.close();
+  }
+}
