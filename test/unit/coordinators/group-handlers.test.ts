@@ -36,7 +36,9 @@ import { assignment, harness, subscription, type Harness } from './helpers.js';
 
 function setup(): { h: Harness; broker: Broker } {
   const h = harness();
-  const broker = { groups: h.coordinator, nodeId: 1, advertisedListener: () => ({ name: 'PLAINTEXT', host: 'broker.local', port: 9092 }) } as unknown as Broker;
+  // No transaction coordinator behind this broker: transactional ids get COORDINATOR_NOT_AVAILABLE.
+  const txn = { findCoordinator: async () => ErrorCode.COORDINATOR_NOT_AVAILABLE };
+  const broker = { groups: h.coordinator, txn, nodeId: 1, advertisedListener: () => ({ name: 'PLAINTEXT', host: 'broker.local', port: 9092 }) } as unknown as Broker;
   return { h, broker };
 }
 
@@ -57,7 +59,7 @@ const versions = (handler: ApiHandler) => Array.from({ length: handler.maxVersio
 const protocols = [{ name: 'range', metadata: subscription(['t']) }];
 
 describe('group handlers at every version', () => {
-  test('FindCoordinator v0-6: this node for groups, one key (v0-3) or a batch (v4+); transactions not yet; unknown key types refused', async () => {
+  test('FindCoordinator v0-6: this node for groups, one key (v0-3) or a batch (v4+); no transaction coordinator; unknown key types refused', async () => {
     for (const v of versions(findCoordinatorHandler(setup().broker))) {
       const { broker } = setup();
       const handler = findCoordinatorHandler(broker);

@@ -238,6 +238,28 @@ describe('sessions and timeouts', () => {
     );
   });
 
+  test('operations run one at a time after the append before them: a response waits for its record; a heartbeat queued behind a slow append still counts before the session timer that fired later', async () => {
+    const h = harness();
+    const [a, b] = [new TestMember(h), new TestMember(h)];
+    await stableGroup(h, [a, b]);
+    const log = h.logs.get(h.coordinator.partitionFor('g'))!;
+    await h.time.advance(9000);
+    assert.equal(await b.heartbeat(), E.NONE);
+    log.holdAppends();
+    const commit = b.commit([['t', 0, 1n]]);
+    await h.time.advance(999);
+    assert.equal((await peek(commit)).settled, false, 'the commit is answered once its record is stored');
+    const heartbeat = a.heartbeat(); // queued behind the commit's append
+    await h.time.advance(1); // a's session timer fires now; its expiry queues behind the heartbeat
+    assert.equal((await peek(heartbeat)).settled, false);
+    log.releaseAppends();
+    assert.deepEqual((await commit).topics[0]!.partitions[0]!.errorCode, E.NONE);
+    assert.equal(await heartbeat, E.NONE);
+    await h.time.advance(0);
+    assert.equal(await a.heartbeat(), E.NONE, 'the expiry that fired while the heartbeat waited did not remove a');
+    assert.equal((await h.coordinator.describeGroup('g')).members.length, 2);
+  });
+
   test('OffsetCommit keeps a session alive, as a heartbeat does', async () => {
     const h = harness();
     const [a, b] = [new TestMember(h), new TestMember(h)];

@@ -29,7 +29,21 @@ export class MemoryLog implements CoordinatorLog {
   private stalled: Promise<void> | undefined;
   private release: (() => void) | undefined;
 
+  /** While set, appends wait for it (a slow disk). */
+  private held: Promise<void> | undefined;
+  private releaseHeld: (() => void) | undefined;
+
+  holdAppends(): void {
+    this.held = new Promise((r) => (this.releaseHeld = r));
+  }
+
+  releaseAppends(): void {
+    this.releaseHeld?.();
+    this.held = undefined;
+  }
+
   async append(batch: Buffer): Promise<void> {
+    await this.held;
     if (this.failWith !== undefined) throw new AppendError(this.failWith);
     const copy = Buffer.from(batch);
     copy.writeBigInt64BE(this.next, 0);
