@@ -165,7 +165,8 @@ describe('consumer groups with KafkaJS', { timeout: 90_000 }, () => {
     await b.kill();
     await waitUntil('a to own all six partitions', () => a.joins.length > joinsOfA && a.partitions.length === 6, 20_000, state);
     const reassignedAfter = a.joins.at(-1)!.at - killedAt;
-    assert.ok(reassignedAfter >= SESSION_TIMEOUT - HEARTBEAT_INTERVAL - 100, `reassigned after ${reassignedAfter} ms, before the session could expire`);
+    // Not before the session expires (its last heartbeat was at most a heartbeat interval or so before the kill).
+    assert.ok(reassignedAfter >= SESSION_TIMEOUT - 1500, `reassigned after ${reassignedAfter} ms, before the session could expire`);
     assert.ok(reassignedAfter < SESSION_TIMEOUT + 5000, `reassigned after ${reassignedAfter} ms`);
     t.diagnostic(`crash → reassignment: ${reassignedAfter} ms (session timeout ${SESSION_TIMEOUT} ms)`);
 

@@ -222,7 +222,7 @@ describe('consumer groups with kcat and confluent-kafka', { timeout: 240_000 }, 
     await waitUntil('k1 and k2 with three partitions each', () => balanced([k1, k2], 3), 30_000, ctx);
     const movedAfter = Math.max(...[k1, k2].map((m) => m.events.at(-1)!.t)) - killedAt;
     t.diagnostic(`kcat: crash → reassignment ${movedAfter} ms (session timeout ${SESSION_TIMEOUT} ms)`);
-    assert.ok(movedAfter >= SESSION_TIMEOUT - HEARTBEAT_INTERVAL - 200, `moved after ${movedAfter} ms`);
+    assert.ok(movedAfter >= SESSION_TIMEOUT - 1500, `moved after ${movedAfter} ms`);
 
     const second = await produce(topic, 'k-two');
     await waitUntil('300 more records', () => second.every((v) => consumedBy(members).has(v)), 30_000, ctx);
@@ -283,7 +283,7 @@ describe('consumer groups with kcat and confluent-kafka', { timeout: 240_000 }, 
     await waitUntil('c1 with all six partitions', () => c1.owned.size === PARTITIONS, 30_000, ctx);
     const movedAfter = c1.events.at(-1)!.t - killedAt;
     t.diagnostic(`cooperative-sticky: crash → reassignment ${movedAfter} ms (session timeout ${SESSION_TIMEOUT} ms)`);
-    assert.ok(movedAfter >= SESSION_TIMEOUT - HEARTBEAT_INTERVAL - 200, `moved after ${movedAfter} ms`);
+    assert.ok(movedAfter >= SESSION_TIMEOUT - 1500, `moved after ${movedAfter} ms`);
     const third = await produce(topic, 'c-three');
     await waitUntil('the last 300 records', () => third.every((v) => consumedBy(members).has(v)), 30_000, ctx);
     for (const v of [...first, ...second, ...third]) assert.ok(consumedBy(members).has(v));
