@@ -13,6 +13,9 @@ import { Produce, RequestHeaderCodec } from '../../src/protocol/generated/index.
 import { compressionName } from '../../src/protocol/records/index.js';
 import { decodeMessage, Reader, requestHeaderVersion } from '../../src/protocol/runtime/index.js';
 import { createLogger, type Logger } from '../../src/util/logger.js';
+import { rng } from '../lib/rng.js';
+/** Deterministic PRNG (see test/lib/rng.ts). */
+export const prng = rng;
 
 /** Debian's interpreter: the one with python3-confluent-kafka and python3-kafka. */
 export const PYTHON = '/usr/bin/python3';
@@ -307,17 +310,6 @@ export const KP_CAPS: RecordCaps = { headers: true, nullHeaderValues: false, nul
 
 export const FULL_CAPS: RecordCaps = { headers: true, nullHeaderValues: true, nullKeyAndValue: true, timestamps: true, nullKeys: true, nullValues: true };
 
-/** Deterministic PRNG (mulberry32). */
-export function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const WORDS = ['kafka', 'samsa', 'broker', 'record', 'batch', 'offset', 'topic', 'partition', 'ñandú', '日本', 'zstd', 'lz4', '\n', '\t', '{"json":true}'];
 const HEADER_NAMES = ['trace-id', 'content-type', 'dup', 'dup', 'émoji-🙂', '', 'x'];

@@ -33,6 +33,7 @@ import {
   TimestampType,
 } from '../../../src/protocol/records/index.js';
 import { decodeMessage, encodeMessage, KafkaDecodeError, Reader, requestHeaderVersion, type ApiDescriptor } from '../../../src/protocol/runtime/index.js';
+import { rng } from '../../lib/rng.js';
 
 const GOLDEN = fileURLToPath(new URL('../../../../test/fixtures/golden/', import.meta.url));
 
@@ -266,15 +267,8 @@ describe('golden frames from real clients', () => {
   });
 
   test('mutation fuzz: decoding mutated frames throws nothing but KafkaDecodeError', (t) => {
-    // mulberry32, fixed seed: the same mutations on every run.
-    let seed = 0x5a15a;
-    const rand = () => {
-      seed = (seed + 0x6d2b79f5) >>> 0;
-      let t = seed;
-      t = Math.imul(t ^ (t >>> 15), t | 1);
-      t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-      return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-    };
+    // Fixed seed: the same mutations on every run.
+    const rand = rng(0x5a15a);
     const int = (n: number) => Math.floor(rand() * n);
     const EXTREMES = [0x00, 0x7f, 0x80, 0xff];
     const mutate = (src: Buffer): { buf: Buffer; how: string } => {

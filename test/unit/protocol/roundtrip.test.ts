@@ -6,6 +6,7 @@ import assert from 'node:assert/strict';
 import * as generated from '../../../src/protocol/generated/index.js';
 import { SHAPES, type FieldShape, type VersionRange } from '../../../src/protocol/generated/shapes.js';
 import { KafkaDecodeError, KafkaEncodeError, type MessageCodec, Reader, Writer, decodeMessage, encodeMessage } from '../../../src/protocol/runtime/index.js';
+import { rng } from '../../lib/rng.js';
 
 const codecs = generated as unknown as Record<string, MessageCodec<any>>;
 
@@ -13,17 +14,6 @@ function inRange(r: VersionRange, v: number): boolean {
   return r !== null && v >= r[0] && (r[1] === -1 || v <= r[1]);
 }
 
-/** Deterministic pseudo-random numbers (mulberry32). */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const ZERO_UUID = 'AAAAAAAAAAAAAAAAAAAAAA';
 

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { createRequire } from 'node:module';
 import { KafkaDecodeError } from '../../../src/protocol/runtime/errors.js';
+export { rng } from '../../lib/rng.js';
 
 /** KafkaJS's internal (CommonJS) protocol modules: the bytes a real client produces. */
 const require = createRequire(import.meta.url);
@@ -81,17 +82,6 @@ export function expectDecodeError(fn: () => unknown, match?: RegExp): KafkaDecod
   assert.fail('expected a KafkaDecodeError, nothing was thrown');
 }
 
-/** Deterministic PRNG (mulberry32) so fuzzing and data generation repeat exactly. */
-export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 export function randomBytes(rand: () => number, n: number): Buffer {
   const b = Buffer.allocUnsafe(n);

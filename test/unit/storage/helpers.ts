@@ -2,6 +2,7 @@ import * as fs from 'node:fs/promises';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { RECORD_BATCH_OVERHEAD, writeBatchCrc } from '../../../src/protocol/records/batch-header.js';
+export { rng } from '../../lib/rng.js';
 
 function zigzagVarint(n: number): number[] {
   let v = n >= 0 ? n * 2 : -n * 2 - 1;
@@ -77,17 +78,6 @@ export function splitBatches(buf: Buffer): Buffer[] {
   return out;
 }
 
-/** Deterministic PRNG (mulberry32). */
-export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 export async function tempDir(prefix = 'samsa-storage-'): Promise<string> {
   return fs.mkdtemp(path.join(os.tmpdir(), prefix));
