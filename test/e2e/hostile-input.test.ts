@@ -48,13 +48,13 @@ async function poke(frame: Buffer): Promise<'answered' | 'closed' | 'quiet'> {
 }
 
 test('mutated real-client frames and random bodies never take the broker down', async () => {
-  const rand = rng(0xbadc0de);
+  const rand = rng(Number(process.env.HOSTILE_SEED ?? 0xbadc0de));
   const int = (n: number) => Math.floor(rand() * n);
   const frames = goldenFrames();
   assert.ok(frames.length > 100, 'golden fixtures present');
   const outcomes = { answered: 0, closed: 0, quiet: 0 };
   const tries: Buffer[] = [];
-  for (let i = 0; i < 400; i++) {
+  for (let i = 0; i < Number(process.env.HOSTILE_FRAMES ?? 400); i++) {
     const src = frames[int(frames.length)]!;
     const buf = Buffer.from(src);
     // Keep the API key and version (bytes 0-3) most of the time so the mutation reaches the handler.
