@@ -33,6 +33,8 @@ export class HandlerRegistry {
       throw new Error(`${api.name}: served versions ${minVersion}-${maxVersion} outside ${api.minVersion}-${api.maxVersion}`);
     }
     if (this.byKey[api.apiKey]) throw new Error(`${api.name} registered twice`);
+    // Kafka does not advertise a version still under development; clients must not be offered it.
+    if (api.latestVersionUnstable && maxVersion === api.maxVersion) throw new Error(`${api.name} v${maxVersion} is unstable`);
     this.byKey[api.apiKey] = handler;
   }
 
