@@ -653,6 +653,10 @@ export class PartitionLog {
         if (ts >= 0 && (!best || ts > best.ts)) best = { ts, offset: s.offsetOfMaxTimestampSoFar };
       }
       if (!best || best.offset < this._logStartOffset) return undefined;
+      // The index knows the batch (its last offset); KIP-734 asks for the record itself.
+      const segment = this.segments[this.floorSegmentIndex(best.offset)];
+      const batch = segment && !segment.deleted ? await segment.translateOffset(best.offset) : undefined;
+      if (segment && batch) return this.resolveRecordTimestamp(segment, batch, best.ts, this._logStartOffset);
       return { timestamp: BigInt(best.ts), offset: best.offset, leaderEpoch: this.epochFor(best.offset) };
     }
     if (timestamp < 0n) return undefined;

@@ -1,0 +1,53 @@
+// ListOffsets and OffsetForLeaderEpoch through exact requests, old and new versions.
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { startBroker, type RunningBroker } from '../../src/index.js';
+import { ListOffsets, OffsetForLeaderEpoch, Produce } from '../../src/protocol/generated/index.js';
+import { buildRecordBatch } from '../../src/protocol/records/index.js';
+import { RawClient, call } from './raw-client.js';
+
+describe('offsets', () => {
+  let broker: RunningBroker;
+  let c: RawClient;
+  const base = 1_750_000_000_000;
+
+  before(async () => {
+    broker = await startBroker();
+    await broker.broker.topics.create('o', 1, 1, {});
+    c = await RawClient.open(broker.port);
+    // Offsets 0-9, timestamps base, base+100, ... but offset 7 carries the largest one.
+    const records = buildRecordBatch(Array.from({ length: 10 }, (_, i) => ({ key: null, value: Buffer.from(`v${i}`), headers: [], timestamp: base + (i === 7 ? 5000 : i * 100) })), {});
+    await call(c, Produce, 9, { transactionalId: null, acks: -1, timeoutMs: 5000, topicData: [{ name: 'o', partitionData: [{ index: 0, records }] }] });
+  });
+  after(async () => {
+    c.close();
+    await broker.close();
+  });
+
+  const list = async (version: number, timestamp: bigint, currentLeaderEpoch = -1) =>
+    (await call(c, ListOffsets, version, { replicaId: -1, isolationLevel: 0, topics: [{ name: 'o', partitions: [{ partitionIndex: 0, currentLeaderEpoch, timestamp, maxNumOffsets: 1 }] }] })).topics[0]!.partitions[0]!;
+
+  test('earliest, latest, by time, max timestamp', async () => {
+    assert.equal((await list(7, -2n)).offset, 0n);
+    assert.equal((await list(7, -1n)).offset, 10n);
+    const t = await list(7, BigInt(base + 250));
+    assert.deepEqual([t.offset, t.timestamp], [3n, BigInt(base + 300)]);
+    const max = await list(7, -3n);
+    assert.deepEqual([max.offset, max.timestamp], [7n, BigInt(base + 5000)]);
+    assert.equal((await list(7, BigInt(base + 99_999))).offset, -1n);
+  });
+
+  test('v0 answers with a list of offsets', async () => {
+    assert.deepEqual((await list(0, -1n)).oldStyleOffsets, [10n]);
+    assert.deepEqual((await list(0, -2n)).oldStyleOffsets, [0n]);
+  });
+
+  test('leader epochs: a newer epoch than ours is UNKNOWN_LEADER_EPOCH', async () => {
+    assert.equal((await list(4, -1n, 0)).errorCode, 0);
+    assert.equal((await list(4, -1n, 5)).errorCode, 75);
+    const res = await call(c, OffsetForLeaderEpoch, 4, { replicaId: -1, topics: [{ topic: 'o', partitions: [{ partition: 0, currentLeaderEpoch: 0, leaderEpoch: 0 }, { partition: 3, currentLeaderEpoch: -1, leaderEpoch: 0 }] }] });
+    const [known, unknown] = res.topics[0]!.partitions;
+    assert.deepEqual([known!.errorCode, known!.leaderEpoch, known!.endOffset], [0, 0, 10n]);
+    assert.equal(unknown!.errorCode, 3);
+  });
+});
