@@ -34,6 +34,26 @@ export interface LogConfig {
   maxMessageBytes: number;
   /** message.timestamp.type (broker: log.message.timestamp.type). */
   messageTimestampType: 'CreateTime' | 'LogAppendTime';
+  /** cleanup.policy (broker: log.cleanup.policy): delete (retention), compact (log cleaner), or both. */
+  cleanupPolicy: string;
+  /** delete.retention.ms (broker: log.cleaner.delete.retention.ms): how long tombstones stay after a cleaning reached them. */
+  deleteRetentionMs: number;
+  /** min.compaction.lag.ms (broker: log.cleaner.min.compaction.lag.ms): records younger than this are not compacted. */
+  minCompactionLagMs: number;
+  /** max.compaction.lag.ms (broker: log.cleaner.max.compaction.lag.ms): dirty records older than this force a cleaning. */
+  maxCompactionLagMs: number;
+  /** min.cleanable.dirty.ratio (broker: log.cleaner.min.cleanable.ratio). */
+  minCleanableRatio: number;
+  /** compression.type (broker: compression.type): producer, or the codec batches are stored with. */
+  compressionType: string;
+}
+
+export function isCompacted(config: LogConfig): boolean {
+  return config.cleanupPolicy.split(',').some((p) => p.trim().toLowerCase() === 'compact');
+}
+
+export function isDeleteRetention(config: LogConfig): boolean {
+  return config.cleanupPolicy.split(',').some((p) => p.trim().toLowerCase() === 'delete');
 }
 
 export const DEFAULT_LOG_CONFIG: Readonly<LogConfig> = Object.freeze({
@@ -49,6 +69,12 @@ export const DEFAULT_LOG_CONFIG: Readonly<LogConfig> = Object.freeze({
   retentionBytes: -1,
   maxMessageBytes: 1024 * 1024 + 12,
   messageTimestampType: 'CreateTime',
+  cleanupPolicy: 'delete',
+  deleteRetentionMs: 86_400_000,
+  minCompactionLagMs: 0,
+  maxCompactionLagMs: LONG_MAX,
+  minCleanableRatio: 0.5,
+  compressionType: 'producer',
 });
 
 type Key = keyof LogConfig;
@@ -66,6 +92,12 @@ const KEYS: Record<string, [Key, [string, number][]]> = {
   'retention.bytes': ['retentionBytes', [['log.retention.bytes', 1]]],
   'max.message.bytes': ['maxMessageBytes', [['message.max.bytes', 1]]],
   'message.timestamp.type': ['messageTimestampType', [['log.message.timestamp.type', 1]]],
+  'cleanup.policy': ['cleanupPolicy', [['log.cleanup.policy', 1]]],
+  'delete.retention.ms': ['deleteRetentionMs', [['log.cleaner.delete.retention.ms', 1]]],
+  'min.compaction.lag.ms': ['minCompactionLagMs', [['log.cleaner.min.compaction.lag.ms', 1]]],
+  'max.compaction.lag.ms': ['maxCompactionLagMs', [['log.cleaner.max.compaction.lag.ms', 1]]],
+  'min.cleanable.dirty.ratio': ['minCleanableRatio', [['log.cleaner.min.cleanable.ratio', 1]]],
+  'compression.type': ['compressionType', [['compression.type', 1]]],
 };
 
 /** Topic-level keys understood by the storage layer. */
@@ -82,6 +114,12 @@ function parseValue(field: Key, key: string, raw: string | number | boolean, uni
   if (field === 'messageTimestampType') {
     if (raw === 'CreateTime' || raw === 'LogAppendTime') return raw;
     throw new Error(`${key}: expected CreateTime or LogAppendTime, got ${String(raw)}`);
+  }
+  if (field === 'cleanupPolicy' || field === 'compressionType') return String(raw).trim().toLowerCase();
+  if (field === 'minCleanableRatio') {
+    const r = typeof raw === 'number' ? raw : Number(String(raw).trim());
+    if (!Number.isFinite(r) || r < 0 || r > 1) throw new Error(`${key}: expected a number between 0 and 1, got ${String(raw)}`);
+    return r;
   }
   const n = typeof raw === 'number' ? raw : Number(String(raw).trim());
   if (!Number.isFinite(n) || !Number.isInteger(n)) throw new Error(`${key}: expected an integer, got ${String(raw)}`);
@@ -133,6 +171,17 @@ export interface LogManagerConfig {
   indexCacheBytes: number;
   /** samsa.log.load.concurrency: partitions loaded/recovered at once at start-up. Default 32. */
   loadConcurrency: number;
+  /** log.cleaner.enable. Default true. */
+  cleanerEnable: boolean;
+  /** log.cleaner.backoff.ms: pause between cleaner runs when there is nothing to clean. Default 15000. */
+  cleanerBackoffMs: number;
+  /**
+   * log.cleaner.dedupe.buffer.size: memory of the cleaner's offset map (key hash → offset, 16 bytes
+   * a key), allocated while a cleaning runs. Default 32 MiB (Kafka: 128 MiB): 1.9 million keys a pass.
+   */
+  cleanerDedupeBufferSize: number;
+  /** log.cleaner.io.buffer.load.factor: fill level of the offset map. Default 0.9. */
+  cleanerLoadFactor: number;
 }
 
 export function logManagerConfigFrom(broker: Properties): LogManagerConfig {
@@ -156,5 +205,9 @@ export function logManagerConfigFrom(broker: Properties): LogManagerConfig {
     maxOpenFiles: Math.max(2, num('samsa.log.max.open.files', 1000)),
     indexCacheBytes: num('samsa.log.index.cache.bytes', 64 * 1024 * 1024),
     loadConcurrency: Math.max(1, num('samsa.log.load.concurrency', 32)),
+    cleanerEnable: String(broker['log.cleaner.enable'] ?? 'true') !== 'false',
+    cleanerBackoffMs: num('log.cleaner.backoff.ms', 15_000),
+    cleanerDedupeBufferSize: Math.max(1024, num('log.cleaner.dedupe.buffer.size', 32 * 1024 * 1024)),
+    cleanerLoadFactor: Math.min(1, Math.max(0.1, Number(broker['log.cleaner.io.buffer.load.factor'] ?? 0.9))),
   };
 }

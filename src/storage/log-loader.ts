@@ -10,7 +10,8 @@ import {
 import type { LogConfig } from './config.js';
 import { LeaderEpochCache } from './leader-epoch-cache.js';
 import { PartitionLog, segmentContext, type StorageContext } from './partition-log.js';
-import { DELETED_SUFFIX, LOG_SUFFIX, LogSegment, parseSegmentFileName, segmentFileName } from './segment.js';
+import { recoverCleanerFiles } from './log-cleaner.js';
+import { CLEANED_SUFFIX, DELETED_SUFFIX, LOG_SUFFIX, LogSegment, SWAP_SUFFIX, parseSegmentFileName, segmentFileName } from './segment.js';
 
 export interface LoadPartitionOptions {
   topic: string;
@@ -57,7 +58,13 @@ export async function loadPartitionLog(ctx: StorageContext, options: LoadPartiti
 
   const configRef = { current: config };
   const sctx = segmentContext(ctx, configRef);
-  const names = await ctx.fs.readdir(dir);
+  let names = await ctx.fs.readdir(dir);
+  if (names.some((n) => n.endsWith(CLEANED_SUFFIX) || n.endsWith(SWAP_SUFFIX))) {
+    // An interrupted log cleaning: roll it back (.cleaned) or complete it (.swap).
+    const handled = await recoverCleanerFiles(sctx, dir, names, ctx.deleter);
+    if (stats) stats.strayFiles += handled;
+    names = await ctx.fs.readdir(dir);
+  }
   const logs = new Set<string>();
   const segments: LogSegment[] = [];
   for (const name of names) {

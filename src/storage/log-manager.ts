@@ -15,6 +15,7 @@ import { logConfigFrom, logManagerConfigFrom, type LogConfig, type LogManagerCon
 import type { KafkaStorageError } from './errors.js';
 import { NodeFileSystem, writeFileAtomic, type FileSystem } from './file-system.js';
 import { SerialQueue } from './flush.js';
+import { LogCleaner } from './log-cleaner.js';
 import { createPartitionLog, loadPartitionLog, type LoadStats } from './log-loader.js';
 import { PartitionLog, partitionDirName, type StorageContext } from './partition-log.js';
 import type { RecordTimestamps } from './record-timestamps.js';
@@ -49,6 +50,8 @@ export interface LogManagerLoadStats extends LoadStats {
 }
 
 const PARTITION_DIR = /^(.+)-(\d+)$/;
+/** Kafka's file of the log cleaner's first dirty offsets, per log dir. */
+export const CLEANER_OFFSET_CHECKPOINT = 'cleaner-offset-checkpoint';
 const DELETE_DIR = /^.+-\d+\.[0-9a-f]{32}-delete$/;
 
 async function pool<T>(items: readonly T[], concurrency: number, fn: (item: T) => Promise<void>): Promise<void> {
@@ -78,6 +81,12 @@ export class LogManager {
   private readonly timers: NodeJS.Timeout[] = [];
   private logStartCheckpointPending = false;
   private closed = false;
+  /** The log cleaner (cleanup.policy=compact); undefined with log.cleaner.enable=false. */
+  readonly cleaner: LogCleaner | undefined;
+  private cleanerTimer: NodeJS.Timeout | undefined;
+  private cleaning: Promise<number> | undefined;
+  /** Log properties set at run time (dynamic broker configs), over the static broker properties. */
+  private dynamicProperties: Properties = {};
   loadStats: LogManagerLoadStats = {
     partitions: 0,
     recoveredPartitions: 0,
@@ -108,6 +117,15 @@ export class LogManager {
       onOffline: options.onOffline,
       onLogStartOffsetChanged: () => this.scheduleLogStartCheckpoint(),
     };
+    if (this.config.cleanerEnable) {
+      this.cleaner = new LogCleaner({
+        fs: this.fs,
+        deleter: this.ctx.deleter,
+        now: this.ctx.now,
+        dedupeBufferSize: this.config.cleanerDedupeBufferSize,
+        loadFactor: this.config.cleanerLoadFactor,
+      });
+    }
   }
 
   /** Opens every log dir and loads every partition in it. */
@@ -141,6 +159,7 @@ export class LogManager {
     const recoveryPoints = await readCheckpoint(RECOVERY_POINT_CHECKPOINT);
     const logStarts = await readCheckpoint(LOG_START_OFFSET_CHECKPOINT);
     const highWatermarks = await readCheckpoint(REPLICATION_OFFSET_CHECKPOINT);
+    const cleanerOffsets = await readCheckpoint(CLEANER_OFFSET_CHECKPOINT).catch(() => undefined);
     if (!clean) this.loadStats.cleanShutdown = false;
     const partitions: { topic: string; partition: number; dir: string }[] = [];
     for (const name of await fs.readdir(logDir)) {
@@ -177,6 +196,7 @@ export class LogManager {
         throw e;
       }
       if (!clean || recoveryPoint === undefined) this.loadStats.recoveredPartitions++;
+      log.cleanerCheckpoint = cleanerOffsets?.get(key)?.offset;
       this.logs.set(key, log);
       this.logDirOf.set(log, logDir);
     });
@@ -200,11 +220,75 @@ export class LogManager {
     every(this.config.logStartOffsetCheckpointIntervalMs, () => this.checkpointLogStartOffsets());
     every(this.config.highWatermarkCheckpointIntervalMs, () => this.checkpointHighWatermarks());
     every(this.config.retentionCheckIntervalMs, () => this.deleteOldSegments());
+    if (this.cleaner) this.scheduleCleaner(this.config.cleanerBackoffMs);
+  }
+
+  private scheduleCleaner(ms: number): void {
+    if (this.closed) return;
+    this.cleanerTimer = setTimeout(() => {
+      this.cleanerTimer = undefined;
+      this.cleanLogs()
+        .catch(() => 0)
+        .then((n) => this.scheduleCleaner(n > 0 ? 0 : this.config.cleanerBackoffMs));
+    }, Math.min(ms, 2 ** 31 - 1));
+    this.cleanerTimer.unref();
+  }
+
+  /**
+   * One run of the log cleaner over every compacted log that is due (`force`: regardless of the
+   * dirty ratio). Returns how many logs were cleaned. Runs never overlap.
+   */
+  cleanLogs(force = false): Promise<number> {
+    const cleaner = this.cleaner;
+    if (!cleaner || this.closed) return Promise.resolve(0);
+    const previous = this.cleaning ?? Promise.resolve(0);
+    const run = previous.catch(() => 0).then(async () => {
+      let n = 0;
+      for (const log of this.allLogs()) {
+        if (this.closed) break;
+        if (log.isOffline) continue;
+        try {
+          if (await cleaner.clean(log, force)) n++;
+        } catch {
+          // The log went offline or changed; the next run tries again.
+        }
+      }
+      if (n > 0) await this.checkpointCleanerOffsets().catch(() => undefined);
+      cleaner.releaseMemory();
+      return n;
+    });
+    this.cleaning = run;
+    return run;
+  }
+
+  /** Writes cleaner-offset-checkpoint of every log dir. */
+  checkpointCleanerOffsets(): Promise<void> {
+    return this.checkpointQueue.run(async () => {
+      const out = new Map<string, TopicPartitionOffset[]>(this.config.logDirs.map((d) => [d, []]));
+      for (const [log, dir] of this.logDirOf) {
+        if (log.isOffline || log.cleanerCheckpoint === undefined) continue;
+        out.get(dir)?.push({ topic: log.topic, partition: log.partition, offset: log.cleanerCheckpoint });
+      }
+      for (const [dir, entries] of out) await new OffsetCheckpointFile(this.fs, path.join(dir, CLEANER_OFFSET_CHECKPOINT)).write(entries);
+    });
+  }
+
+  /**
+   * Dynamic broker configs (log.retention.*, log.segment.bytes, log.cleaner.*, ...): replaces the
+   * run-time properties; logs take the new defaults through `reconfigure` (their topic overrides win).
+   */
+  setDynamicProperties(properties: Properties): void {
+    this.dynamicProperties = { ...properties };
+  }
+
+  /** Broker properties with the dynamic ones on top (what topic configs default to now). */
+  effectiveBrokerProperties(): Properties {
+    return { ...this.brokerProperties, ...this.dynamicProperties };
   }
 
   /** Effective config for a topic's overrides on top of the broker properties. */
   configFor(topicProperties?: Properties): LogConfig {
-    return topicProperties ? logConfigFrom(this.brokerProperties, topicProperties) : this.defaultLogConfig;
+    return logConfigFrom(this.effectiveBrokerProperties(), topicProperties ?? {});
   }
 
   getLog(topic: string, partition: number): PartitionLog | undefined {
@@ -343,6 +427,8 @@ export class LogManager {
     if (this.closed) return;
     this.closed = true;
     for (const t of this.timers) clearInterval(t);
+    if (this.cleanerTimer) clearTimeout(this.cleanerTimer);
+    await this.cleaning?.catch(() => undefined);
     await Promise.all([...this.creating.values()].map((p) => p.catch(() => undefined)));
     await pool(this.allLogs(), this.config.loadConcurrency, async (log) => {
       await log.close().catch(() => undefined);
@@ -350,6 +436,7 @@ export class LogManager {
     await this.checkpointRecoveryPoints();
     await this.checkpointLogStartOffsets();
     await this.checkpointHighWatermarks();
+    if (this.cleaner && this.allLogs().some((l) => l.cleanerCheckpoint !== undefined)) await this.checkpointCleanerOffsets().catch(() => undefined);
     const offlineDirs = new Set(this.offlineLogs().map((l) => this.logDirOf.get(l)));
     for (const dir of this.config.logDirs) {
       if (!offlineDirs.has(dir)) await writeFileAtomic(this.fs, path.join(dir, CLEAN_SHUTDOWN_FILE), Buffer.from('{"version":0,"brokerEpoch":-1}'));

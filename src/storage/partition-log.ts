@@ -1,14 +1,14 @@
 import * as path from 'node:path';
 import { ATTRIBUTES, TIMESTAMP_TYPE_LOG_APPEND, assignOffsets, setLogAppendTime } from '../protocol/records/batch-header.js';
 import { analyzeBatches, lastOffsetOf, type BatchInfo } from './batches.js';
-import { LONG_MAX, type LogConfig } from './config.js';
+import { isDeleteRetention, LONG_MAX, type LogConfig } from './config.js';
 import { KafkaStorageError, OffsetOutOfRangeError, OffsetsOutOfOrderError } from './errors.js';
 import type { FileSystem } from './file-system.js';
 import { GroupCommit, SerialQueue } from './flush.js';
 import type { LeaderEpochCache } from './leader-epoch-cache.js';
 import { recordTimestampsOfBatch, type RecordTimestamps } from './record-timestamps.js';
 import { AsyncDeleter, FileHandleCache, IndexCache } from './resource-cache.js';
-import { LogSegment, type SegmentContext } from './segment.js';
+import { LogSegment, SWAP_SUFFIX, type SegmentContext } from './segment.js';
 
 /** Special timestamps of ListOffsets. */
 export const EARLIEST_TIMESTAMP = -2n;
@@ -177,6 +177,10 @@ export class PartitionLog {
   private readonly recentSegment: (LogSegment | undefined)[] = new Array<LogSegment | undefined>(RECENT);
   private readonly recentPosition: number[] = new Array<number>(RECENT).fill(0);
   private recentNext = 0;
+  /** Log cleaner: offsets below this were cleaned (the "first dirty offset"); undefined = never cleaned. */
+  cleanerCheckpoint: bigint | undefined;
+  /** Log cleaner: latest delete horizon of retained tombstones (-1: none known). */
+  latestDeleteHorizon = -1;
 
   constructor(ctx: StorageContext, state: PartitionLogState) {
     this.ctx = ctx;
@@ -760,6 +764,7 @@ export class PartitionLog {
       const c = this._config;
       const now = this.ctx.now();
       let deleted = await this.deleteSegmentsLocked((seg, next) => next <= this._logStartOffset && seg.size !== 0);
+      if (!isDeleteRetention(c)) return deleted; // cleanup.policy=compact: only the log cleaner removes records
       if (c.retentionMs >= 0) {
         const list = [...this.segments];
         const timestamps: number[] = [];
@@ -779,6 +784,57 @@ export class PartitionLog {
         });
       }
       return deleted;
+    });
+  }
+
+  /** Log cleaner: the inactive segments wholly below the high watermark, with the next segment's base offset. */
+  cleanerSnapshot(): Promise<{ segments: { segment: LogSegment; next: bigint }[]; logStartOffset: bigint }> {
+    this.ensureOnline();
+    const out: { segment: LogSegment; next: bigint }[] = [];
+    for (let i = 0; i + 1 < this.segments.length; i++) {
+      const next = this.segments[i + 1]!.baseOffset;
+      if (next > this._highWatermark) break;
+      out.push({ segment: this.segments[i]!, next });
+    }
+    return Promise.resolve({ segments: out, logStartOffset: this._logStartOffset });
+  }
+
+  /** Log cleaner: the context new segments of this log are created with. */
+  segmentContextForCleaner(): SegmentContext {
+    return this.segmentCtx;
+  }
+
+  /**
+   * Log cleaner: replaces consecutive segments `olds` by `cleaned` (written as `.cleaned` files and
+   * flushed), crash-safely: `.cleaned` → `.swap` + directory sync (commit), old segments renamed
+   * `.deleted` (unlinked after file.delete.delay.ms), `.swap` → real name + directory sync. Returns
+   * false (changing nothing) when the old segments are no longer all in the log.
+   */
+  replaceSegments(olds: readonly LogSegment[], cleaned: LogSegment, onStep?: (step: 'swap' | 'deleted' | 'done') => Promise<void> | void): Promise<boolean> {
+    this.ensureOnline();
+    return this.queue.run(async () => {
+      const idx = this.segments.indexOf(olds[0]!);
+      if (idx < 0 || idx + olds.length >= this.segments.length) return false;
+      if (olds.some((s, k) => this.segments[idx + k] !== s || s.deleted)) return false;
+      try {
+        await cleaned.changeFileSuffix(SWAP_SUFFIX);
+        await this.ctx.fs.syncDir(this.dir);
+        await onStep?.('swap');
+        this.segments.splice(idx, olds.length, cleaned);
+        for (const s of olds) this.dirtySegments.delete(s);
+        this.forgetEnds();
+        for (const seg of olds) {
+          for (const file of await seg.renameToDeleted()) this.ctx.deleter.schedule(file, this._config.fileDeleteDelayMs);
+        }
+        await onStep?.('deleted');
+        await cleaned.changeFileSuffix('');
+        this.ctx.handles.evict(cleaned.logPath);
+        await this.ctx.fs.syncDir(this.dir);
+        await onStep?.('done');
+      } catch (e) {
+        throw this.goOffline(e);
+      }
+      return true;
     });
   }
 

@@ -13,6 +13,9 @@ export const LOG_SUFFIX = '.log';
 export const INDEX_SUFFIX = '.index';
 export const TIME_INDEX_SUFFIX = '.timeindex';
 export const DELETED_SUFFIX = '.deleted';
+/** Log cleaner: a segment being written, and a finished one waiting to replace the old (Kafka's names). */
+export const CLEANED_SUFFIX = '.cleaned';
+export const SWAP_SUFFIX = '.swap';
 const INT32_MAX = 0x7fffffff;
 /** Bytes read at a time when walking batch headers. */
 const SCAN_CHUNK = 16 * 1024;
@@ -92,9 +95,11 @@ export class LogSegment implements IndexHolder {
     readonly baseOffset: bigint,
     /** Known size (a new segment: 0); -1 to stat lazily. */
     size = -1,
+    /** Appended to all three file names (the log cleaner's `.cleaned` / `.swap`). */
+    private fileSuffix = '',
   ) {
     this._size = size;
-    this.logFile = path.join(dir, segmentFileName(baseOffset, LOG_SUFFIX));
+    this.logFile = path.join(dir, segmentFileName(baseOffset, LOG_SUFFIX) + fileSuffix);
     if (size === 0) {
       this.offsetIndex = new OffsetIndex(this.maxIndexEntries(OFFSET_INDEX_ENTRY_SIZE));
       this.timeIndex = new TimeIndex(this.maxIndexEntries(TIME_INDEX_ENTRY_SIZE));
@@ -102,10 +107,10 @@ export class LogSegment implements IndexHolder {
   }
 
   /** Creates the three (empty) files and makes their names durable. */
-  static async create(ctx: SegmentContext, dir: string, baseOffset: bigint): Promise<LogSegment> {
-    const segment = new LogSegment(ctx, dir, baseOffset, 0);
+  static async create(ctx: SegmentContext, dir: string, baseOffset: bigint, fileSuffix = ''): Promise<LogSegment> {
+    const segment = new LogSegment(ctx, dir, baseOffset, 0, fileSuffix);
     for (const suffix of [LOG_SUFFIX, INDEX_SUFFIX, TIME_INDEX_SUFFIX]) {
-      const f = await ctx.fs.open(path.join(dir, segmentFileName(baseOffset, suffix)), 'create');
+      const f = await ctx.fs.open(path.join(dir, segmentFileName(baseOffset, suffix) + fileSuffix), 'create');
       try {
         // A leftover file of a segment that was deleted at this base offset is emptied.
         if ((await f.size()) > 0) await f.truncate(0);
@@ -122,11 +127,29 @@ export class LogSegment implements IndexHolder {
   }
 
   get indexPath(): string {
-    return path.join(this.dir, segmentFileName(this.baseOffset, INDEX_SUFFIX));
+    return path.join(this.dir, segmentFileName(this.baseOffset, INDEX_SUFFIX) + this.fileSuffix);
   }
 
   get timeIndexPath(): string {
-    return path.join(this.dir, segmentFileName(this.baseOffset, TIME_INDEX_SUFFIX));
+    return path.join(this.dir, segmentFileName(this.baseOffset, TIME_INDEX_SUFFIX) + this.fileSuffix);
+  }
+
+  /**
+   * Renames the three files from the current suffix to `suffix` (Kafka's changeFileSuffixes);
+   * the log file last, so that its name is the one recovery goes by. The caller syncs the dir.
+   */
+  async changeFileSuffix(suffix: string): Promise<void> {
+    const files = [INDEX_SUFFIX, TIME_INDEX_SUFFIX, LOG_SUFFIX].map((s) => path.join(this.dir, segmentFileName(this.baseOffset, s)));
+    this.ctx.handles.evict(this.logFile);
+    for (const f of files) {
+      try {
+        await this.ctx.fs.rename(f + this.fileSuffix, f + suffix);
+      } catch (e) {
+        if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
+      }
+    }
+    this.fileSuffix = suffix;
+    this.logFile = files[2]! + suffix;
   }
 
   /** Bytes of valid batches; only meaningful once loaded (see ensureLoaded). */
