@@ -275,12 +275,13 @@ async function driveKafkaJs(b: RunningBroker): Promise<void> {
   );
   await step(
     'kafkajs',
-    'transaction (AddPartitionsToTxn, EndTxn)',
+    'transaction (AddPartitionsToTxn, AddOffsetsToTxn, TxnOffsetCommit, EndTxn)',
     async () => {
       const p = kafka.producer({ transactionalId: 'golden-kafkajs-tx', idempotent: true, maxInFlightRequests: 1 });
       await p.connect();
       const tx = await p.transaction();
       await tx.send({ topic, messages: [{ key: 'tx', value: 'v', partition: 2 }] });
+      await tx.sendOffsets({ consumerGroupId: `${group}-tx`, topics: [{ topic, partitions: [{ partition: 2, offset: '1' }] }] });
       await tx.commit();
       await p.disconnect();
     },

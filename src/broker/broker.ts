@@ -5,6 +5,8 @@ import { KafkaServer } from './network/server.js';
 import { ReplicaManager } from './replica-manager.js';
 import { TopicManager } from './topic-manager.js';
 import { createGroupCoordinator } from './groups.js';
+import { createTransactionCoordinator } from './transactions.js';
+import type { TransactionCoordinator } from '../coordinators/transaction/coordinator.js';
 import type { GroupCoordinator } from '../coordinators/group/index.js';
 import { apiVersionsHandler, apiVersionsResponse } from './handlers/api-versions.js';
 import { ALL_HANDLERS } from './handlers/index.js';
@@ -29,6 +31,7 @@ export class Broker {
   replicas!: ReplicaManager;
   topics!: TopicManager;
   groups!: GroupCoordinator;
+  txn!: TransactionCoordinator;
   private closing: Promise<void> | undefined;
 
   constructor(private readonly options: BrokerOptions) {
@@ -64,6 +67,8 @@ export class Broker {
     await this.topics.loadPartitions();
     this.groups = createGroupCoordinator(this);
     this.groups.startup();
+    this.txn = createTransactionCoordinator(this);
+    this.txn.startup();
 
     this.registry.register(apiVersionsHandler(this.registry));
     for (const make of ALL_HANDLERS) this.registry.register(make(this) as ApiHandler);
@@ -104,6 +109,7 @@ export class Broker {
   close(): Promise<void> {
     this.closing ??= (async () => {
       this.replicas?.stopWaiting();
+      await this.txn?.shutdown();
       await this.groups?.shutdown();
       await Promise.all(this.servers.map((s) => s.stop()));
       await this.replicas?.close();

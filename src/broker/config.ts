@@ -70,6 +70,14 @@ export const BROKER_CONFIGS: Record<string, ConfigDef> = {
   'log.cleaner.min.cleanable.ratio': { type: 'double', default: '0.5' },
   'log.cleaner.min.compaction.lag.ms': { type: 'long', default: '0', validate: atLeast(0) },
   'log.cleaner.max.compaction.lag.ms': { type: 'long', default: '9223372036854775807', validate: atLeast(1) },
+  'log.cleaner.backoff.ms': { type: 'long', default: '15000', validate: atLeast(0) },
+  // Samsa allocates the offset map only while cleaning; Kafka's default is 128 MiB.
+  'log.cleaner.dedupe.buffer.size': { type: 'long', default: '33554432', validate: atLeast(1024) },
+  'log.cleaner.io.buffer.load.factor': { type: 'double', default: '0.9' },
+  'log.cleaner.threads': { type: 'int', default: '1', validate: atLeast(0), ignored: true },
+  'log.cleaner.io.buffer.size': { type: 'int', default: '524288', validate: atLeast(0), ignored: true },
+  'log.cleaner.io.max.bytes.per.second': { type: 'double', default: '1.7976931348623157E308', ignored: true },
+  'log.retention.check.interval.ms.samsa': { type: 'long', default: null, ignored: true },
   'log.message.timestamp.type': { type: 'string', default: 'CreateTime', validate: oneOf('createtime', 'logappendtime') },
   'log.message.timestamp.before.max.ms': { type: 'long', default: '9223372036854775807' },
   'log.message.timestamp.after.max.ms': { type: 'long', default: '9223372036854775807' },
@@ -88,6 +96,8 @@ export const BROKER_CONFIGS: Record<string, ConfigDef> = {
   'transaction.state.log.replication.factor': { type: 'int', default: '3', validate: atLeast(1) },
   'transaction.state.log.min.isr': { type: 'int', default: '2' },
   'transaction.max.timeout.ms': { type: 'int', default: '900000', validate: atLeast(1) },
+  'transaction.state.log.segment.bytes': { type: 'int', default: '104857600', validate: atLeast(1) },
+  'transaction.abort.timed.out.transaction.cleanup.interval.ms': { type: 'int', default: '10000', validate: atLeast(1) },
   'producer.id.expiration.ms': { type: 'int', default: '86400000' },
   'fetch.max.bytes': { type: 'int', default: '57671680', validate: atLeast(1024) },
   'max.incremental.fetch.session.cache.slots': { type: 'int', default: '1000', validate: atLeast(0) },
@@ -95,6 +105,43 @@ export const BROKER_CONFIGS: Record<string, ConfigDef> = {
   'samsa.log.flush.durable': { type: 'boolean', default: 'true' },
   'samsa.log.level': { type: 'string', default: 'warn', validate: oneOf('debug', 'info', 'warn', 'error', 'silent') },
 };
+
+/**
+ * Broker keys that AlterConfigs/IncrementalAlterConfigs may change at run time (Kafka's
+ * DynamicLogConfig and log cleaner reconfigurables): per broker (resource name = node id) or as
+ * the cluster default (resource name ""). Log keys apply at once to every topic without its own override.
+ */
+export const DYNAMIC_BROKER_CONFIGS: ReadonlySet<string> = new Set([
+  'log.segment.bytes',
+  'log.roll.ms',
+  'log.roll.hours',
+  'log.index.size.max.bytes',
+  'log.index.interval.bytes',
+  'log.flush.interval.messages',
+  'log.flush.interval.ms',
+  'log.retention.bytes',
+  'log.retention.ms',
+  'log.retention.minutes',
+  'log.retention.hours',
+  'log.segment.delete.delay.ms',
+  'log.cleanup.policy',
+  'log.cleaner.delete.retention.ms',
+  'log.cleaner.min.compaction.lag.ms',
+  'log.cleaner.max.compaction.lag.ms',
+  'log.cleaner.min.cleanable.ratio',
+  'log.cleaner.backoff.ms',
+  'log.cleaner.dedupe.buffer.size',
+  'log.cleaner.io.buffer.load.factor',
+  'log.cleaner.threads',
+  'log.cleaner.io.buffer.size',
+  'log.cleaner.io.max.bytes.per.second',
+  'log.message.timestamp.type',
+  'log.message.timestamp.before.max.ms',
+  'log.message.timestamp.after.max.ms',
+  'message.max.bytes',
+  'compression.type',
+  'min.insync.replicas',
+]);
 
 export class ConfigError extends Error {
   override readonly name = 'ConfigError';
@@ -186,6 +233,11 @@ export class BrokerConfig {
   private readonly values = new Map<string, ConfigValue>();
   /** Keys set explicitly (file, environment, overrides), for DescribeConfigs sources. */
   readonly explicit = new Set<string>();
+  /** Dynamic broker configs (AlterConfigs on this node's BROKER resource), raw text by key; they win over static values. */
+  readonly dynamic = new Map<string, string>();
+  /** Dynamic cluster-wide defaults (BROKER resource ""), below this node's dynamic configs. */
+  readonly dynamicDefault = new Map<string, string>();
+  private readonly dynamicValues = new Map<string, ConfigValue>();
   readonly warnings: string[] = [];
 
   constructor(...sources: Map<string, string>[]) {
@@ -221,7 +273,42 @@ export class BrokerConfig {
 
   get(key: string): ConfigValue {
     if (!this.values.has(key)) throw new Error(`unknown configuration ${key}`);
+    if (this.dynamicValues.has(key)) return this.dynamicValues.get(key)!;
     return this.values.get(key)!;
+  }
+
+  /** The value from defaults and static sources only (DescribeConfigs synonyms). */
+  staticValue(key: string): ConfigValue {
+    if (!this.values.has(key)) throw new Error(`unknown configuration ${key}`);
+    return this.values.get(key)!;
+  }
+
+  /** Whether a dynamic config (per node or cluster default) sets `key`. */
+  isDynamic(key: string): boolean {
+    return this.dynamicValues.has(key);
+  }
+
+  /** Parses and checks one value of a key (ConfigError when bad). */
+  static check(key: string, raw: string): ConfigValue {
+    const def = BROKER_CONFIGS[key];
+    if (!def) throw new ConfigError(`Unknown broker configuration ${key}`);
+    const value = parseValue(key, def, raw);
+    const problem = def.validate?.(value);
+    if (problem) throw new ConfigError(`Invalid value ${raw} for configuration ${key}: ${problem}`);
+    return value;
+  }
+
+  /** Replaces the dynamic configs of this node (`node`) and the cluster default (`clusterDefault`); values are checked first. */
+  setDynamic(node: Record<string, string>, clusterDefault: Record<string, string>): void {
+    const values = new Map<string, ConfigValue>();
+    for (const [k, v] of Object.entries(clusterDefault)) values.set(k, BrokerConfig.check(k, v));
+    for (const [k, v] of Object.entries(node)) values.set(k, BrokerConfig.check(k, v));
+    this.dynamic.clear();
+    this.dynamicDefault.clear();
+    for (const [k, v] of Object.entries(node)) this.dynamic.set(k, v);
+    for (const [k, v] of Object.entries(clusterDefault)) this.dynamicDefault.set(k, v);
+    this.dynamicValues.clear();
+    for (const [k, v] of values) this.dynamicValues.set(k, v);
   }
   int(key: string): number {
     return this.get(key) as number;

@@ -12,6 +12,7 @@ export class ReplicaManager {
   private readonly partitions = new Map<string, Partition[]>();
   private readonly stopFns = new Set<() => void>();
   private stopped = false;
+  private expiryTimer: NodeJS.Timeout | undefined;
 
   private constructor(
     private readonly broker: Broker,
@@ -23,7 +24,20 @@ export class ReplicaManager {
       logDirs: broker.config.logDirs(),
       brokerConfig: brokerLogProperties(broker),
     });
-    return new ReplicaManager(broker, logManager);
+    const rm = new ReplicaManager(broker, logManager);
+    rm.startProducerExpiry();
+    return rm;
+  }
+
+  /** producer.id.expiration.ms, checked every producer.id.expiration.check.interval.ms (Kafka: 10 minutes). */
+  private startProducerExpiry(): void {
+    const expirationMs = this.broker.config.int('producer.id.expiration.ms');
+    const interval = Math.min(600_000, Math.max(1000, expirationMs));
+    this.expiryTimer = setInterval(() => {
+      const now = Date.now();
+      for (const list of this.partitions.values()) for (const p of list) p?.producers.expire(now, expirationMs);
+    }, interval);
+    this.expiryTimer.unref();
   }
 
   logConfigFor(topic: TopicMetadata): LogConfig {
@@ -40,6 +54,7 @@ export class ReplicaManager {
     log.updateHighWatermark(log.logEndOffset);
     const p = new Partition(topic, index, log);
     p.checks = this.produceChecksFor(topic);
+    await p.producerStore.load();
     let list = this.partitions.get(topic.name);
     if (!list) this.partitions.set(topic.name, (list = []));
     list[index] = p;
@@ -105,6 +120,14 @@ export class ReplicaManager {
   }
 
   async close(): Promise<void> {
+    if (this.expiryTimer) clearInterval(this.expiryTimer);
+    // Producer state snapshots at the log end: a clean restart replays nothing.
+    for (const list of this.partitions.values()) {
+      for (const p of list) {
+        if (!p || p.log.isOffline) continue;
+        await p.producerStore.takeSnapshot().catch((e: unknown) => this.broker.logger.warn('producer snapshot failed', { partition: p.name, error: e }));
+      }
+    }
     await this.logManager.close();
   }
 }

@@ -239,7 +239,8 @@ export function fetchHandler(broker: Broker): ApiHandler<FetchRequest, FetchResp
           divergingEpoch: { epoch: -1, endOffset: -1n },
           currentLeader: { leaderId: -1, leaderEpoch: -1 },
           snapshotId: { endOffset: -1n, epoch: -1 },
-          abortedTransactions: isolation === READ_COMMITTED ? [] : null,
+          abortedTransactions:
+            isolation !== READ_COMMITTED ? null : r.partition && records.length > 0 ? r.partition.producers.collectAborted(r.item.fetchOffset, r.lastStableOffset).map((t) => ({ producerId: t.producerId, firstOffset: t.firstOffset })) : [],
           preferredReadReplica: -1,
           records,
         });

@@ -1,7 +1,7 @@
 // FindCoordinator (key 10), v0-6. v0-3 ask for one key (v1+ with a key type); v4+ for a batch
 // (coordinatorKeys, KIP-699). Groups (key type 0) are coordinated by this node once
-// __consumer_offsets exists (created here on first use). Transactions (key type 1) have no
-// coordinator yet: COORDINATOR_NOT_AVAILABLE, which clients retry.
+// __consumer_offsets exists (created here on first use); transactions (key type 1) likewise
+// once __transaction_state exists.
 import { FindCoordinator, type FindCoordinatorRequest, type FindCoordinatorResponse } from '../../protocol/generated/index.js';
 import type { Broker } from '../broker.js';
 import { ErrorCode, errorName } from '../errors.js';
@@ -28,7 +28,12 @@ export function findCoordinatorHandler(broker: Broker): ApiHandler<FindCoordinat
       const l = broker.advertisedListener(listenerName);
       return { errorCode: ErrorCode.NONE, errorMessage: null, nodeId: broker.nodeId, host: l.host, port: l.port };
     }
-    if (keyType === TRANSACTION) return noNode(ErrorCode.COORDINATOR_NOT_AVAILABLE, 'This broker has no transaction coordinator yet.');
+    if (keyType === TRANSACTION) {
+      const code = await broker.txn.findCoordinator(key);
+      if (code !== ErrorCode.NONE) return noNode(code);
+      const l = broker.advertisedListener(listenerName);
+      return { errorCode: ErrorCode.NONE, errorMessage: null, nodeId: broker.nodeId, host: l.host, port: l.port };
+    }
     return noNode(ErrorCode.INVALID_REQUEST, `Unknown coordinator type ${keyType}`);
   }
 

@@ -26,6 +26,17 @@ import { describeGroupsHandler } from './describe-groups.js';
 import { listGroupsHandler } from './list-groups.js';
 import { deleteGroupsHandler } from './delete-groups.js';
 import { offsetDeleteHandler } from './offset-delete.js';
+import {
+  addOffsetsToTxnHandler,
+  addPartitionsToTxnHandler,
+  describeProducersHandler,
+  describeTransactionsHandler,
+  endTxnHandler,
+  initProducerIdHandler,
+  listTransactionsHandler,
+  txnOffsetCommitHandler,
+  writeTxnMarkersHandler,
+} from './transactions.js';
 
 export const ALL_HANDLERS: ((broker: Broker) => ApiHandler<any, any>)[] = [
   produceHandler,
@@ -52,4 +63,13 @@ export const ALL_HANDLERS: ((broker: Broker) => ApiHandler<any, any>)[] = [
   listGroupsHandler,
   deleteGroupsHandler,
   offsetDeleteHandler,
+  initProducerIdHandler,
+  addPartitionsToTxnHandler,
+  addOffsetsToTxnHandler,
+  endTxnHandler,
+  writeTxnMarkersHandler,
+  txnOffsetCommitHandler,
+  describeProducersHandler,
+  describeTransactionsHandler,
+  listTransactionsHandler,
 ];

@@ -5,7 +5,8 @@
 // without allocation; then the bytes are stored exactly as sent, offsets patched in the header.
 import { Produce, type ProduceRequest, type ProduceResponse } from '../../protocol/generated/index.js';
 import { KafkaDecodeError } from '../../protocol/runtime/index.js';
-import { CompressionType, convertMessageSetToBatch, recordsMagic, validateBatches, validateBatchesDeep, BASE_TIMESTAMP } from '../../protocol/records/index.js';
+import { ProducerStateError } from '../../storage/producer-state.js';
+import { type BatchesSummary, CompressionType, convertMessageSetToBatch, recordsMagic, validateBatches, validateBatchesDeep, BASE_TIMESTAMP } from '../../protocol/records/index.js';
 import type { Broker } from '../broker.js';
 import { ErrorCode, KafkaError } from '../errors.js';
 import type { ApiHandler } from '../handler.js';
@@ -26,7 +27,7 @@ export function produceHandler(broker: Broker): ApiHandler<ProduceRequest, Produ
   });
 
   /** Checks one partition's records and returns the magic-2 bytes to append. */
-  function validate(records: Buffer, version: number, maxMessageBytes: number, timestampType: string, beforeMaxMs: number, afterMaxMs: number): Buffer {
+  function validate(records: Buffer, version: number, maxMessageBytes: number, timestampType: string, beforeMaxMs: number, afterMaxMs: number): { batches: Buffer; summary: BatchesSummary } {
     let batches = records;
     if (records.length >= 17 && recordsMagic(records) < 2) {
       if (version >= 3) throw new KafkaError(ErrorCode.INVALID_RECORD, `Produce v${version} requires record batches of magic 2`);
@@ -51,25 +52,31 @@ export function produceHandler(broker: Broker): ApiHandler<ProduceRequest, Produ
         throw new KafkaError(ErrorCode.INVALID_TIMESTAMP, `Timestamp out of range (message.timestamp.before/after.max.ms)`);
       }
     }
-    return batches;
+    return { batches, summary };
   }
 
-  async function producePartition(topicName: string, data: ProduceRequest.PartitionProduceData, version: number): Promise<PartitionResponse> {
+  async function producePartition(topicName: string, data: ProduceRequest.PartitionProduceData, version: number, transactionalId: string | null): Promise<PartitionResponse> {
     const partition = broker.replicas.partition(topicName, data.index);
     if (!partition) return response(data.index, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION);
     if (partition.topic.internal) return response(data.index, ErrorCode.INVALID_TOPIC_EXCEPTION, `Cannot append to internal topic ${topicName}`);
     if (data.records === null || data.records.length === 0) return response(data.index, ErrorCode.INVALID_RECORD, 'no records');
     const checks = partition.checks;
     let batches: Buffer;
+    let summary: BatchesSummary;
     try {
-      batches = validate(data.records, version, partition.log.config.maxMessageBytes, checks.timestampType, checks.timestampBeforeMaxMs, checks.timestampAfterMaxMs);
+      ({ batches, summary } = validate(data.records, version, partition.log.config.maxMessageBytes, checks.timestampType, checks.timestampBeforeMaxMs, checks.timestampAfterMaxMs));
     } catch (e) {
       if (e instanceof KafkaError) return response(data.index, e.code, e.message, 0);
       if (e instanceof KafkaDecodeError) return response(data.index, ErrorCode.CORRUPT_MESSAGE, e.message, 0);
       throw e;
     }
+    if (summary.isTransactional && summary.producerId >= 0n && transactionalId !== null && (partition.producers.entry(summary.producerId)?.currentTxnFirstOffset ?? -1n) === -1n) {
+      // KIP-890 part 1: the first write of a transaction must be to a partition the coordinator added.
+      const code = (await broker.txn.verifyPartitions(transactionalId, summary.producerId, summary.producerEpoch, [{ topic: topicName, partition: data.index }])).values().next().value ?? ErrorCode.NONE;
+      if (code !== ErrorCode.NONE) return response(data.index, code === ErrorCode.PRODUCER_FENCED ? ErrorCode.INVALID_PRODUCER_EPOCH : code === ErrorCode.INVALID_PRODUCER_ID_MAPPING ? ErrorCode.INVALID_TXN_STATE : code, 'transaction verification failed');
+    }
     try {
-      const info = await partition.appendAsLeader(batches);
+      const info = await partition.appendFromClient(batches, summary);
       return {
         ...response(data.index, ErrorCode.NONE),
         baseOffset: info.firstOffset,
@@ -77,6 +84,7 @@ export function produceHandler(broker: Broker): ApiHandler<ProduceRequest, Produ
         logStartOffset: info.logStartOffset,
       };
     } catch (e) {
+      if (e instanceof ProducerStateError) return response(data.index, e.code, e.message);
       const code = toErrorCode(e);
       if (code === ErrorCode.UNKNOWN_SERVER_ERROR) broker.logger.error('append failed', { partition: partition.name, error: e });
       return response(data.index, code, e instanceof Error ? e.message : String(e));
@@ -94,7 +102,7 @@ export function produceHandler(broker: Broker): ApiHandler<ProduceRequest, Produ
         req.topicData.map(async (t) => ({
           name: t.name,
           partitionResponses: await Promise.all(
-            t.partitionData.map((p) => (acksValid ? producePartition(t.name, p, v) : Promise.resolve(response(p.index, ErrorCode.INVALID_REQUIRED_ACKS)))),
+            t.partitionData.map((p) => (acksValid ? producePartition(t.name, p, v, v >= 3 ? req.transactionalId : null) : Promise.resolve(response(p.index, ErrorCode.INVALID_REQUIRED_ACKS)))),
           ),
         })),
       );

@@ -242,6 +242,26 @@ export class GroupCoordinator {
     };
   }
 
+  /** TxnOffsetCommit: offsets pending in the producer's transaction until its marker. */
+  async commitTxnOffsets(a: CommitArgs, producerId: bigint, producerEpoch: number): Promise<PartitionErrors> {
+    const every = (code: number): PartitionErrors => ({ topics: a.topics.map((t) => ({ name: t.name, partitions: t.partitions.map((p) => ({ partitionIndex: p.partitionIndex, errorCode: code })) })) });
+    for (const t of a.topics) {
+      const count = this.opts.topicPartitions(t.name);
+      if (count === undefined || t.partitions.some((p) => p.partitionIndex < 0 || p.partitionIndex >= count)) return every(E.UNKNOWN_TOPIC_OR_PARTITION);
+    }
+    return this.run(a.groupId, true, (s) => s.commitOffsets(a, { producerId, producerEpoch }), () => every(E.NOT_COORDINATOR), every);
+  }
+
+  /** A COMMIT/ABORT marker was written to `__consumer_offsets-<partition>`: settle the producer's pending offsets. */
+  async completeTransaction(partition: number, producerId: bigint, commit: boolean): Promise<void> {
+    try {
+      await this.runtime.run(partition, (s) => ({ records: [], response: s.replayTxnMarker(producerId, commit) }));
+    } catch (e) {
+      if (!(e instanceof CoordinatorError)) throw e;
+      // Not served (loading): the load replays the marker from the log.
+    }
+  }
+
   /** OffsetFetch for one group; `topics` null asks for all its offsets. */
   fetchOffsets(groupId: string, topics: TopicPartitions[] | null): Promise<FetchOffsetsResult> {
     const none = (): FetchOffsetsResult => ({

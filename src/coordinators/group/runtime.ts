@@ -12,7 +12,7 @@
  * - timers: keyed, one-shot; a due timer runs as an operation of its shard (unless it was
  *   rescheduled or cancelled while it waited in the queue).
  */
-import { buildRecordBatch, iterateBatches, iterateRecords } from '../../protocol/records/index.js';
+import { buildRecordBatch, iterateBatches, iterateRecords, readEndTxnMarker } from '../../protocol/records/index.js';
 import type { Logger } from '../../util/logger.js';
 import { CoordinatorError, GroupErrors as E } from './errors.js';
 import { decodeRecord, encodeRecord } from './records.js';
@@ -128,7 +128,7 @@ export class CoordinatorRuntime {
     const run = ctx.queue.then(async () => {
       if (ctx.status !== 'active') throw new CoordinatorError(E.NOT_COORDINATOR, `__consumer_offsets-${ctx.partition} is not served here`);
       const result = op(ctx.shard);
-      await this.apply(ctx, result.records, result.onAppended, result.onAppendFailed);
+      await this.apply(ctx, result.records, result.onAppended, result.onAppendFailed, result.txn);
       // Wrapped: the queue moves on without waiting for a response another operation settles.
       return { response: result.response };
     });
@@ -140,10 +140,10 @@ export class CoordinatorRuntime {
   }
 
   /** Appends, replays, then runs the hook; records a hook asks for are applied the same way. */
-  private async apply(ctx: ShardContext, records: Records, onAppended?: () => Records | void, onAppendFailed?: (errorCode: number) => Records | void): Promise<void> {
+  private async apply(ctx: ShardContext, records: Records, onAppended?: () => Records | void, onAppendFailed?: (errorCode: number) => Records | void, txn?: { producerId: bigint; producerEpoch: number }): Promise<void> {
     if (records.length > 0) {
       try {
-        await ctx.log.append(this.batchOf(records));
+        await ctx.log.append(this.batchOf(records, txn));
       } catch (e) {
         const code = this.opts.errorCode(e);
         this.opts.logger.warn('coordinator append failed', { partition: ctx.partition, records: records.length, errorCode: code, error: e });
@@ -151,17 +151,17 @@ export class CoordinatorRuntime {
         if (more && more.length > 0) await this.apply(ctx, more);
         return;
       }
-      for (const r of records) ctx.shard.replay(r);
+      for (const r of records) ctx.shard.replay(r, txn?.producerId);
     }
     const more = onAppended?.();
     if (more && more.length > 0) await this.apply(ctx, more);
   }
 
-  private batchOf(records: Records): Buffer {
+  private batchOf(records: Records, txn?: { producerId: bigint; producerEpoch: number }): Buffer {
     const now = this.opts.time.now();
     return buildRecordBatch(
       records.map((r) => ({ ...encodeRecord(r), timestamp: now })),
-      { timestamp: now },
+      txn ? { timestamp: now, producerId: txn.producerId, producerEpoch: txn.producerEpoch, baseSequence: -1, transactional: true } : { timestamp: now },
     );
   }
 
@@ -206,7 +206,12 @@ export class CoordinatorRuntime {
         bytes += data.length;
         for (const batch of iterateBatches(data)) {
           offset = batch.baseOffset + BigInt(batch.lastOffsetDelta) + 1n;
-          if (batch.isControl) continue;
+          if (batch.isControl) {
+            const marker = readEndTxnMarker(batch);
+            if (marker) ctx.shard.replayTxnMarker(batch.producerId, marker.commit);
+            continue;
+          }
+          const producerId = batch.isTransactional ? batch.producerId : undefined;
           for (const rec of iterateRecords(batch)) {
             if (rec.key === null) {
               this.opts.logger.warn('record without a key skipped', { partition: ctx.partition, offset: rec.offset });
@@ -214,7 +219,7 @@ export class CoordinatorRuntime {
             }
             const decoded = decodeRecord(rec.key, rec.value);
             if (decoded) {
-              ctx.shard.replay(decoded);
+              ctx.shard.replay(decoded, producerId);
               records++;
             }
           }

@@ -58,6 +58,8 @@ export interface CoordinatorResult<T> {
   onAppended?: () => Records | void;
   /** Runs instead of onAppended when the append failed; `errorCode` is Kafka's code of the failure. */
   onAppendFailed?: (errorCode: number) => Records | void;
+  /** The records belong to this producer's transaction (TxnOffsetCommit): a transactional batch, pending until its marker. */
+  txn?: { producerId: bigint; producerEpoch: number };
 }
 
 /** Timers keyed by name: scheduling a key replaces its timer; a fired timer runs as an operation. */
@@ -231,6 +233,8 @@ export function appendErrorToResponseError(code: number, forOffsetCommit = false
 export class GroupCoordinatorShard {
   readonly groups = new Map<string, ClassicGroup>();
   readonly offsets = new OffsetStore();
+  /** Transactional offset commits not yet decided, by producer id. */
+  readonly pendingTxnOffsets = new Map<bigint, Map<string, OffsetCommitRecord>>();
   private readonly config: ShardConfig;
   private readonly timer: ShardTimer;
   private readonly log: Logger;
@@ -250,9 +254,30 @@ export class GroupCoordinatorShard {
   // -------------------------------------------------------------------------------------------
   // Replay: the only way records change state, after an append and when loading.
 
-  replay(record: CoordinatorRecord): void {
+  replay(record: CoordinatorRecord, producerId?: bigint): void {
+    if (producerId !== undefined && producerId >= 0n && record.type === 'offset') {
+      // A transactional offset commit: pending until the transaction's marker.
+      let pending = this.pendingTxnOffsets.get(producerId);
+      if (!pending) this.pendingTxnOffsets.set(producerId, (pending = new Map()));
+      pending.set(`${record.group}\u0000${record.topic}\u0000${record.partition}`, record);
+      return;
+    }
     if (record.type === 'offset') this.replayOffset(record);
     else this.replayGroup(record);
+  }
+
+  /** A transaction marker: the producer's pending offsets become committed (COMMIT) or are dropped (ABORT). */
+  replayTxnMarker(producerId: bigint, commit: boolean): void {
+    const pending = this.pendingTxnOffsets.get(producerId);
+    if (!pending) return;
+    this.pendingTxnOffsets.delete(producerId);
+    if (commit) for (const r of pending.values()) this.replayOffset(r);
+  }
+
+  /** Whether a group has offsets pending in a transaction (Kafka refuses plain commits over them? no: fetches wait). */
+  hasPendingTxnOffsets(groupId: string): boolean {
+    for (const m of this.pendingTxnOffsets.values()) for (const r of m.values()) if (r.group === groupId) return true;
+    return false;
   }
 
   private replayOffset(r: OffsetCommitRecord): void {
@@ -827,13 +852,20 @@ export class GroupCoordinatorShard {
   // -------------------------------------------------------------------------------------------
   // Offsets
 
-  commitOffsets(a: CommitArgs): CoordinatorResult<PartitionErrors> {
+  commitOffsets(a: CommitArgs, txn?: { producerId: bigint; producerEpoch: number }): CoordinatorResult<PartitionErrors> {
     const now = this.now();
     const every = (errorCode: number): PartitionErrors => ({
       topics: a.topics.map((t) => ({ name: t.name, partitions: t.partitions.map((p) => ({ partitionIndex: p.partitionIndex, errorCode })) })),
     });
     const group = this.groups.get(a.groupId);
-    if (!group) {
+    if (txn) {
+      // TxnOffsetCommit (Kafka's validateTransactionalOffsetCommit): the group may not exist yet.
+      if (group) {
+        if (group.isInState('Dead')) return done(every(E.COORDINATOR_NOT_AVAILABLE));
+        if (a.memberId !== '' && !group.hasMember(a.memberId)) return done(every(E.UNKNOWN_MEMBER_ID));
+        if (a.generationId >= 0 && a.generationId !== group.generationId) return done(every(E.ILLEGAL_GENERATION));
+      }
+    } else if (!group) {
       // No group: only a committer outside group management (generation -1) may create one.
       if (a.generationId >= 0) return done(every(a.apiVersion >= 9 ? E.GROUP_ID_NOT_FOUND : E.ILLEGAL_GENERATION));
     } else {
@@ -870,6 +902,7 @@ export class GroupCoordinatorShard {
     const answer = new Deferred<PartitionErrors>();
     return {
       records,
+      txn,
       response: answer.promise,
       onAppended: () => answer.resolve(response),
       onAppendFailed: (code) => {

@@ -253,6 +253,12 @@ describe('golden frames from real clients', () => {
       // KafkaJS's and kafka-python's describeCluster/describe_cluster use Metadata; confluent-kafka
       // has describe_cluster from 2.3.
       DescribeCluster: 'KafkaJS / kafka-python describe the cluster with Metadata; confluent-kafka only from 2.3',
+      // Sent by a transaction coordinator to partition leaders (inter-broker), never by clients.
+      WriteTxnMarkers: 'inter-broker only (coordinator to partition leaders)',
+      // Admin calls of KIP-664: not in KafkaJS 2.2.4, confluent-kafka 1.7.0 or kafka-python 2.0.2.
+      DescribeProducers: 'no client API in KafkaJS 2.2.4, confluent-kafka 1.7.0, kafka-python 2.0.2 (KIP-664)',
+      DescribeTransactions: 'no client API in KafkaJS 2.2.4, confluent-kafka 1.7.0, kafka-python 2.0.2 (KIP-664)',
+      ListTransactions: 'no client API in KafkaJS 2.2.4, confluent-kafka 1.7.0, kafka-python 2.0.2 (KIP-664)',
     };
 
     test('served APIs without a fixture are exactly the commented allowlist', () => {
