@@ -65,7 +65,7 @@ export class Partition {
    */
   async appendFromClient(records: Buffer, batch: ClientBatch): Promise<LogAppendInfo> {
     if (batch.producerId < 0n) return this.appendAsLeader(records);
-    const staged = this.producers.checkAndStage(batch);
+    const staged = this.producers.checkAndStage(batch, this.log.logEndOffset);
     if (staged.kind === 'duplicate') {
       const b = staged.batch;
       if (b.done) await b.done;

@@ -35,7 +35,13 @@ export class ReplicaManager {
     const interval = Math.min(600_000, Math.max(1000, expirationMs));
     this.expiryTimer = setInterval(() => {
       const now = Date.now();
-      for (const list of this.partitions.values()) for (const p of list) p?.producers.expire(now, expirationMs);
+      for (const list of this.partitions.values()) {
+        for (const p of list) {
+          if (!p) continue;
+          p.producers.expire(now, expirationMs);
+          p.producers.truncateHead(p.logStartOffset); // aborted transactions retention removed
+        }
+      }
     }, interval);
     this.expiryTimer.unref();
   }

@@ -58,6 +58,8 @@ export class ProducerEntry {
   lastTimestamp = -1n;
   /** First offset of the ongoing transaction; -1 when none (-2: its first append is in flight). */
   currentTxnFirstOffset = -1n;
+  /** While the first append of a transaction is in flight: the log end offset when it was staged (a lower bound of its first offset), else -1. */
+  pendingTxnStart = -1n;
   readonly batches: BatchMetadata[] = [];
 
   constructor(readonly producerId: bigint) {}
@@ -168,7 +170,7 @@ export class ProducerStateManager {
    * the state already reflects it (sequence, epoch, transaction) so the next request is checked
    * against it. Throws ProducerStateError.
    */
-  checkAndStage(b: ClientBatch): StageResult {
+  checkAndStage(b: ClientBatch, logEndOffset = -1n): StageResult {
     const existing = this.producers.get(b.producerId);
     if (existing) {
       const dup = existing.findDuplicate(b.producerEpoch, b.baseSequence, b.lastSequence);
@@ -200,6 +202,8 @@ export class ProducerStateManager {
     let startedTxn = false;
     if (b.isTransactional && entry.currentTxnFirstOffset === -1n) {
       entry.currentTxnFirstOffset = -2n;
+      // Until the append reports its offset, the log end now bounds it from below.
+      entry.pendingTxnStart = logEndOffset;
       startedTxn = true;
     }
     if (!existing) this.producers.set(b.producerId, entry);
@@ -211,6 +215,7 @@ export class ProducerStateManager {
     s.batch.firstOffset = firstOffset;
     s.batch.lastOffset = lastOffset;
     if (s.startedTxn && s.entry.currentTxnFirstOffset === -2n) s.entry.currentTxnFirstOffset = firstOffset;
+    if (s.startedTxn) s.entry.pendingTxnStart = -1n;
     delete s.batch.done;
     s.resolve();
   }
@@ -225,6 +230,7 @@ export class ProducerStateManager {
       e.batches.push(...s.previous.batches);
       e.currentTxnFirstOffset = s.previous.txnFirstOffset;
       e.lastTimestamp = s.previous.lastTimestamp;
+      if (s.startedTxn) e.pendingTxnStart = -1n;
       if (!s.previous.existed && e.batches.length === 0) this.producers.delete(e.producerId);
     } else if (i >= 0) {
       e.batches.splice(i, 1);
@@ -278,7 +284,7 @@ export class ProducerStateManager {
   firstUnstableOffset(): bigint | undefined {
     let min: bigint | undefined;
     for (const e of this.producers.values()) {
-      const f = e.currentTxnFirstOffset;
+      const f = e.currentTxnFirstOffset >= 0n ? e.currentTxnFirstOffset : e.pendingTxnStart;
       if (f >= 0n && (min === undefined || f < min)) min = f;
     }
     return min;

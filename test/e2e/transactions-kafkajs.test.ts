@@ -185,6 +185,54 @@ describe('KafkaJS exactly-once', () => {
     assert.equal(sum, TOTAL);
   });
 
+  test('after an unclean stop (no snapshots, no transaction indexes, no clean-shutdown marker) producer state is rebuilt from the log', async () => {
+    const kafka = client();
+    const admin = kafka.admin();
+    await admin.connect();
+    await admin.createTopics({ topics: [{ topic: 'crash', numPartitions: 2 }] });
+    await admin.disconnect();
+    const txp = kafka.producer({ transactionalId: 'crash-txn', maxInFlightRequests: 1, idempotent: true, transactionTimeout: 1500 });
+    await txp.connect();
+    const batch = (tag: string) => Array.from({ length: 50 }, (_, i) => ({ key: `${tag}${i}`, value: `${tag}-${i}` }));
+    let t = await txp.transaction();
+    await t.send({ topic: 'crash', messages: batch('committed') });
+    await t.commit();
+    t = await txp.transaction();
+    await t.send({ topic: 'crash', messages: batch('aborted') });
+    await t.abort();
+    t = await txp.transaction();
+    await t.send({ topic: 'crash', messages: batch('open') });
+    await txp.disconnect();
+    const idem = kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
+    await idem.connect();
+    await idem.send({ topic: 'crash', acks: -1, messages: batch('idem') });
+    await idem.disconnect();
+    const before = broker.broker.replicas.partitionsOf('crash').map((p) => [...p.producers.producers.values()].map((e) => [e.producerId, e.epoch, e.lastSeq]));
+
+    await broker.close();
+    const { readdir, unlink } = await import('node:fs/promises');
+    const lost: string[] = [];
+    for (const entry of await readdir(dir, { recursive: true })) {
+      const name = String(entry);
+      if (/\.(snapshot|txnindex)$/.test(name) || name.endsWith('.kafka_cleanshutdown')) {
+        await unlink(join(dir, name));
+        lost.push(name);
+      }
+    }
+    assert.ok(lost.some((n) => n.endsWith('.txnindex')), 'the abort was indexed');
+    broker = await startBroker({ logDirs: dir, config: CONFIG });
+
+    const after = broker.broker.replicas.partitionsOf('crash').map((p) => [...p.producers.producers.values()].map((e) => [e.producerId, e.epoch, e.lastSeq]));
+    assert.deepEqual(after, before, 'sequences and epochs rebuilt from the log');
+    // The open transaction holds the last stable offset until the coordinator aborts it on its timeout.
+    const committed = await readAll('crash', 100, false);
+    assert.deepEqual(committed.map((r) => r.value.split('-')[0]).sort(), [...Array(50).fill('committed'), ...Array(50).fill('idem')]);
+    const all = await readAll('crash', 200, true);
+    assert.equal(all.length, 200);
+    const [described] = await broker.broker.txn.describe(['crash-txn']);
+    assert.equal(described!.transactionState, 'CompleteAbort');
+  });
+
   test('zombie fencing: a second producer with the same transactional id fences the first', async () => {
     const kafka = client();
     const admin = kafka.admin();

@@ -125,6 +125,17 @@ describe('producer state', () => {
     assert.equal(code(() => s.checkMarker(12n, 5, 2)), ProducerErrors.TRANSACTION_COORDINATOR_FENCED);
   });
 
+  test('while the first append of a transaction is in flight, the log end offset at staging bounds the last stable offset', () => {
+    const s = new ProducerStateManager();
+    const r = s.checkAndStage(batch(50n, 0, 0, 5, true), 70n);
+    assert.equal(s.firstUnstableOffset(), 70n);
+    if (r.kind === 'append') s.complete(r.staged, 72n, 76n);
+    assert.equal(s.firstUnstableOffset(), 72n);
+    const t = s.checkAndStage(batch(51n, 0, 0, 1, true), 80n);
+    if (t.kind === 'append') s.fail(t.staged);
+    assert.equal(s.firstUnstableOffset(), 72n);
+  });
+
   test('aborted transactions come back by first offset, whatever order they ended in', () => {
     const s = new ProducerStateManager();
     append(s, batch(1n, 0, 0, 1, true), 0n);
