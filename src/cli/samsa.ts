@@ -1,102 +1,20 @@
 #!/usr/bin/env node
 /**
  * The `samsa` command. `samsa start [server.properties] [--override key=value]...` runs a broker
- * with Kafka's configuration keys; environment variables KAFKA_* / KAFKA_CFG_* apply too.
+ * (src/cli/start.ts, imported only for that command); every other command is a Kafka client
+ * (src/cli/commands.ts, on src/client), which never loads broker code.
  */
-import { Broker } from '../broker/broker.js';
-import { BrokerConfig, ConfigError } from '../broker/config.js';
-
-const USAGE = `usage: samsa start [server.properties] [--override key=value]...
-
-Starts a Kafka-compatible broker. With no arguments: PLAINTEXT on port 9092 advertised as
-localhost:9092, data in ./data/samsa-logs, topics auto-created with 1 partition.`;
-
-async function start(args: string[]): Promise<number> {
-  let file: string | undefined;
-  const overrides: Record<string, string> = {};
-  for (let i = 0; i < args.length; i++) {
-    const a = args[i]!;
-    if (a === '--override' || a === '-o') {
-      const kv = args[++i];
-      const eq = kv?.indexOf('=') ?? -1;
-      if (!kv || eq <= 0) {
-        console.error(`samsa: --override needs key=value`);
-        return 2;
-      }
-      overrides[kv.slice(0, eq)] = kv.slice(eq + 1);
-    } else if (a.startsWith('--override=')) {
-      const kv = a.slice('--override='.length);
-      const eq = kv.indexOf('=');
-      if (eq <= 0) {
-        console.error(`samsa: --override needs key=value`);
-        return 2;
-      }
-      overrides[kv.slice(0, eq)] = kv.slice(eq + 1);
-    } else if (a === '-h' || a === '--help') {
-      console.log(USAGE);
-      return 0;
-    } else if (!a.startsWith('-') && file === undefined) {
-      file = a;
-    } else {
-      console.error(`samsa: unknown argument ${a}\n${USAGE}`);
-      return 2;
-    }
-  }
-  let config: BrokerConfig;
-  try {
-    config = BrokerConfig.fromSources({ file, env: process.env, overrides });
-  } catch (e) {
-    console.error(`samsa: ${e instanceof ConfigError ? e.message : String(e)}`);
-    return 1;
-  }
-  const broker = new Broker({ config });
-  try {
-    await broker.start();
-  } catch (e) {
-    console.error(`samsa: cannot start: ${(e as Error).message}`);
-    await broker.close().catch(() => undefined);
-    return 1;
-  }
-  console.log(broker.banner());
-  let stopping = false;
-  const stop = (signal: string) => {
-    if (stopping) {
-      process.exit(1);
-    }
-    stopping = true;
-    broker.logger.info('shutting down', { signal });
-    broker.close().then(
-      () => process.exit(0),
-      (e) => {
-        console.error(`samsa: shutdown failed: ${(e as Error).message}`);
-        process.exit(1);
-      },
-    );
-  };
-  process.on('SIGTERM', () => stop('SIGTERM'));
-  process.on('SIGINT', () => stop('SIGINT'));
-  return -1; // keep running
-}
 
 async function main(argv: string[]): Promise<void> {
   const [command, ...rest] = argv;
-  let code: number;
-  switch (command) {
-    case 'start':
-      code = await start(rest);
-      break;
-    case undefined:
-    case '-h':
-    case '--help':
-    case 'help':
-      console.log(USAGE);
-      code = 0;
-      break;
-    default:
-      console.error(`samsa: unknown command ${command}\n${USAGE}`);
-      code = 2;
+  if (command === 'start') {
+    const { start } = await import('./start.js');
+    const code = await start(rest);
+    if (code >= 0) process.exitCode = code;
+    return;
   }
-  if (code >= 0) process.exitCode = code;
+  const { runCli } = await import('./commands.js');
+  await runCli(argv);
 }
 
 void main(process.argv.slice(2));

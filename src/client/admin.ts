@@ -20,7 +20,7 @@ import {
   OffsetCommit,
   OffsetDelete,
   OffsetFetch,
-} from '../protocol/generated/index.js';
+} from './protocol.js';
 import { Reader, Writer, type MessageCodec } from '../protocol/runtime/index.js';
 import type { Connection } from './connection.js';
 import { Cluster, sleep, type BrokerInfo, type ClientOptions, type TopicInfo } from './cluster.js';

@@ -2,7 +2,7 @@
  * Cluster view shared by the admin, producer and consumer: bootstrap, metadata (brokers, leader
  * of each partition), one connection per broker and purpose, group coordinators.
  */
-import { FindCoordinator, Metadata, type MetadataResponse } from '../protocol/generated/index.js';
+import { FindCoordinator, Metadata, type MetadataResponse } from './protocol.js';
 import { UUID_ZERO } from '../protocol/runtime/index.js';
 import { Connection, parseHostPort } from './connection.js';
 import { ConnectionError, ErrorCode, KafkaError, needsMetadataRefresh } from './errors.js';

@@ -4,7 +4,7 @@
  * and ApiVersions negotiation: each API is sent at the highest version both sides support.
  */
 import { connect, type Socket } from 'node:net';
-import { ApiVersions, RequestHeaderCodec, ResponseHeaderCodec } from '../protocol/generated/index.js';
+import { ApiVersions, RequestHeaderCodec, ResponseHeaderCodec } from './protocol.js';
 import { Reader, Writer, decodeMessage, requestHeaderVersion, responseHeaderVersion, type ApiDescriptor } from '../protocol/runtime/index.js';
 import { ConnectionError, ErrorCode, KafkaError } from './errors.js';
 
@@ -165,6 +165,14 @@ export class Connection {
   sendNoResponse<Req>(api: ApiDescriptor<Req, unknown>, body: Req, version = this.versionOf(api)): void {
     if (this.error) throw this.error;
     const frame = this.encode(api, version, body);
+    frame.writeInt32BE(this.nextCorrelationId++ & 0x7fffffff, CORRELATION_ID_OFFSET);
+    this.bytesSent += frame.length;
+    this.socket.write(frame);
+  }
+
+  /** Sends a pre-encoded frame that gets no response (Produce acks=0). */
+  sendFrameNoResponse(frame: Buffer): void {
+    if (this.error) throw this.error;
     frame.writeInt32BE(this.nextCorrelationId++ & 0x7fffffff, CORRELATION_ID_OFFSET);
     this.bytesSent += frame.length;
     this.socket.write(frame);

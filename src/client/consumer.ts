@@ -14,7 +14,7 @@ import {
   OffsetFetch,
   SyncGroup,
   type FetchRequest,
-} from '../protocol/generated/index.js';
+} from './protocol.js';
 import { readAllRecords, type RecordHeader } from '../protocol/records/index.js';
 import { Admin, EARLIEST_TIMESTAMP, LATEST_TIMESTAMP, decodeVersioned, encodeVersioned } from './admin.js';
 import { ASSIGNORS, type Assignor, type AssignorMember } from './assignors.js';

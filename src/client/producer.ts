@@ -4,7 +4,7 @@
  * errors refresh metadata and resend to the new leader. Keys pick partitions as Java's default
  * partitioner does; keyless records stick to one partition per batch.
  */
-import { Produce, type ProduceRequest } from '../protocol/generated/index.js';
+import { Produce, type ProduceRequest } from './protocol.js';
 import { buildRecordBatch, CompressionType, type RecordHeader, type RecordInput } from '../protocol/records/index.js';
 import { Cluster, sleep, type ClientOptions } from './cluster.js';
 import { ConnectionError, ErrorCode, KafkaError, isRetriable, needsMetadataRefresh } from './errors.js';
