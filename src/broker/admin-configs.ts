@@ -4,7 +4,7 @@
  * changes to a topic's overrides (AlterConfigs, IncrementalAlterConfigs). Pure functions of the
  * broker config and a topic's overrides; the handlers persist the result.
  */
-import { BROKER_CONFIGS, type BrokerConfig } from './config.js';
+import { BROKER_CONFIGS, BrokerConfig, ConfigError, DYNAMIC_BROKER_CONFIGS, type ConfigValue } from './config.js';
 import { ErrorCode } from './errors.js';
 import { effectiveTopicConfig, invalidTopicConfig, TOPIC_CONFIGS } from './topic-configs.js';
 
@@ -89,10 +89,15 @@ const TYPE_IDS: Record<string, number> = {
  * comma-joined, doubles with a decimal point, null when unset.
  */
 export function brokerConfigValue(config: BrokerConfig, key: string): string | null {
-  const def = BROKER_CONFIGS[key];
-  if (!def) return null;
+  if (!BROKER_CONFIGS[key]) return null;
   const v = config.get(key);
   if (v === null) return key === 'broker.id' ? String(config.nodeId) : null;
+  return formatBrokerValue(key, v);
+}
+
+function formatBrokerValue(key: string, v: ConfigValue): string | null {
+  const def = BROKER_CONFIGS[key]!;
+  if (v === null) return null;
   if (Array.isArray(v)) return v.join(',');
   if (typeof v === 'number') {
     if (def.type === 'long' && v >= Number.MAX_SAFE_INTEGER) return LONG_MAX;
@@ -121,8 +126,16 @@ export function describeTopicConfigs(config: BrokerConfig, overrides: Record<str
     const own = overrides[name];
     if (own !== undefined) synonyms.push({ name, value: hide(own), source: ConfigSource.TOPIC_CONFIG });
     for (const [key] of def.synonyms) {
+      const v = config.dynamic.get(key);
+      if (v !== undefined) synonyms.push({ name: key, value: hide(v), source: ConfigSource.DYNAMIC_BROKER_CONFIG });
+    }
+    for (const [key] of def.synonyms) {
+      const v = config.dynamicDefault.get(key);
+      if (v !== undefined) synonyms.push({ name: key, value: hide(v), source: ConfigSource.DYNAMIC_DEFAULT_BROKER_CONFIG });
+    }
+    for (const [key] of def.synonyms) {
       if (!config.explicit.has(key) || !BROKER_CONFIGS[key]) continue;
-      const v = brokerConfigValue(config, key);
+      const v = formatBrokerValue(key, config.staticValue(key));
       if (v !== null) synonyms.push({ name: key, value: hide(v), source: ConfigSource.STATIC_BROKER_CONFIG });
     }
     for (const [key] of def.synonyms) {
@@ -143,8 +156,9 @@ export function describeTopicConfigs(config: BrokerConfig, overrides: Record<str
 }
 
 /**
- * This broker's static configs: every key the broker knows. None can be changed at run time
- * (no dynamic broker configs yet), so all are read-only.
+ * This broker's configs: every key the broker knows, with its source: a dynamic config of this
+ * node, a dynamic cluster default, the static configuration, or Kafka's default. Keys in
+ * DYNAMIC_BROKER_CONFIGS can be changed at run time; the others are read-only.
  */
 export function describeBrokerConfigs(config: BrokerConfig, keys: readonly string[] | null = null): DescribedConfig[] {
   const include = wanted(keys);
@@ -154,13 +168,17 @@ export function describeBrokerConfigs(config: BrokerConfig, keys: readonly strin
     const value = brokerConfigValue(config, name);
     const explicit = config.explicit.has(name);
     const synonyms: ConfigSynonym[] = [];
-    if (explicit) synonyms.push({ name, value, source: ConfigSource.STATIC_BROKER_CONFIG });
+    const dyn = config.dynamic.get(name);
+    const dynDefault = config.dynamicDefault.get(name);
+    if (dyn !== undefined) synonyms.push({ name, value: dyn, source: ConfigSource.DYNAMIC_BROKER_CONFIG });
+    if (dynDefault !== undefined) synonyms.push({ name, value: dynDefault, source: ConfigSource.DYNAMIC_DEFAULT_BROKER_CONFIG });
+    if (explicit) synonyms.push({ name, value: formatBrokerValue(name, config.staticValue(name)), source: ConfigSource.STATIC_BROKER_CONFIG });
     if (def.default !== null) synonyms.push({ name, value: def.default, source: ConfigSource.DEFAULT_CONFIG });
     out.push({
       name,
       value,
-      readOnly: true,
-      source: explicit ? ConfigSource.STATIC_BROKER_CONFIG : ConfigSource.DEFAULT_CONFIG,
+      readOnly: !DYNAMIC_BROKER_CONFIGS.has(name),
+      source: synonyms[0]?.source ?? ConfigSource.DEFAULT_CONFIG,
       isSensitive: false,
       synonyms,
       configType: TYPE_IDS[def.type] ?? ConfigType.UNKNOWN,
@@ -188,6 +206,76 @@ export function validateTopicOverrides(configs: Record<string, string | null>): 
     if (problem) return { code: ErrorCode.INVALID_CONFIG, message: problem };
   }
   return undefined;
+}
+
+/** The dynamic configs of the BROKER resource "" (cluster default), DescribeConfigs' answer for it. */
+export function describeDynamicDefaultConfigs(config: BrokerConfig, keys: readonly string[] | null = null): DescribedConfig[] {
+  const include = wanted(keys);
+  const out: DescribedConfig[] = [];
+  for (const [name, value] of config.dynamicDefault) {
+    if (!include(name)) continue;
+    const def = BROKER_CONFIGS[name]!;
+    out.push({
+      name,
+      value,
+      readOnly: false,
+      source: ConfigSource.DYNAMIC_DEFAULT_BROKER_CONFIG,
+      isSensitive: false,
+      synonyms: [{ name, value, source: ConfigSource.DYNAMIC_DEFAULT_BROKER_CONFIG }],
+      configType: TYPE_IDS[def.type] ?? ConfigType.UNKNOWN,
+    });
+  }
+  return out;
+}
+
+/**
+ * Checks a new set of dynamic broker configs (Kafka's DynamicBrokerConfig.validate): only keys
+ * that can change at run time (INVALID_REQUEST otherwise, as Kafka), values of the right type
+ * and range (INVALID_CONFIG).
+ */
+export function validateDynamicBrokerConfigs(configs: Record<string, string>): ApiError | undefined {
+  const notDynamic = Object.keys(configs).filter((k) => !DYNAMIC_BROKER_CONFIGS.has(k));
+  if (notDynamic.length > 0) return { code: ErrorCode.INVALID_REQUEST, message: `Cannot update these configs dynamically: Set(${notDynamic.join(', ')})` };
+  for (const [k, v] of Object.entries(configs)) {
+    try {
+      BrokerConfig.check(k, v);
+    } catch (e) {
+      if (e instanceof ConfigError) return { code: ErrorCode.INVALID_CONFIG, message: e.message };
+      throw e;
+    }
+  }
+  return undefined;
+}
+
+/** IncrementalAlterConfigs on a BROKER resource: the new dynamic set (SET/DELETE; APPEND/SUBTRACT on list keys). */
+export function applyBrokerIncrementalOps(config: BrokerConfig, current: Record<string, string>, ops: readonly IncrementalOp[]): { configs: Record<string, string> } | ApiError {
+  const invalid = checkAlterEntries(ops, (i) => ops[i]!.configOperation === AlterConfigOp.DELETE);
+  if (invalid) return invalid;
+  const bad = ops.find((o) => OP_NAMES[o.configOperation] === undefined);
+  if (bad) return { code: ErrorCode.INVALID_REQUEST, message: `Unknown operations type ${bad.configOperation}` };
+  const next: Record<string, string> = { ...current };
+  const changed: Record<string, string> = {};
+  for (const op of ops) {
+    const key = op.name;
+    if (op.configOperation === AlterConfigOp.SET) next[key] = changed[key] = op.value!;
+    else if (op.configOperation === AlterConfigOp.DELETE) delete next[key];
+    else {
+      if (BROKER_CONFIGS[key]?.type !== 'list') {
+        return { code: ErrorCode.INVALID_CONFIG, message: `Can't ${OP_NAMES[op.configOperation]} to key ${key} because its type is not LIST.` };
+      }
+      const items = (next[key] ?? brokerConfigValue(config, key) ?? '').split(',').filter((s) => s !== '');
+      for (const v of op.value!.split(',')) {
+        const at = items.indexOf(v);
+        if (op.configOperation === AlterConfigOp.APPEND) {
+          if (at < 0) items.push(v);
+        } else if (at >= 0) items.splice(at, 1);
+      }
+      next[key] = changed[key] = items.join(',');
+    }
+  }
+  const deleted = ops.filter((o) => o.configOperation === AlterConfigOp.DELETE && !DYNAMIC_BROKER_CONFIGS.has(o.name)).map((o) => o.name);
+  if (deleted.length > 0) return { code: ErrorCode.INVALID_REQUEST, message: `Cannot update these configs dynamically: Set(${deleted.join(', ')})` };
+  return validateDynamicBrokerConfigs(changed) ?? { configs: next };
 }
 
 export interface IncrementalOp {

@@ -5,6 +5,7 @@ import { KafkaServer } from './network/server.js';
 import { ReplicaManager } from './replica-manager.js';
 import { TopicManager } from './topic-manager.js';
 import { createGroupCoordinator } from './groups.js';
+import { loadDynamicBrokerConfigs } from './dynamic-configs.js';
 import { createTransactionCoordinator } from './transactions.js';
 import type { TransactionCoordinator } from '../coordinators/transaction/coordinator.js';
 import type { GroupCoordinator } from '../coordinators/group/index.js';
@@ -62,6 +63,7 @@ export class Broker {
     const started = Date.now();
     const logDirs = this.config.logDirs();
     this.metadata = await MetadataStore.load(logDirs, this.nodeId, this.config.get('cluster.id') as string | null);
+    loadDynamicBrokerConfigs(this);
     this.replicas = await ReplicaManager.open(this);
     this.topics = new TopicManager(this);
     await this.topics.loadPartitions();

@@ -77,7 +77,6 @@ export const BROKER_CONFIGS: Record<string, ConfigDef> = {
   'log.cleaner.threads': { type: 'int', default: '1', validate: atLeast(0), ignored: true },
   'log.cleaner.io.buffer.size': { type: 'int', default: '524288', validate: atLeast(0), ignored: true },
   'log.cleaner.io.max.bytes.per.second': { type: 'double', default: '1.7976931348623157E308', ignored: true },
-  'log.retention.check.interval.ms.samsa': { type: 'long', default: null, ignored: true },
   'log.message.timestamp.type': { type: 'string', default: 'CreateTime', validate: oneOf('createtime', 'logappendtime') },
   'log.message.timestamp.before.max.ms': { type: 'long', default: '9223372036854775807' },
   'log.message.timestamp.after.max.ms': { type: 'long', default: '9223372036854775807' },

@@ -21,6 +21,13 @@ interface MetadataFile {
   version: 1;
   clusterId: string;
   topics: TopicMetadata[];
+  /** Dynamic broker configs: this node's and the cluster default (absent in older files). */
+  brokerConfigs?: DynamicBrokerConfigs;
+}
+
+export interface DynamicBrokerConfigs {
+  node: Record<string, string>;
+  clusterDefault: Record<string, string>;
 }
 
 const METADATA_FILE = 'samsa-metadata.json';
@@ -61,6 +68,7 @@ export class MetadataStore {
   readonly topics = new Map<string, TopicMetadata>();
   private readonly byId = new Map<string, TopicMetadata>();
   private saving: Promise<void> = Promise.resolve();
+  brokerConfigs: DynamicBrokerConfigs = { node: {}, clusterDefault: {} };
 
   private constructor(
     readonly logDirs: string[],
@@ -83,6 +91,7 @@ export class MetadataStore {
     }
     const store = new MetadataStore(logDirs, nodeId, existingId ?? configuredClusterId ?? randomUuid());
     for (const t of file?.topics ?? []) store.put(t);
+    if (file?.brokerConfigs) store.brokerConfigs = { node: { ...file.brokerConfigs.node }, clusterDefault: { ...file.brokerConfigs.clusterDefault } };
     for (const dir of logDirs) {
       await writeAtomic(join(dir, META_PROPERTIES), `#\n#Written by Samsa\nversion=1\nnode.id=${nodeId}\ncluster.id=${store.clusterId}\n`);
     }
@@ -129,10 +138,15 @@ export class MetadataStore {
     await this.save();
   }
 
+  async setBrokerConfigs(node: Record<string, string>, clusterDefault: Record<string, string>): Promise<void> {
+    this.brokerConfigs = { node: { ...node }, clusterDefault: { ...clusterDefault } };
+    await this.save();
+  }
+
   /** Saves are serialized; each writes the state as it is when it runs. */
   save(): Promise<void> {
     const run = this.saving.then(() => {
-      const file: MetadataFile = { version: 1, clusterId: this.clusterId, topics: [...this.topics.values()] };
+      const file: MetadataFile = { version: 1, clusterId: this.clusterId, topics: [...this.topics.values()], brokerConfigs: this.brokerConfigs };
       return writeAtomic(join(this.logDirs[0]!, METADATA_FILE), `${JSON.stringify(file, null, 1)}\n`);
     });
     this.saving = run.catch(() => undefined);

@@ -95,6 +95,14 @@ export class ReplicaManager {
     }
   }
 
+  /** Dynamic broker configs changed: every topic's effective config may have. */
+  brokerConfigChanged(): void {
+    for (const name of this.partitions.keys()) {
+      const topic = this.broker.metadata.topic(name);
+      if (topic) this.configChanged(topic);
+    }
+  }
+
   private produceChecksFor(topic: TopicMetadata): ProduceChecks {
     const value = (key: string) => effectiveTopicConfig(this.broker.config, topic.configs, key).value;
     const ms = (key: string) => Math.min(Number(value(key)), Number.MAX_SAFE_INTEGER);
@@ -141,7 +149,7 @@ export class ReplicaManager {
 /** The broker's configs as the storage layer reads them (Kafka's broker key names). */
 function brokerLogProperties(broker: Broker): Record<string, string | number | boolean | undefined> {
   const out: Record<string, string | number | boolean | undefined> = {};
-  for (const key of broker.config.explicit) {
+  for (const key of new Set([...broker.config.explicit, ...broker.config.dynamicDefault.keys(), ...broker.config.dynamic.keys()])) {
     const v = broker.config.get(key);
     if (v === null) continue;
     out[key] = Array.isArray(v) ? v.join(',') : typeof v === 'bigint' ? v.toString() : v;

@@ -83,7 +83,7 @@ export function invalidTopicConfig(key: string, value: string | null): string | 
   return problem ? `Invalid value ${value} for configuration ${key}: ${problem}` : undefined;
 }
 
-export type ConfigSource = 'TOPIC' | 'STATIC_BROKER' | 'DEFAULT';
+export type ConfigSource = 'TOPIC' | 'DYNAMIC_BROKER' | 'DYNAMIC_DEFAULT_BROKER' | 'STATIC_BROKER' | 'DEFAULT';
 
 export interface EffectiveConfig {
   name: string;
@@ -95,7 +95,7 @@ export interface EffectiveConfig {
 
 /** A broker config's value as Kafka prints it (Long.MAX_VALUE for "never"). */
 function brokerValueText(broker: BrokerConfig, key: string, multiplier: number): string | undefined {
-  if (!broker.explicit.has(key)) return undefined;
+  if (!broker.explicit.has(key) && !broker.isDynamic(key)) return undefined;
   const v = broker.get(key);
   if (v === null) return undefined;
   if (Array.isArray(v)) return v.join(',');
@@ -113,7 +113,10 @@ export function effectiveTopicConfig(broker: BrokerConfig, overrides: Record<str
   if (own !== undefined) return { name: key, value: own, source: 'TOPIC' };
   for (const [synonym, multiplier] of def.synonyms) {
     const v = brokerValueText(broker, synonym, multiplier);
-    if (v !== undefined) return { name: key, value: v, source: 'STATIC_BROKER', synonym };
+    if (v !== undefined) {
+      const source = broker.dynamic.has(synonym) ? 'DYNAMIC_BROKER' : broker.dynamicDefault.has(synonym) ? 'DYNAMIC_DEFAULT_BROKER' : 'STATIC_BROKER';
+      return { name: key, value: v, source, synonym };
+    }
   }
   return { name: key, value: def.default, source: 'DEFAULT' };
 }

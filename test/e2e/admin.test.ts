@@ -174,7 +174,7 @@ describe('admin APIs end to end', () => {
         broker!.configEntries.map((c) => [c.configName, c.configValue, c.configSource, c.readOnly]).sort(),
         [
           ['auto.create.topics.enable', 'true', 5, true],
-          ['log.retention.hours', '72', 4, true],
+          ['log.retention.hours', '72', 4, false],
           ['num.partitions', '2', 4, true],
         ],
       );

@@ -1,16 +1,16 @@
 // AlterConfigs (key 33), v0-2: sets a resource's whole set of overrides (keys left out are
 // removed; KIP-339's IncrementalAlterConfigs changes single keys). v1 only changes throttling,
-// v2 is flexible. validateOnly checks without changing anything. Only TOPIC resources can be
-// altered: BROKER resources get INVALID_REQUEST because this broker has no dynamic broker configs
-// yet, and BROKER_LOGGER is not supported by this API (as in Kafka). A resource given twice gets
-// INVALID_REQUEST for each occurrence.
+// v2 is flexible. validateOnly checks without changing anything. TOPIC resources set the topic's
+// overrides; BROKER resources (this node's id, or "" for the cluster default) set the dynamic
+// broker configs (see dynamic-configs.ts); BROKER_LOGGER is not supported by this API (as in
+// Kafka). A resource given twice gets INVALID_REQUEST for each occurrence.
 import { AlterConfigs, type AlterConfigsRequest, type AlterConfigsResponse } from '../../protocol/generated/index.js';
-import { checkAlterEntries, ResourceType, validateTopicOverrides } from '../admin-configs.js';
+import { checkAlterEntries, ResourceType, validateDynamicBrokerConfigs, validateTopicOverrides } from '../admin-configs.js';
+import { brokerResource, setDynamicBrokerConfigs } from '../dynamic-configs.js';
 import type { Broker } from '../broker.js';
 import { ErrorCode } from '../errors.js';
 import type { ApiHandler } from '../handler.js';
 import {
-  brokerAlterError,
   DUPLICATE_RESOURCE,
   duplicateResources,
   NO_ERROR,
@@ -34,6 +34,19 @@ export function alterConfigsHandler(broker: Broker): ApiHandler<AlterConfigsRequ
     return NO_ERROR;
   };
 
+  const alterBroker = async (r: AlterConfigsRequest.AlterConfigsResource, validateOnly: boolean): Promise<ApiError> => {
+    const which = brokerResource(r.resourceName, broker.nodeId);
+    if (typeof which !== 'string') return which;
+    const bad = checkAlterEntries(r.configs);
+    if (bad) return bad;
+    const configs: Record<string, string> = {};
+    for (const c of r.configs) configs[c.name] = c.value!;
+    const invalid = validateDynamicBrokerConfigs(configs);
+    if (invalid) return invalid;
+    if (!validateOnly) await setDynamicBrokerConfigs(broker, which, configs);
+    return NO_ERROR;
+  };
+
   return {
     api: AlterConfigs,
     minVersion: 0,
@@ -50,7 +63,13 @@ export function alterConfigsHandler(broker: Broker): ApiHandler<AlterConfigsRequ
           } catch (err) {
             e = toApiError(err, broker.logger, `alter configs of topic ${r.resourceName}`);
           }
-        } else if (r.resourceType === ResourceType.BROKER) e = brokerAlterError(r.resourceName, broker.nodeId);
+        } else if (r.resourceType === ResourceType.BROKER) {
+          try {
+            e = await alterBroker(r, req.validateOnly);
+          } catch (err) {
+            e = toApiError(err, broker.logger, `alter configs of broker ${r.resourceName}`);
+          }
+        }
         else e = { code: ErrorCode.INVALID_REQUEST, message: `Unknown resource type ${r.resourceType}` };
         responses.push({ errorCode: e.code, errorMessage: e.message, resourceType: r.resourceType, resourceName: r.resourceName });
       }

@@ -1,11 +1,11 @@
 // DescribeConfigs (key 32), v0-4. v0 flags default values with isDefault; v1+ reports each
 // config's source and, when includeSynonyms is set, its synonyms (the topic override, broker keys
 // set explicitly, broker defaults); v2 is v1; v3+ adds configType and documentation (always null
-// here); v4 is flexible. Resources: TOPIC (2); BROKER (4) named by this node's id, or "" for the
-// cluster-wide dynamic defaults, of which there are none (Kafka answers those alone for "");
+// here); v4 is flexible. Resources: TOPIC (2); BROKER (4) named by this node's id (dynamic configs
+// reported with source DYNAMIC_BROKER_CONFIG), or "" for the cluster-wide dynamic defaults alone;
 // BROKER_LOGGER (8) is answered with an empty list. A null or empty key list means every config.
 import { DescribeConfigs, type DescribeConfigsRequest, type DescribeConfigsResponse } from '../../protocol/generated/index.js';
-import { ConfigSource, describeBrokerConfigs, describeTopicConfigs, ResourceType, type DescribedConfig } from '../admin-configs.js';
+import { ConfigSource, describeBrokerConfigs, describeDynamicDefaultConfigs, describeTopicConfigs, ResourceType, type DescribedConfig } from '../admin-configs.js';
 import type { Broker } from '../broker.js';
 import { ErrorCode } from '../errors.js';
 import type { ApiHandler } from '../handler.js';
@@ -29,7 +29,7 @@ export function describeConfigsHandler(broker: Broker): ApiHandler<DescribeConfi
         return describeTopicConfigs(broker.config, topic.configs, r.configurationKeys);
       }
       case ResourceType.BROKER: {
-        if (name === '') return [];
+        if (name === '') return describeDynamicDefaultConfigs(broker.config, r.configurationKeys);
         const id = parseNodeId(name);
         if (id === undefined) return invalid(`Broker id must be an integer, but it is: ${name}`);
         if (id !== broker.nodeId) return invalid(`Unexpected broker id, expected ${broker.nodeId} or empty string, but received ${name}`);

@@ -1,16 +1,17 @@
 // IncrementalAlterConfigs (key 44), v0-1 (KIP-339): changes single keys of a resource's
 // overrides with SET (0), DELETE (1), APPEND (2) and SUBTRACT (3); APPEND and SUBTRACT only on
 // list-typed configs (INVALID_CONFIG otherwise). v1 is flexible. validateOnly checks without
-// changing anything. Only TOPIC resources can be altered: BROKER resources get INVALID_REQUEST
-// because this broker has no dynamic broker configs yet, and so do BROKER_LOGGER resources (Kafka
-// sets log4j levels with them). A resource given twice gets INVALID_REQUEST for each occurrence.
+// changing anything. TOPIC resources change the topic's overrides; BROKER resources (this node's
+// id, or "" for the cluster default) change the dynamic broker configs (see dynamic-configs.ts);
+// BROKER_LOGGER resources get INVALID_REQUEST (Kafka sets log4j levels with them). A resource
+// given twice gets INVALID_REQUEST for each occurrence.
 import { IncrementalAlterConfigs, type IncrementalAlterConfigsRequest, type IncrementalAlterConfigsResponse } from '../../protocol/generated/index.js';
-import { applyIncrementalOps, ResourceType } from '../admin-configs.js';
+import { applyBrokerIncrementalOps, applyIncrementalOps, ResourceType } from '../admin-configs.js';
+import { brokerResource, currentDynamicConfigs, setDynamicBrokerConfigs } from '../dynamic-configs.js';
 import type { Broker } from '../broker.js';
 import { ErrorCode } from '../errors.js';
 import type { ApiHandler } from '../handler.js';
 import {
-  brokerAlterError,
   DUPLICATE_RESOURCE,
   duplicateResources,
   isApiError,
@@ -35,6 +36,15 @@ export function incrementalAlterConfigsHandler(broker: Broker): ApiHandler<Incre
     return NO_ERROR;
   };
 
+  const alterBroker = async (r: IncrementalAlterConfigsRequest.AlterConfigsResource, validateOnly: boolean): Promise<ApiError> => {
+    const which = brokerResource(r.resourceName, broker.nodeId);
+    if (typeof which !== 'string') return which;
+    const result = applyBrokerIncrementalOps(broker.config, currentDynamicConfigs(broker, which), r.configs);
+    if (isApiError(result)) return result;
+    if (!validateOnly) await setDynamicBrokerConfigs(broker, which, result.configs);
+    return NO_ERROR;
+  };
+
   return {
     api: IncrementalAlterConfigs,
     minVersion: 0,
@@ -51,7 +61,13 @@ export function incrementalAlterConfigsHandler(broker: Broker): ApiHandler<Incre
           } catch (err) {
             e = toApiError(err, broker.logger, `alter configs of topic ${r.resourceName}`);
           }
-        } else if (r.resourceType === ResourceType.BROKER) e = brokerAlterError(r.resourceName, broker.nodeId);
+        } else if (r.resourceType === ResourceType.BROKER) {
+          try {
+            e = await alterBroker(r, req.validateOnly);
+          } catch (err) {
+            e = toApiError(err, broker.logger, `alter configs of broker ${r.resourceName}`);
+          }
+        }
         else if (r.resourceType === ResourceType.BROKER_LOGGER) e = { code: ErrorCode.INVALID_REQUEST, message: 'Changing log levels with BROKER_LOGGER resources is not supported by this broker.' };
         else e = { code: ErrorCode.INVALID_REQUEST, message: `Unknown resource type ${r.resourceType}` };
         responses.push({ errorCode: e.code, errorMessage: e.message, resourceType: r.resourceType, resourceName: r.resourceName });

@@ -6,7 +6,7 @@
 import { Produce, type ProduceRequest, type ProduceResponse } from '../../protocol/generated/index.js';
 import { KafkaDecodeError } from '../../protocol/runtime/index.js';
 import { ProducerStateError } from '../../storage/producer-state.js';
-import { type BatchesSummary, CompressionType, convertMessageSetToBatch, recordsMagic, validateBatches, validateBatchesDeep, BASE_TIMESTAMP } from '../../protocol/records/index.js';
+import { type BatchesSummary, CompressionType, compressionTypeOf, recompressBatches, convertMessageSetToBatch, recordsMagic, validateBatches, validateBatchesDeep, BASE_TIMESTAMP } from '../../protocol/records/index.js';
 import type { Broker } from '../broker.js';
 import { ErrorCode, KafkaError } from '../errors.js';
 import type { ApiHandler } from '../handler.js';
@@ -69,6 +69,16 @@ export function produceHandler(broker: Broker): ApiHandler<ProduceRequest, Produ
       if (e instanceof KafkaError) return response(data.index, e.code, e.message, 0);
       if (e instanceof KafkaDecodeError) return response(data.index, ErrorCode.CORRUPT_MESSAGE, e.message, 0);
       throw e;
+    }
+    // Topic compression.type set to a codec other than the producer's: the broker re-encodes (as Kafka's LogValidator).
+    const codec = compressionTypeOf(partition.log.config.compressionType);
+    if (codec !== undefined && summary.compression !== codec) {
+      try {
+        batches = recompressBatches(batches, codec, { maxDecompressedBytes: partition.log.config.maxMessageBytes * 64 });
+      } catch (e) {
+        if (e instanceof KafkaDecodeError) return response(data.index, ErrorCode.CORRUPT_MESSAGE, e.message, 0);
+        throw e;
+      }
     }
     if (summary.isTransactional && summary.producerId >= 0n && transactionalId !== null && (partition.producers.entry(summary.producerId)?.currentTxnFirstOffset ?? -1n) === -1n) {
       // KIP-890 part 1: the first write of a transaction must be to a partition the coordinator added.

@@ -1,0 +1,45 @@
+// DeleteRecords (key 21), v0-2 (v2 flexible): moves each partition's log start offset (its "low
+// watermark") up to the given offset, -1 meaning the high watermark; whole segments below it are
+// deleted in the background (file.delete.delay.ms). As Kafka: an offset beyond the high watermark
+// (or negative other than -1) gets OFFSET_OUT_OF_RANGE, internal topics INVALID_TOPIC_EXCEPTION,
+// topics without cleanup.policy=delete POLICY_VIOLATION. Consumers that then fetch below the new
+// start get OFFSET_OUT_OF_RANGE and reset per their auto.offset.reset.
+import { DeleteRecords, type DeleteRecordsRequest, type DeleteRecordsResponse } from '../../protocol/generated/index.js';
+import { isDeleteRetention } from '../../storage/config.js';
+import type { Broker } from '../broker.js';
+import { ErrorCode } from '../errors.js';
+import type { ApiHandler } from '../handler.js';
+import { toErrorCode } from '../storage-errors.js';
+
+type PartitionResult = DeleteRecordsResponse.DeleteRecordsPartitionResult;
+
+export function deleteRecordsHandler(broker: Broker): ApiHandler<DeleteRecordsRequest, DeleteRecordsResponse> {
+  async function one(topic: string, p: DeleteRecordsRequest.DeleteRecordsPartition): Promise<PartitionResult> {
+    const result = (errorCode: number, lowWatermark = -1n): PartitionResult => ({ partitionIndex: p.partitionIndex, lowWatermark, errorCode });
+    const partition = broker.replicas.partition(topic, p.partitionIndex);
+    if (!partition) return result(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION);
+    if (partition.topic.internal) return result(ErrorCode.INVALID_TOPIC_EXCEPTION);
+    if (!isDeleteRetention(partition.log.config)) return result(ErrorCode.POLICY_VIOLATION);
+    const target = p.offset === -1n ? partition.highWatermark : p.offset;
+    if (target < 0n || target > partition.highWatermark) return result(ErrorCode.OFFSET_OUT_OF_RANGE);
+    try {
+      return result(ErrorCode.NONE, await partition.log.advanceLogStartOffset(target));
+    } catch (e) {
+      const code = toErrorCode(e);
+      if (code === ErrorCode.UNKNOWN_SERVER_ERROR) broker.logger.error('delete records failed', { partition: partition.name, error: e });
+      return result(code);
+    }
+  }
+
+  return {
+    api: DeleteRecords,
+    minVersion: 0,
+    maxVersion: 2,
+    async handle(req) {
+      const topics = await Promise.all(
+        req.topics.map(async (t) => ({ name: t.name, partitions: await Promise.all(t.partitions.map((p) => one(t.name, p))) })),
+      );
+      return { throttleTimeMs: 0, topics };
+    },
+  };
+}
