@@ -106,6 +106,12 @@ describe('transaction handlers', () => {
     assert.equal(tc.topics[0].partitions[0].errorCode, 0);
     const pending = await broker.broker.groups.fetchOffsets('h-group', [{ name: 't', partitions: [1] }]);
     assert.equal(pending.topics[0]!.partitions[0]!.committedOffset, -1n, 'not visible before the commit');
+    // KIP-447: a read_committed consumer asks for stable offsets and is told to retry.
+    const unstable = await call(9, 7, { groupId: 'h-group', topics: [{ name: 't', partitionIndexes: [0, 1] }], requireStable: true });
+    assert.deepEqual(unstable.topics[0].partitions.map((p: any) => p.errorCode), [0, ErrorCode.UNSTABLE_OFFSET_COMMIT]);
+    const batchedFetch = await call(9, 8, { groups: [{ groupId: 'h-group', topics: [{ name: 't', partitionIndexes: [1] }] }], requireStable: true });
+    assert.equal(batchedFetch.groups[0].topics[0].partitions[0].errorCode, ErrorCode.UNSTABLE_OFFSET_COMMIT);
+    assert.equal((await call(9, 7, { groupId: 'h-group', topics: [{ name: 't', partitionIndexes: [1] }], requireStable: false })).topics[0].partitions[0].errorCode, 0);
 
     const [d] = (await call(65, 0, { transactionalIds: ['h-flow'] })).transactionStates;
     assert.equal(d.transactionState, 'Ongoing');
@@ -122,6 +128,7 @@ describe('transaction handlers', () => {
     assert.deepEqual(f.responses[0].partitions[0].abortedTransactions, []);
     const done = await broker.broker.groups.fetchOffsets('h-group', [{ name: 't', partitions: [1] }]);
     assert.equal(done.topics[0]!.partitions[0]!.committedOffset, 2n);
+    assert.equal((await call(9, 7, { groupId: 'h-group', topics: [{ name: 't', partitionIndexes: [1] }], requireStable: true })).topics[0].partitions[0].committedOffset, 2n);
 
     // An abort written with WriteTxnMarkers: read_committed gets the aborted transaction.
     const p2 = await call(22, 4, { transactionalId: null, transactionTimeoutMs: 0 });

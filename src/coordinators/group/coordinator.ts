@@ -262,13 +262,13 @@ export class GroupCoordinator {
     }
   }
 
-  /** OffsetFetch for one group; `topics` null asks for all its offsets. */
-  fetchOffsets(groupId: string, topics: TopicPartitions[] | null): Promise<FetchOffsetsResult> {
+  /** OffsetFetch for one group; `topics` null asks for all its offsets; `requireStable` (KIP-447): UNSTABLE_OFFSET_COMMIT where a transaction's commit is pending. */
+  fetchOffsets(groupId: string, topics: TopicPartitions[] | null, requireStable = false): Promise<FetchOffsetsResult> {
     const none = (): FetchOffsetsResult => ({
       errorCode: E.NONE,
       topics: (topics ?? []).map((t) => ({ name: t.name, partitions: t.partitions.map((p) => ({ partitionIndex: p, committedOffset: -1n, committedLeaderEpoch: -1, metadata: '', errorCode: E.NONE })) })),
     });
-    return this.run(groupId, false, (s) => ({ records: [], response: s.fetchOffsets(groupId, topics) }), none, (code) => ({ errorCode: code, topics: [] }));
+    return this.run(groupId, false, (s) => ({ records: [], response: s.fetchOffsets(groupId, topics, requireStable) }), none, (code) => ({ errorCode: code, topics: [] }));
   }
 
   describeGroup(groupId: string): Promise<DescribedGroup> {

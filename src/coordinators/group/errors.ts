@@ -33,6 +33,7 @@ export const GroupErrors = {
   GROUP_MAX_SIZE_REACHED: 81,
   FENCED_INSTANCE_ID: 82,
   GROUP_SUBSCRIBED_TO_TOPIC: 86,
+  UNSTABLE_OFFSET_COMMIT: 88,
 } as const;
 
 /** A request the coordinator cannot serve as a whole: the partition is loading, not here, or the coordinator is stopping. */

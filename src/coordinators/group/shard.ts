@@ -274,11 +274,6 @@ export class GroupCoordinatorShard {
     if (commit) for (const r of pending.values()) this.replayOffset(r);
   }
 
-  /** Whether a group has offsets pending in a transaction (Kafka refuses plain commits over them? no: fetches wait). */
-  hasPendingTxnOffsets(groupId: string): boolean {
-    for (const m of this.pendingTxnOffsets.values()) for (const r of m.values()) if (r.group === groupId) return true;
-    return false;
-  }
 
   private replayOffset(r: OffsetCommitRecord): void {
     if (r.value === null) {
@@ -930,22 +925,33 @@ export class GroupCoordinatorShard {
   }
 
   /** Committed offsets; `topics` null: all of the group's. Unknown group or partition: offset -1, no error. */
-  fetchOffsets(groupId: string, topics: { name: string; partitions: number[] }[] | null): FetchOffsetsResult {
-    const found = (partitionIndex: number, o: OffsetAndMetadata | undefined): FetchedOffset =>
-      o
-        ? { partitionIndex, committedOffset: o.offset, committedLeaderEpoch: o.leaderEpoch, metadata: o.metadata, errorCode: E.NONE }
-        : { partitionIndex, committedOffset: -1n, committedLeaderEpoch: -1, metadata: '', errorCode: E.NONE };
+  fetchOffsets(groupId: string, topics: { name: string; partitions: number[] }[] | null, requireStable = false): FetchOffsetsResult {
+    const pending = requireStable ? this.pendingTxnPartitions(groupId) : undefined;
+    const found = (partitionIndex: number, o: OffsetAndMetadata | undefined, topic: string): FetchedOffset =>
+      // KIP-447: a partition with a transactional commit not yet decided is unstable.
+      pending?.has(`${topic}\u0000${partitionIndex}`)
+        ? { partitionIndex, committedOffset: -1n, committedLeaderEpoch: -1, metadata: '', errorCode: E.UNSTABLE_OFFSET_COMMIT }
+        : o
+          ? { partitionIndex, committedOffset: o.offset, committedLeaderEpoch: o.leaderEpoch, metadata: o.metadata, errorCode: E.NONE }
+          : { partitionIndex, committedOffset: -1n, committedLeaderEpoch: -1, metadata: '', errorCode: E.NONE };
     if (topics === null) {
       const out: FetchOffsetsResult['topics'] = [];
       for (const [name, partitions] of this.offsets.topics(groupId)) {
-        out.push({ name, partitions: [...partitions].sort((x, y) => x[0] - y[0]).map(([p, o]) => found(p, o)) });
+        out.push({ name, partitions: [...partitions].sort((x, y) => x[0] - y[0]).map(([p, o]) => found(p, o, name)) });
       }
       return { errorCode: E.NONE, topics: out };
     }
     return {
       errorCode: E.NONE,
-      topics: topics.map((t) => ({ name: t.name, partitions: t.partitions.map((p) => found(p, this.offsets.get(groupId, t.name, p))) })),
+      topics: topics.map((t) => ({ name: t.name, partitions: t.partitions.map((p) => found(p, this.offsets.get(groupId, t.name, p), t.name)) })),
     };
+  }
+
+  /** `topic\0partition` of the group's transactional commits not yet decided. */
+  private pendingTxnPartitions(groupId: string): Set<string> {
+    const out = new Set<string>();
+    for (const m of this.pendingTxnOffsets.values()) for (const r of m.values()) if (r.group === groupId) out.add(`${r.topic}\u0000${r.partition}`);
+    return out;
   }
 
   // -------------------------------------------------------------------------------------------
