@@ -15,7 +15,9 @@
  *    kept if it has a key and no later record has the same key (offset >= the map's offset).
  *    Tombstones (null value) are kept and get a delete horizon (now + delete.retention.ms, KIP-534:
  *    baseTimestamp with the delete-horizon attribute bit); once it passed they are removed.
- *    Control batches (transaction markers) are kept as they are. Batches whose records all stay
+ *    Control batches (transaction markers) are kept as they are; data of aborted transactions is
+ *    removed (and never supersedes anything); data of transactions still open is kept untouched
+ *    (see TransactionOutcomes). Batches whose records all stay
  *    are copied byte for byte; others are rebuilt with the same baseOffset, offset deltas,
  *    lastOffsetDelta, producer fields, codec and timestamps, so every surviving record keeps its
  *    offset (compacted logs have gaps).
@@ -37,6 +39,8 @@ import {
   writeBatchCrc,
 } from '../protocol/records/batch-header.js';
 import { buildRecordBatch, decodeRecordBatch, forEachRecord, TimestampType, type RecordBatch } from '../protocol/records/batch.js';
+import { readEndTxnMarker } from '../protocol/records/control.js';
+import { TRANSACTIONAL_FLAG, PRODUCER_ID, BASE_OFFSET } from '../protocol/records/batch-header.js';
 import type { RecordInput } from '../protocol/records/record.js';
 import { xxhash32 } from '../protocol/records/xxhash32.js';
 import { analyzeBatches } from './batches.js';
@@ -133,6 +137,53 @@ export interface CleanerStats {
 
 export function emptyCleanerStats(): CleanerStats {
   return { passes: 0, bytesRead: 0, bytesWritten: 0, recordsRead: 0, recordsRetained: 0, segmentsCleaned: 0, elapsedMs: 0 };
+}
+
+/**
+ * Outcome of the transactions in the cleanable range (Kafka's cleaner uses the aborted
+ * transactions of the .txnindex; this derives the same from the batches): a transactional data
+ * batch is aborted when its producer's next marker is an ABORT, committed when it is a COMMIT,
+ * and undecided when no marker follows in the range (an open transaction: kept, and never allowed
+ * to supersede older records).
+ */
+export class TransactionOutcomes {
+  /** producerId → [firstOffset, markerOffset, commit] ranges in offset order. */
+  private readonly ranges = new Map<bigint, [bigint, bigint, boolean][]>();
+  private readonly open = new Map<bigint, bigint>();
+  transactional = 0;
+
+  /** Feeds one batch (in offset order). */
+  add(buf: Buffer, at: number, size: number): void {
+    const attributes = buf.readInt16BE(at + ATTRIBUTES);
+    if (!(attributes & TRANSACTIONAL_FLAG)) return;
+    this.transactional++;
+    const pid = buf.readBigInt64BE(at + PRODUCER_ID);
+    const base = buf.readBigInt64BE(at + BASE_OFFSET);
+    if (attributes & CONTROL_FLAG) {
+      let marker;
+      try {
+        marker = readEndTxnMarker(decodeRecordBatch(buf.subarray(at, at + size), 0, { verifyCrc: false }));
+      } catch {
+        return;
+      }
+      if (!marker) return;
+      const first = this.open.get(pid);
+      this.open.delete(pid);
+      if (first === undefined) return;
+      let list = this.ranges.get(pid);
+      if (!list) this.ranges.set(pid, (list = []));
+      list.push([first, base, marker.commit]);
+    } else if (!this.open.has(pid)) this.open.set(pid, base);
+  }
+
+  /** 'none' (not transactional), 'committed', 'aborted' or 'undecided'. */
+  status(attributes: number, producerId: bigint, baseOffset: bigint): 'none' | 'committed' | 'aborted' | 'undecided' {
+    if (!(attributes & TRANSACTIONAL_FLAG) || attributes & CONTROL_FLAG) return 'none';
+    for (const [first, marker, commit] of this.ranges.get(producerId) ?? []) {
+      if (baseOffset >= first && baseOffset < marker) return commit ? 'committed' : 'aborted';
+    }
+    return 'undecided';
+  }
 }
 
 /** Reads the batches of a segment in [from, end) in chunks; `fn` sees each whole batch. */
@@ -257,6 +308,12 @@ export class LogCleaner {
     if (!hasDirty && !horizonDue) return 'none';
     if (!force && !horizonDue && !range.overdue && range.ratio < config.minCleanableRatio) return 'none';
 
+    // Transactions in the range: aborted data is dropped, open transactions are left alone.
+    const txns = new TransactionOutcomes();
+    for (const s of range.segments) {
+      await forEachBatchBytes(s.segment, 0, s.segment.size, (buf, at, size) => txns.add(buf, at, size));
+    }
+
     // 2. Offset map over the dirty range.
     const map = this.offsetMap();
     map.clear();
@@ -271,6 +328,8 @@ export class LogCleaner {
         if (last < range.firstDirty) return;
         this.stats.bytesRead += size;
         if (header.attributes & CONTROL_FLAG) return;
+        const outcome = txns.status(header.attributes, header.producerId, header.baseOffset);
+        if (outcome === 'aborted' || outcome === 'undecided') return;
         const batch = decodeRecordBatch(buf.subarray(at, at + size), 0, { verifyCrc: false, maxDecompressedBytes: 1 << 30 });
         forEachRecord(batch, (r) => {
           if (full || r.key === null || r.offset < range.firstDirty) return;
@@ -291,7 +350,7 @@ export class LogCleaner {
     const deleteHorizon = now + config.deleteRetentionMs;
     let latestHorizon = -1;
     for (const group of groups) {
-      const result = await this.cleanGroup(log, group, map, now, deleteHorizon);
+      const result = await this.cleanGroup(log, group, map, now, deleteHorizon, txns);
       if (result === undefined) return 'none'; // the log changed under us (retention, deletion): try later
       if (result.latestHorizon > latestHorizon) latestHorizon = result.latestHorizon;
     }
@@ -309,6 +368,7 @@ export class LogCleaner {
     map: OffsetMap,
     now: number,
     deleteHorizon: number,
+    txns: TransactionOutcomes,
   ): Promise<{ latestHorizon: number } | undefined> {
     const first = group[0]!.segment;
     const sctx: SegmentContext = log.segmentContextForCleaner();
@@ -334,7 +394,7 @@ export class LogCleaner {
         const outputs: Buffer[] = [];
         await forEachBatchBytes(segment, 0, segment.size, (buf, at, size) => {
           const bytes = buf.subarray(at, at + size);
-          const out = this.cleanBatch(bytes, map, now, deleteHorizon);
+          const out = this.cleanBatch(bytes, map, now, deleteHorizon, txns);
           if (out.horizon >= 0 && (latestHorizon < 0 || out.horizon > latestHorizon)) latestHorizon = out.horizon;
           if (out.batch) outputs.push(out.batch === bytes ? Buffer.from(bytes) : out.batch);
         });
@@ -365,9 +425,14 @@ export class LogCleaner {
    * One batch through the cleaner: the same bytes (all records stay), a rebuilt batch, or none.
    * `horizon` is the delete horizon the output carries (-1 if none).
    */
-  cleanBatch(bytes: Buffer, map: OffsetMap, now: number, deleteHorizon: number): { batch: Buffer | undefined; horizon: number } {
+  cleanBatch(bytes: Buffer, map: OffsetMap, now: number, deleteHorizon: number, txns?: TransactionOutcomes): { batch: Buffer | undefined; horizon: number } {
     const attributes = bytes.readInt16BE(ATTRIBUTES);
     if (attributes & CONTROL_FLAG) return { batch: bytes, horizon: -1 };
+    if (txns) {
+      const outcome = txns.status(attributes, bytes.readBigInt64BE(PRODUCER_ID), bytes.readBigInt64BE(BASE_OFFSET));
+      if (outcome === 'aborted') return { batch: undefined, horizon: -1 }; // aborted data goes (Kafka's cleaner discards it)
+      if (outcome === 'undecided') return { batch: bytes, horizon: -1 }; // an open transaction: untouched
+    }
     const batch: RecordBatch = decodeRecordBatch(bytes, 0, { verifyCrc: false, maxDecompressedBytes: 1 << 30 });
     const hasHorizon = (attributes & DELETE_HORIZON_FLAG) !== 0;
     const oldHorizon = hasHorizon ? Number(batch.baseTimestamp) : -1;

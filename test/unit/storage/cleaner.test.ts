@@ -198,6 +198,40 @@ describe('LogCleaner', () => {
     await manager.close();
   });
 
+  it('drops aborted transactional data, never lets it or an open transaction supersede older records, keeps markers', async () => {
+    const fs = new SimulatedFileSystem();
+    const clock = { now: 1_700_000_000_000 };
+    const manager = await open(fs, clock);
+    const log = await manager.getOrCreateLog('t', 0, { config: manager.configFor({}) });
+    const rec = (key: string, value: string) => ({ key: Buffer.from(key), value: Buffer.from(value), timestamp: clock.now });
+    const append = async (b: Buffer) => {
+      const info = await log.append(b, 0);
+      log.updateHighWatermark(log.logEndOffset);
+      return info.firstOffset;
+    };
+    const txn = (pid: bigint, ...records: ReturnType<typeof rec>[]) => buildRecordBatch(records, { producerId: pid, producerEpoch: 0, baseSequence: 0, transactional: true });
+    const marker = (pid: bigint, commit: boolean) => buildEndTxnMarkerBatch({ commit, producerId: pid, producerEpoch: 0, coordinatorEpoch: 0, timestamp: clock.now });
+    const oA = await append(buildRecordBatch([rec('a', 'old-a'), rec('b', 'old-b'), rec('c', 'c1')]));
+    await append(txn(7n, rec('a', 'aborted-a'), rec('c', 'aborted-c')));
+    await append(txn(8n, rec('a', 'committed-a')));
+    await append(marker(7n, false));
+    await append(marker(8n, true));
+    await append(txn(9n, rec('b', 'open-b')));
+    await log.roll();
+    assert.ok(await manager.cleaner!.clean(log, true));
+    const after = await readAll(log);
+    const data = after.filter((r) => !r.control).map((r) => [r.key, r.value]);
+    assert.deepEqual(data, [
+      ['b', 'old-b'],
+      ['c', 'c1'],
+      ['a', 'committed-a'],
+      ['b', 'open-b'],
+    ]);
+    assert.equal(after.filter((r) => r.control).length, 2, 'both markers stay');
+    assert.equal(after.find((r) => r.value === 'c1')!.offset, oA + 2n, 'offsets kept');
+    await manager.close();
+  });
+
   it('honours min.cleanable.dirty.ratio and min.compaction.lag.ms', async () => {
     const fs = new SimulatedFileSystem();
     const clock = { now: 1_700_000_000_000 };
