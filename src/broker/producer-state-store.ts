@@ -5,7 +5,8 @@
  *   snapshot v1), taken on a clean close and, while the partition is quiet, after every
  *   `SNAPSHOT_EVERY_BYTES` appended;
  * - `<segment base %020d>.txnindex`: the aborted transactions whose ABORT marker went to that
- *   segment (34-byte AbortedTxn entries), fsync'ed as they are written.
+ *   segment (34-byte AbortedTxn entries), fsync'ed as they are written; removed at the next
+ *   load once retention deleted the segment.
  *
  * Loading takes the newest snapshot at or below the log end offset and replays the log after it
  * (all of it without a snapshot), so an unclean stop loses nothing: ongoing transactions come
@@ -55,7 +56,13 @@ export class ProducerStateStore {
     }
     // Aborted transactions from the indexes.
     const aborted = new Map<bigint, AbortedTxn>();
+    const segments = new Set(log.segmentBaseOffsets());
     for (const name of names.filter((n) => offsetOfFile(n, '.txnindex') !== undefined).sort()) {
+      if (!segments.has(offsetOfFile(name, '.txnindex')!)) {
+        // Its segment was deleted (retention): every marker it indexed lies below the log start.
+        await rm(join(this.dir, name), { force: true });
+        continue;
+      }
       for (const t of decodeAbortedTxns(await readFile(join(this.dir, name)))) {
         if (t.lastOffset < leo && t.lastOffset >= lso) aborted.set(t.lastOffset, t);
       }
