@@ -252,6 +252,44 @@ describe('LogCleaner', () => {
     await manager.close();
   });
 
+  for (const step of ['cleaned', 'swap', 'deleted', 'done'] as const) {
+    it(`a power loss right after the '${step}' step of a swap: the loader rolls back or completes it`, async () => {
+      const fs = new SimulatedFileSystem();
+      const clock = { now: 1_700_000_000_000 };
+      const manager = await open(fs, clock);
+      const log = await manager.getOrCreateLog('t', 0, { config: manager.configFor({}) });
+      const written = await produce(log, 600, 15, rng(99), clock);
+      await log.roll();
+      await log.flush();
+      await manager.checkpointRecoveryPoints();
+      const before = fs.list().filter((n) => n.endsWith('.log'));
+      manager.cleaner!.onStep = (s) => {
+        if (s === step) {
+          fs.crash({ kind: 'power' });
+          throw new Error('crashed');
+        }
+      };
+      await assert.rejects(manager.cleaner!.clean(log, true));
+      fs.restart();
+      const again = await open(fs, clock);
+      const reloaded = again.getLog('t', 0)!;
+      reloaded.updateHighWatermark(reloaded.logEndOffset);
+      const after = await readAll(reloaded);
+      assert.deepEqual(fs.list().filter((n) => n.endsWith('.cleaned') || n.endsWith('.swap')), []);
+      const byOffset = new Map(written.map((r) => [r.offset, r]));
+      for (const r of after) assert.deepEqual(r, byOffset.get(r.offset));
+      const seen = new Set(after.map((r) => r.offset));
+      for (const r of latest(written).values()) assert.ok(seen.has(r.offset), `latest of ${r.key} kept`);
+      if (step === 'cleaned') {
+        assert.equal(after.length, written.length, 'rolled back: the old segments');
+        assert.deepEqual(fs.list().filter((n) => n.endsWith('.log')), before);
+      } else {
+        assert.ok(after.length < written.length, 'completed: the first group is the cleaned one');
+      }
+      await again.close();
+    });
+  }
+
   for (const kind of ['power', 'process'] as const) {
     it(`a crash at any step of a cleaning (${kind}) recovers to the old or the new segments, every latest value kept`, async () => {
       let crashes = 0;
