@@ -97,6 +97,7 @@ export class ReplicaManager {
 
   /** Dynamic broker configs changed: every topic's effective config may have. */
   brokerConfigChanged(): void {
+    this.logManager.reconfigure(brokerLogProperties(this.broker));
     for (const name of this.partitions.keys()) {
       const topic = this.broker.metadata.topic(name);
       if (topic) this.configChanged(topic);

@@ -233,6 +233,13 @@ export class LogCleaner {
 
   constructor(private readonly options: CleanerOptions) {}
 
+  /** New offset map size (dynamic log.cleaner.dedupe.buffer.size), from the next cleaning on. */
+  resize(dedupeBufferSize: number, loadFactor: number): void {
+    this.options.dedupeBufferSize = dedupeBufferSize;
+    this.options.loadFactor = loadFactor;
+    this.map = undefined;
+  }
+
   /** Drops the offset map between runs (it is allocated again by the next cleaning). */
   releaseMemory(): void {
     this.map = undefined;

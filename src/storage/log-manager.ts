@@ -274,11 +274,22 @@ export class LogManager {
   }
 
   /**
-   * Dynamic broker configs (log.retention.*, log.segment.bytes, log.cleaner.*, ...): replaces the
-   * run-time properties; logs take the new defaults through `reconfigure` (their topic overrides win).
+   * Dynamic broker configs: the log cleaner's settings (log.cleaner.backoff.ms,
+   * log.cleaner.dedupe.buffer.size, log.cleaner.io.buffer.load.factor) from the broker's current
+   * properties; the next run uses them. (Partition configs are pushed by the broker per topic.)
    */
-  setDynamicProperties(properties: Properties): void {
+  reconfigure(properties: Properties): void {
     this.dynamicProperties = { ...properties };
+    const next = logManagerConfigFrom({ ...this.brokerProperties, ...properties });
+    const backoffChanged = next.cleanerBackoffMs !== this.config.cleanerBackoffMs;
+    this.config.cleanerBackoffMs = next.cleanerBackoffMs;
+    this.config.cleanerDedupeBufferSize = next.cleanerDedupeBufferSize;
+    this.config.cleanerLoadFactor = next.cleanerLoadFactor;
+    this.cleaner?.resize(next.cleanerDedupeBufferSize, next.cleanerLoadFactor);
+    if (backoffChanged && this.cleanerTimer && !this.closed) {
+      clearTimeout(this.cleanerTimer);
+      this.scheduleCleaner(Math.min(next.cleanerBackoffMs, 1000));
+    }
   }
 
   /** Broker properties with the dynamic ones on top (what topic configs default to now). */

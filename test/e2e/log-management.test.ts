@@ -241,7 +241,7 @@ describe('log management end to end (KafkaJS)', () => {
     await admin.connect();
     await admin.createTopics({ topics: [{ topic: 'plain', numPartitions: 1 }, { topic: 'own', numPartitions: 1, configEntries: [{ name: 'retention.ms', value: '1000000' }] }] });
     await admin.alterConfigs({
-      validateOnly: false, resources: [{ type: ConfigResourceTypes.BROKER, name: '1', configEntries: [{ name: 'log.retention.ms', value: '123456' }, { name: 'log.segment.bytes', value: '2000000' }] }],
+      validateOnly: false, resources: [{ type: ConfigResourceTypes.BROKER, name: '1', configEntries: [{ name: 'log.retention.ms', value: '123456' }, { name: 'log.segment.bytes', value: '2000000' }, { name: 'log.cleaner.backoff.ms', value: '250' }] }],
     });
     const describe = async () => {
       const out = await admin.describeConfigs({
@@ -269,6 +269,7 @@ describe('log management end to end (KafkaJS)', () => {
     assert.equal(running!.broker.replicas.partition('plain', 0)!.log.config.retentionMs, 123456);
     assert.equal(running!.broker.replicas.partition('plain', 0)!.log.config.segmentBytes, 2000000);
     assert.equal(running!.broker.replicas.partition('own', 0)!.log.config.retentionMs, 1000000);
+    assert.equal(running!.broker.replicas.logManager.config.cleanerBackoffMs, 250, 'the log cleaner takes its dynamic settings');
     // A key that cannot change at run time.
     await assert.rejects(admin.alterConfigs({ validateOnly: false, resources: [{ type: ConfigResourceTypes.BROKER, name: '1', configEntries: [{ name: 'num.partitions', value: '3' }] }] }));
     await admin.disconnect();
