@@ -97,6 +97,7 @@ export const BROKER_CONFIGS: Record<string, ConfigDef> = {
   'transaction.max.timeout.ms': { type: 'int', default: '900000', validate: atLeast(1) },
   'transaction.state.log.segment.bytes': { type: 'int', default: '104857600', validate: atLeast(1) },
   'transaction.abort.timed.out.transaction.cleanup.interval.ms': { type: 'int', default: '10000', validate: atLeast(1) },
+  'transactional.id.expiration.ms': { type: 'int', default: '604800000', validate: atLeast(1) },
   'producer.id.expiration.ms': { type: 'int', default: '86400000' },
   'fetch.max.bytes': { type: 'int', default: '57671680', validate: atLeast(1024) },
   'max.incremental.fetch.session.cache.slots': { type: 'int', default: '1000', validate: atLeast(0) },

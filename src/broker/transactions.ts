@@ -31,6 +31,7 @@ export function createTransactionCoordinator(broker: Broker): TransactionCoordin
     numPartitions: c.int('transaction.state.log.num.partitions'),
     maxTimeoutMs: c.int('transaction.max.timeout.ms'),
     abortCheckIntervalMs: c.int('transaction.abort.timed.out.transaction.cleanup.interval.ms'),
+    transactionalIdExpirationMs: c.int('transactional.id.expiration.ms'),
     topic: {
       partitions: () => broker.metadata.topic(TRANSACTION_STATE_TOPIC)?.partitions,
       async create(partitions) {

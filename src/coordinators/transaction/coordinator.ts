@@ -90,6 +90,8 @@ export interface TransactionCoordinatorOptions {
   maxTimeoutMs: number;
   /** transaction.abort.timed.out.transaction.cleanup.interval.ms (Kafka: 10 s). */
   abortCheckIntervalMs?: number;
+  /** transactional.id.expiration.ms (Kafka: 7 days): ids idle that long with no transaction are removed. */
+  transactionalIdExpirationMs?: number;
   topic: TxnStateTopic;
   generateProducerId(): Promise<bigint>;
   /** Writes COMMIT/ABORT markers to every partition (throws when one cannot be written). */
@@ -525,6 +527,31 @@ export class TransactionCoordinator {
     }
   }
 
+  /** Removes transactional ids idle for transactional.id.expiration.ms with no transaction (a tombstone each). */
+  async expireTransactionalIds(): Promise<number> {
+    const expiration = this.opts.transactionalIdExpirationMs ?? 7 * 24 * 3600_000;
+    let n = 0;
+    await Promise.all(
+      [...this.shards.values()].map(async (shard) => {
+        if (shard.status !== 'active') return;
+        const idle = (m: TxnMetadata) =>
+          !m.pending && (m.state === TxnState.Empty || m.state === TxnState.CompleteCommit || m.state === TxnState.CompleteAbort) && m.lastUpdateTimestamp + expiration <= this.time.now();
+        for (const m of [...shard.txns.values()]) {
+          if (!idle(m)) continue;
+          await this.enqueue(shard, async () => {
+            if (shard.txns.get(m.transactionalId) !== m || !idle(m)) return;
+            const now = this.time.now();
+            const { key: k } = encodeTxnRecord(m);
+            await shard.log.append(buildRecordBatch([{ key: k, value: null, timestamp: now }], { timestamp: now }));
+            shard.txns.delete(m.transactionalId);
+            n++;
+          }).catch((e: unknown) => this.opts.logger.warn('expiring a transactional id failed', { transactionalId: m.transactionalId, error: e }));
+        }
+      }),
+    );
+    return n;
+  }
+
   /** Aborts ongoing transactions older than their timeout (epoch bumped: the producer is fenced). */
   async abortTimedOut(): Promise<number> {
     const now = this.time.now();
@@ -549,7 +576,9 @@ export class TransactionCoordinator {
   private scheduleAbortCheck(): void {
     if (this.stopped) return;
     this.abortTimer = this.time.setTimeout(() => {
-      void this.abortTimedOut().finally(() => this.scheduleAbortCheck());
+      void this.abortTimedOut()
+        .then(() => this.expireTransactionalIds())
+        .finally(() => this.scheduleAbortCheck());
     }, this.opts.abortCheckIntervalMs ?? 10_000);
   }
 

@@ -9,6 +9,10 @@ import { createLogger } from '../../../src/util/logger.js';
 import { TransactionCoordinator, TxnErrors, TxnState, partitionForTransactionalId, decodeTxnRecord, type TopicPartition } from '../../../src/coordinators/transaction/coordinator.js';
 import { decodeRecordBatches } from '../../../src/protocol/records/index.js';
 import { MemoryLog } from './helpers.js';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { ProducerIdManager, PRODUCER_ID_BLOCK_FILE } from '../../../src/coordinators/transaction/producer-ids.js';
 
 interface Marker {
   producerId: bigint;
@@ -30,6 +34,7 @@ function harness(shared?: { logs: Map<number, MemoryLog>; time: MockTime; nextId
     numPartitions: 3,
     maxTimeoutMs: 60_000,
     abortCheckIntervalMs: 1000,
+    transactionalIdExpirationMs: 3_600_000,
     topic: {
       partitions: () => (created ? 3 : undefined),
       async create() {
@@ -161,6 +166,37 @@ describe('transaction coordinator', () => {
     await again.coordinator.idle();
     assert.equal(again.coordinator.metadata('o')!.state, TxnState.CompleteAbort);
     assert.deepEqual(again.markers.map((m) => [m.commit, m.partitions]), [[false, [tp('a', 1)]]]);
+  });
+
+  test('transactional.id.expiration.ms: idle ids without a transaction are removed with a tombstone; recently used ones stay', async () => {
+    const h = harness();
+    const idle = await h.coordinator.initProducerId('idle', 10_000);
+    const busy = await h.coordinator.initProducerId('busy', 60_000);
+    await h.coordinator.addPartitions('busy', busy.producerId, busy.producerEpoch, [tp('a', 0)]);
+    await h.time.advance(3_600_000);
+    await h.coordinator.idle();
+    assert.equal(h.coordinator.metadata('idle'), undefined);
+    assert.ok(h.coordinator.metadata('busy'));
+    assert.equal((await h.coordinator.endTxn('idle', idle.producerId, idle.producerEpoch, true)), TxnErrors.INVALID_PRODUCER_ID_MAPPING);
+    await h.coordinator.shutdown();
+    const again = harness({ logs: h.logs, time: h.time, nextId: h.nextId });
+    await again.coordinator.loaded();
+    assert.equal(again.coordinator.metadata('idle'), undefined, 'the tombstone is replayed');
+  });
+
+  test('producer ids come from blocks reserved on disk before use: never repeated across restarts', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'samsa-pid-'));
+    try {
+      const a = new ProducerIdManager(dir, 10n);
+      const first = await Promise.all(Array.from({ length: 15 }, () => a.generate()));
+      assert.deepEqual(first, Array.from({ length: 15 }, (_, i) => BigInt(i)));
+      assert.equal(JSON.parse(await readFile(join(dir, PRODUCER_ID_BLOCK_FILE), 'utf8')).nextBlockStart, '20');
+      // A restart (clean or not) starts at the next unreserved block: ids 15-19 are skipped, never reused.
+      const b = new ProducerIdManager(dir, 10n);
+      assert.equal(await b.generate(), 20n);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 
   test('DescribeTransactions and ListTransactions', async () => {
