@@ -473,7 +473,7 @@ async function produceCommand(
 ): Promise<number> {
   const g = globals(cmd);
   const headers = Object.entries(parseKeyValues(o.header, '--header')).map(([key, value]) => ({ key, value: Buffer.from(value) }));
-  const popts = producerOptions(g.cluster);
+  const popts = { batchSize: 262_144, ...producerOptions(g.cluster) };
   if (o.compression) popts.compression = o.compression as 'gzip';
   if (o.acks) popts.acks = o.acks === 'all' ? -1 : Number(o.acks);
   if (o.lingerMs !== undefined) popts.lingerMs = o.lingerMs;

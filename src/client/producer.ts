@@ -95,6 +95,7 @@ export class Producer {
   private readonly sticky = new Map<string, number>();
   private readonly topicLookups = new Map<string, Promise<number>>();
   private lingerTimer: NodeJS.Timeout | null = null;
+  private ready: PartitionBatch[] = [];
   private readonly inFlight = new Set<Promise<void>>();
   private closed = false;
 
@@ -177,7 +178,15 @@ export class Producer {
     if (batch.bytes >= this.batchSize) {
       this.open.delete(id);
       if (this.sticky.get(record.topic) === partition) this.sticky.delete(record.topic);
-      this.dispatch([batch]);
+      // Full batches of this tick go out together: one request per leader.
+      this.ready.push(batch);
+      if (this.ready.length === 1) {
+        setImmediate(() => {
+          const ready = this.ready;
+          this.ready = [];
+          this.dispatch(ready);
+        });
+      }
     } else if (!this.lingerTimer) {
       this.lingerTimer = setTimeout(() => {
         this.lingerTimer = null;
@@ -191,8 +200,9 @@ export class Producer {
       clearTimeout(this.lingerTimer);
       this.lingerTimer = null;
     }
-    if (!this.open.size) return;
-    const batches = [...this.open.values()];
+    const batches = [...this.ready, ...this.open.values()];
+    this.ready = [];
+    if (!batches.length) return;
     this.open.clear();
     this.sticky.clear();
     this.dispatch(batches);
@@ -227,7 +237,21 @@ export class Producer {
       if (!l) byLeader.set(leader, (l = []));
       l.push(b);
     }
-    await Promise.all([...byLeader].map(([leader, list]) => this.sendToLeader(leader, list)));
+    // A Produce request carries one batch per partition (Kafka requires exactly one for v3+):
+    // further batches of a partition go in the following requests, pipelined in order.
+    const requests: [number, PartitionBatch[]][] = [];
+    for (const [leader, list] of byLeader) {
+      const rounds: PartitionBatch[][] = [];
+      const seen = new Map<string, number>();
+      for (const b of list) {
+        const k = `${b.topic}\0${b.partition}`;
+        const round = seen.get(k) ?? 0;
+        seen.set(k, round + 1);
+        (rounds[round] ??= []).push(b);
+      }
+      for (const r of rounds) requests.push([leader, r]);
+    }
+    await Promise.all(requests.map(([leader, list]) => this.sendToLeader(leader, list)));
   }
 
   private async sendToLeader(leader: number, batches: PartitionBatch[]): Promise<void> {

@@ -100,6 +100,14 @@ describe('samsa client', () => {
     }
   });
 
+  test('several full batches of one partition in one tick: one batch per partition per request, offsets in order', async () => {
+    await admin.createTopics([{ name: 'one-part', partitions: 1 }]);
+    const producer = new Producer(opts(), { batchSize: 1000, lingerMs: 50 });
+    const meta = await producer.sendBatch(Array.from({ length: 3000 }, (_, i) => ({ topic: 'one-part', value: `v${i}` })));
+    await producer.close();
+    assert.deepEqual(meta.map((m) => m.offset), Array.from({ length: 3000 }, (_, i) => BigInt(i)));
+  });
+
   test('errors name the Kafka error', async () => {
     const producer = new Producer(opts(), { allowAutoTopicCreation: false, retries: 1 });
     await assert.rejects(producer.send({ topic: 'no-such-topic', value: 'x' }), (e: unknown) => e instanceof KafkaError && e.type === 'UNKNOWN_TOPIC_OR_PARTITION');
