@@ -159,6 +159,8 @@ describe('log management end to end (KafkaJS)', () => {
       return records.every((r) => r.value !== null);
     });
     await check(latest);
+    // As Kafka: a compacted topic refuses records without a key.
+    await assert.rejects(producer.send({ topic: 'compacted', messages: [{ key: 'k', value: 'v' }, { value: 'no key' }] }), /failed the validation/);
     await producer.disconnect();
   });
 

@@ -6,7 +6,8 @@
 import { Produce, type ProduceRequest, type ProduceResponse } from '../../protocol/generated/index.js';
 import { KafkaDecodeError } from '../../protocol/runtime/index.js';
 import { ProducerStateError } from '../../storage/producer-state.js';
-import { type BatchesSummary, CompressionType, compressionTypeOf, recompressBatches, convertMessageSetToBatch, recordsMagic, validateBatches, validateBatchesDeep, BASE_TIMESTAMP } from '../../protocol/records/index.js';
+import { isCompacted } from '../../storage/config.js';
+import { type BatchesSummary, CompressionType, compressionTypeOf, firstRecordWithoutKey, recompressBatches, convertMessageSetToBatch, recordsMagic, validateBatches, validateBatchesDeep, BASE_TIMESTAMP } from '../../protocol/records/index.js';
 import type { Broker } from '../broker.js';
 import { ErrorCode, KafkaError } from '../errors.js';
 import type { ApiHandler } from '../handler.js';
@@ -79,6 +80,10 @@ export function produceHandler(broker: Broker): ApiHandler<ProduceRequest, Produ
         if (e instanceof KafkaDecodeError) return response(data.index, ErrorCode.CORRUPT_MESSAGE, e.message, 0);
         throw e;
       }
+    }
+    if (isCompacted(partition.log.config)) {
+      const at = firstRecordWithoutKey(batches, partition.log.config.maxMessageBytes * 64);
+      if (at >= 0) return response(data.index, ErrorCode.INVALID_RECORD, `Compacted topic cannot accept message without key in topic partition ${partition.name}.`, at);
     }
     if (summary.isTransactional && summary.producerId >= 0n && transactionalId !== null && (partition.producers.entry(summary.producerId)?.currentTxnFirstOffset ?? -1n) === -1n) {
       // KIP-890 part 1: the first write of a transaction must be to a partition the coordinator added.

@@ -79,5 +79,5 @@ export { lz4FrameCompress, lz4FrameDecompress, LZ4_BLOCK_SIZE } from './lz4-fram
 export { snappyXerialCompress, snappyXerialDecompress, snappyRawCompress, XERIAL_MAGIC, XERIAL_BLOCK_SIZE } from './snappy-xerial.js';
 export { xxhash32 } from './xxhash32.js';
 export { type AnyRecord, readAllRecords } from './any-records.js';
-export { recompressBatches, compressionTypeOf } from './recompress.js';
+export { recompressBatches, compressionTypeOf, firstRecordWithoutKey } from './recompress.js';
 export { KafkaDecodeError, KafkaEncodeError } from '../runtime/errors.js';

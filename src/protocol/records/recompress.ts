@@ -3,6 +3,27 @@ import { buildRecordBatch, decodeRecordBatch, forEachRecord, TimestampType } fro
 import { DEFAULT_MAX_DECOMPRESSED_BYTES } from './compression.js';
 import type { RecordInput } from './record.js';
 
+/**
+ * Index (within the batches, counting every record) of the first record without a key, or -1:
+ * compacted topics refuse them (Kafka's LogValidator). Control batches are skipped.
+ */
+export function firstRecordWithoutKey(buf: Buffer, maxDecompressedBytes = DEFAULT_MAX_DECOMPRESSED_BYTES): number {
+  let at = 0;
+  let index = 0;
+  let found = -1;
+  while (at < buf.length && found < 0) {
+    const batch = decodeRecordBatch(buf, at, { maxDecompressedBytes, verifyCrc: false });
+    if (!batch.isControl) {
+      forEachRecord(batch, (r, i) => {
+        if (found < 0 && r.key === null) found = index + i;
+      });
+      index += batch.recordsCount;
+    }
+    at += batch.sizeInBytes;
+  }
+  return found;
+}
+
 /** Kafka's compression.type names → codec ids; `producer` (keep the producer's codec) → undefined. */
 export function compressionTypeOf(name: string): CompressionType | undefined {
   switch (name.toLowerCase()) {
