@@ -46,6 +46,11 @@ export interface LogConfig {
   minCleanableRatio: number;
   /** compression.type (broker: compression.type): producer, or the codec batches are stored with. */
   compressionType: string;
+  /** compression.gzip.level / compression.zstd.level: levels of broker-side recompression. */
+  gzipLevel: number;
+  zstdLevel: number;
+  /** segment.jitter.ms (broker: log.roll.jitter.ms / hours): each segment rolls up to this much before segment.ms. */
+  segmentJitterMs: number;
 }
 
 export function isCompacted(config: LogConfig): boolean {
@@ -75,6 +80,9 @@ export const DEFAULT_LOG_CONFIG: Readonly<LogConfig> = Object.freeze({
   maxCompactionLagMs: LONG_MAX,
   minCleanableRatio: 0.5,
   compressionType: 'producer',
+  gzipLevel: -1,
+  zstdLevel: 3,
+  segmentJitterMs: 0,
 });
 
 type Key = keyof LogConfig;
@@ -98,6 +106,9 @@ const KEYS: Record<string, [Key, [string, number][]]> = {
   'max.compaction.lag.ms': ['maxCompactionLagMs', [['log.cleaner.max.compaction.lag.ms', 1]]],
   'min.cleanable.dirty.ratio': ['minCleanableRatio', [['log.cleaner.min.cleanable.ratio', 1]]],
   'compression.type': ['compressionType', [['compression.type', 1]]],
+  'compression.gzip.level': ['gzipLevel', [['compression.gzip.level', 1]]],
+  'compression.zstd.level': ['zstdLevel', [['compression.zstd.level', 1]]],
+  'segment.jitter.ms': ['segmentJitterMs', [['log.roll.jitter.ms', 1], ['log.roll.jitter.hours', 3_600_000]]],
 };
 
 /** Topic-level keys understood by the storage layer. */

@@ -470,7 +470,7 @@ export class PartitionLog {
     const roll =
       (seg.size > 0 &&
         (seg.size > c.segmentBytes - size ||
-          (seg.rollingBasedTimestamp !== undefined && now - seg.rollingBasedTimestamp > c.segmentMs) ||
+          (seg.rollingBasedTimestamp !== undefined && now - seg.rollingBasedTimestamp > c.segmentMs - seg.rollJitterMs) ||
           seg.indexFull)) ||
       !seg.canConvertToRelativeOffset(lastOffset);
     return roll ? this.rollLocked(firstOffset) : seg;

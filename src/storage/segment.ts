@@ -71,6 +71,8 @@ export class LogSegment implements IndexHolder {
    * After a restart it is the first batch's max timestamp (Kafka's rule), the best record left.
    */
   rollingBasedTimestamp: number | undefined;
+  /** segment.jitter.ms: this segment rolls this much before segment.ms (Kafka's rollJitterMs, random per segment). */
+  readonly rollJitterMs: number;
   /** The segment appends go to; its indexes are never unloaded. */
   active = false;
   deleted = false;
@@ -100,6 +102,9 @@ export class LogSegment implements IndexHolder {
   ) {
     this._size = size;
     this.logFile = path.join(dir, segmentFileName(baseOffset, LOG_SUFFIX) + fileSuffix);
+    const c = ctx.config();
+    const jitter = Math.min(c.segmentJitterMs, c.segmentMs);
+    this.rollJitterMs = jitter > 0 ? Math.floor(Math.random() * jitter) : 0;
     if (size === 0) {
       this.offsetIndex = new OffsetIndex(this.maxIndexEntries(OFFSET_INDEX_ENTRY_SIZE));
       this.timeIndex = new TimeIndex(this.maxIndexEntries(TIME_INDEX_ENTRY_SIZE));

@@ -75,7 +75,9 @@ export function produceHandler(broker: Broker): ApiHandler<ProduceRequest, Produ
     const codec = compressionTypeOf(partition.log.config.compressionType);
     if (codec !== undefined && summary.compression !== codec) {
       try {
-        batches = recompressBatches(batches, codec, { maxDecompressedBytes: partition.log.config.maxMessageBytes * 64 });
+        const c = partition.log.config;
+        const level = codec === CompressionType.Gzip ? c.gzipLevel : codec === CompressionType.Zstd ? c.zstdLevel : undefined;
+        batches = recompressBatches(batches, codec, { maxDecompressedBytes: c.maxMessageBytes * 64, level });
       } catch (e) {
         if (e instanceof KafkaDecodeError) return response(data.index, ErrorCode.CORRUPT_MESSAGE, e.message, 0);
         throw e;

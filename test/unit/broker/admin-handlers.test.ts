@@ -49,7 +49,7 @@ describe('topic config description', () => {
     // log.retention.ms and .minutes have no default; .hours does, in its own unit.
     assert.deepEqual(retention.synonyms, [{ name: 'log.retention.hours', value: '168', source: ConfigSource.DEFAULT_CONFIG }]);
     const jitter = all.find((c) => c.name === 'segment.jitter.ms')!;
-    assert.deepEqual(jitter.synonyms, []);
+    assert.deepEqual(jitter.synonyms, [{ name: 'log.roll.jitter.hours', value: '0', source: ConfigSource.DEFAULT_CONFIG }]);
     assert.equal(jitter.source, ConfigSource.DEFAULT_CONFIG);
     assert.equal(all.find((c) => c.name === 'cleanup.policy')!.configType, ConfigType.LIST);
     assert.equal(all.find((c) => c.name === 'preallocate')!.configType, ConfigType.BOOLEAN);
