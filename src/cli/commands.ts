@@ -484,6 +484,19 @@ async function produceCommand(
   let outstanding = 0;
   let lineNo = 0;
   let waitForRoom: (() => void) | null = null;
+  const done = {
+    resolve: () => {
+      sent++;
+      outstanding--;
+      waitForRoom?.();
+    },
+    reject: (e: Error) => {
+      failed++;
+      firstError ??= e;
+      outstanding--;
+      waitForRoom?.();
+    },
+  };
   try {
     // Fail fast on an unknown topic / unreachable cluster before reading input.
     await producer.cluster.topic(topicName, { autoCreate: popts.allowAutoTopicCreation ?? true });
@@ -525,19 +538,7 @@ async function produceCommand(
         rec = { topic: topicName, key, value, headers, partition: o.partition };
       }
       outstanding++;
-      producer.send(rec).then(
-        () => {
-          sent++;
-          outstanding--;
-          waitForRoom?.();
-        },
-        (e) => {
-          failed++;
-          firstError ??= e;
-          outstanding--;
-          waitForRoom?.();
-        },
-      );
+      producer.enqueue(rec, done);
       if (outstanding >= 20_000) await new Promise<void>((r) => (waitForRoom = () => outstanding < 10_000 && (waitForRoom = null, r())));
     }
     await producer.flush();

@@ -83,7 +83,7 @@ export function resolveCluster(opts: { brokers?: string; profile?: string; set?:
 
 const KNOWN = new Set([
   'bootstrap.servers', 'client.id', 'request.timeout.ms', 'socket.connection.setup.timeout.ms', 'retries', 'retry.backoff.ms', 'metadata.max.age.ms',
-  'acks', 'linger.ms', 'batch.size', 'compression.type', 'delivery.timeout.ms', 'allow.auto.create.topics',
+  'acks', 'enable.idempotence', 'linger.ms', 'batch.size', 'compression.type', 'delivery.timeout.ms', 'allow.auto.create.topics',
   'group.instance.id', 'session.timeout.ms', 'heartbeat.interval.ms', 'max.poll.interval.ms', 'auto.offset.reset', 'enable.auto.commit', 'auto.commit.interval.ms',
   'fetch.max.wait.ms', 'fetch.min.bytes', 'fetch.max.bytes', 'max.partition.fetch.bytes', 'isolation.level', 'partition.assignment.strategy',
 ]);
@@ -119,6 +119,7 @@ export function producerOptions(c: ResolvedCluster): ProducerOptions {
   const s = c.settings;
   const o: ProducerOptions = {};
   if (s.acks !== undefined) o.acks = s.acks === 'all' ? -1 : Number(s.acks);
+  if (s['enable.idempotence'] !== undefined) o.idempotent = s['enable.idempotence'] === 'true';
   if (s['linger.ms'] !== undefined) o.lingerMs = num(s, 'linger.ms')!;
   if (s['batch.size'] !== undefined) o.batchSize = num(s, 'batch.size')!;
   if (s['compression.type'] !== undefined) o.compression = s['compression.type'] as CompressionName;

@@ -4,9 +4,10 @@
  * errors refresh metadata and resend to the new leader. Keys pick partitions as Java's default
  * partitioner does; keyless records stick to one partition per batch.
  */
-import { Produce, type ProduceRequest } from './protocol.js';
+import { InitProducerId, Produce, type ProduceRequest } from './protocol.js';
 import { buildRecordBatch, CompressionType, type RecordHeader, type RecordInput } from '../protocol/records/index.js';
 import { Cluster, sleep, type ClientOptions } from './cluster.js';
+import type { Connection } from './connection.js';
 import { ConnectionError, ErrorCode, KafkaError, isRetriable, needsMetadataRefresh } from './errors.js';
 import { partitionForKey } from './partitioner.js';
 
@@ -38,6 +39,11 @@ export interface ProducerOptions {
   timeoutMs?: number;
   /** Attempts for retriable failures (default the client's `retries`). */
   retries?: number;
+  /**
+   * Idempotence (KIP-98): a producer id from InitProducerId and a sequence number per partition
+   * in every batch, so a retried batch is never written twice. Needs acks=-1 (the default).
+   */
+  idempotent?: boolean;
   /** Ask the broker to create unknown topics (default true, as Java's producer). */
   allowAutoTopicCreation?: boolean;
 }
@@ -96,8 +102,12 @@ export class Producer {
   private readonly topicLookups = new Map<string, Promise<number>>();
   private lingerTimer: NodeJS.Timeout | null = null;
   private ready: PartitionBatch[] = [];
+  private routeLock: Promise<void> = Promise.resolve();
   private readonly inFlight = new Set<Promise<void>>();
   private closed = false;
+  readonly idempotent: boolean;
+  private producerId: Promise<{ id: bigint; epoch: number }> | null = null;
+  private readonly sequences = new Map<string, number>();
 
   constructor(options: ClientOptions | Cluster, producerOptions: ProducerOptions = {}) {
     this.ownsCluster = !(options instanceof Cluster);
@@ -109,6 +119,23 @@ export class Producer {
     this.timeoutMs = producerOptions.timeoutMs ?? 30_000;
     this.retries = producerOptions.retries ?? this.cluster.options.retries;
     this.allowAutoTopicCreation = producerOptions.allowAutoTopicCreation ?? true;
+    this.idempotent = producerOptions.idempotent ?? false;
+    if (this.idempotent && this.acks !== -1) throw new Error('an idempotent producer needs acks=-1 (all)');
+  }
+
+  /** The producer id and epoch of an idempotent producer (InitProducerId, once). */
+  private initProducerId(): Promise<{ id: bigint; epoch: number }> {
+    this.producerId ??= (async () => {
+      for (let attempt = 0; ; attempt++) {
+        const conn = await this.cluster.anyConnection();
+        const res = await conn.request(InitProducerId, { transactionalId: null, transactionTimeoutMs: 60_000, producerId: -1n, producerEpoch: -1 });
+        if (res.errorCode === 0) return { id: res.producerId, epoch: res.producerEpoch };
+        if (!isRetriable(res.errorCode) || attempt >= this.retries) throw new KafkaError(res.errorCode, 'InitProducerId');
+        await sleep(this.cluster.options.retryBackoffMs * (attempt + 1));
+      }
+    })();
+    this.producerId.catch(() => (this.producerId = null));
+    return this.producerId;
   }
 
   /** Partition count of a topic (metadata looked up once per topic at a time). */
@@ -140,6 +167,20 @@ export class Producer {
       if (typeof count === 'number') this.append(record, count, { resolve, reject });
       else count.then((n) => this.append(record, n, { resolve, reject }), reject);
     });
+  }
+
+  /**
+   * Queues a record without a Promise per record: `done` (one object may serve every record)
+   * hears the outcome. For bulk producers (the CLI), where a Promise per record costs GC time.
+   */
+  enqueue(record: ProducerRecord, done: { resolve: (m: RecordMetadata) => void; reject: (e: Error) => void }): void {
+    if (this.closed) {
+      done.reject(new Error('producer closed'));
+      return;
+    }
+    const count = this.partitionCount(record.topic);
+    if (typeof count === 'number') this.append(record, count, done);
+    else count.then((n) => this.append(record, n, done), done.reject);
   }
 
   /** Sends several records; resolves when all are acknowledged. */
@@ -216,45 +257,92 @@ export class Producer {
     void p.finally(() => this.inFlight.delete(p));
   }
 
+  /**
+   * Routes and writes batches. Routing and writing happen under a lock, in dispatch order, so
+   * batches of a partition reach the broker in the order they were closed (and, when
+   * idempotent, in sequence order); responses are awaited outside it.
+   */
   private async sendBatches(batches: PartitionBatch[]): Promise<void> {
-    const byLeader = new Map<number, PartitionBatch[]>();
-    for (const b of batches) {
-      let leader: number;
-      try {
-        leader = await this.cluster.leaderOf(b.topic, b.partition);
-      } catch (e) {
-        if (e instanceof KafkaError && e.retriable && b.attempts < this.retries) {
-          b.attempts++;
-          await sleep(this.cluster.options.retryBackoffMs * b.attempts);
-          await this.cluster.refreshMetadata([b.topic]).catch(() => undefined);
-          await this.sendBatches([b]);
+    const prev = this.routeLock;
+    let release!: () => void;
+    this.routeLock = new Promise<void>((r) => (release = r));
+    await prev;
+    const inFlight: Promise<void>[] = [];
+    const reroute: PartitionBatch[] = [];
+    let rerouteError: unknown = null;
+    try {
+      if (this.idempotent) {
+        // Sequence numbers are given once, when a batch is first encoded; retries resend the same bytes.
+        const pid = await this.initProducerId();
+        for (const b of batches) {
+          if (b.encoded) continue;
+          const k = `${b.topic}\0${b.partition}`;
+          const seq = this.sequences.get(k) ?? 0;
+          this.sequences.set(k, (seq + b.records.length) % 2 ** 31);
+          b.encoded = buildRecordBatch(b.records, { compression: this.compression, producerId: pid.id, producerEpoch: pid.epoch, baseSequence: seq });
+        }
+      }
+      const byLeader = new Map<number, PartitionBatch[]>();
+      for (const b of batches) {
+        let leader: number;
+        try {
+          leader = await this.cluster.leaderOf(b.topic, b.partition);
+        } catch (e) {
+          if ((e instanceof KafkaError && e.retriable) || e instanceof ConnectionError) {
+            if (b.attempts < this.retries) {
+              b.attempts++;
+              reroute.push(b);
+              rerouteError = e;
+              continue;
+            }
+          }
+          for (const w of b.waiters) w.reject(e as Error);
           continue;
         }
-        for (const w of b.waiters) w.reject(e as Error);
-        continue;
+        let l = byLeader.get(leader);
+        if (!l) byLeader.set(leader, (l = []));
+        l.push(b);
       }
-      let l = byLeader.get(leader);
-      if (!l) byLeader.set(leader, (l = []));
-      l.push(b);
-    }
-    // A Produce request carries one batch per partition (Kafka requires exactly one for v3+):
-    // further batches of a partition go in the following requests, pipelined in order.
-    const requests: [number, PartitionBatch[]][] = [];
-    for (const [leader, list] of byLeader) {
-      const rounds: PartitionBatch[][] = [];
-      const seen = new Map<string, number>();
-      for (const b of list) {
-        const k = `${b.topic}\0${b.partition}`;
-        const round = seen.get(k) ?? 0;
-        seen.set(k, round + 1);
-        (rounds[round] ??= []).push(b);
+      // A Produce request carries one batch per partition (Kafka requires exactly one for v3+):
+      // further batches of a partition go in the following requests, pipelined in order.
+      for (const [leader, list] of byLeader) {
+        const rounds: PartitionBatch[][] = [];
+        const seen = new Map<string, number>();
+        for (const b of list) {
+          const k = `${b.topic}\0${b.partition}`;
+          const round = seen.get(k) ?? 0;
+          seen.set(k, round + 1);
+          (rounds[round] ??= []).push(b);
+        }
+        let conn: Connection;
+        try {
+          conn = await this.cluster.connection(leader);
+        } catch (e) {
+          for (const b of list) {
+            if (b.attempts < this.retries) {
+              b.attempts++;
+              reroute.push(b);
+              rerouteError = e;
+            } else for (const w of b.waiters) w.reject(e as Error);
+          }
+          continue;
+        }
+        for (const r of rounds) inFlight.push(this.sendToLeader(conn, r));
       }
-      for (const r of rounds) requests.push([leader, r]);
+    } finally {
+      release();
     }
-    await Promise.all(requests.map(([leader, list]) => this.sendToLeader(leader, list)));
+    await Promise.all(inFlight);
+    if (reroute.length) {
+      void rerouteError;
+      await sleep(this.cluster.options.retryBackoffMs * reroute[0]!.attempts);
+      await this.cluster.refreshMetadata([...new Set(reroute.map((b) => b.topic))]).catch(() => undefined);
+      await this.sendBatches(reroute);
+    }
   }
 
-  private async sendToLeader(leader: number, batches: PartitionBatch[]): Promise<void> {
+  /** Writes one Produce request at once (before its first await) and handles its response. */
+  private async sendToLeader(conn: Connection, batches: PartitionBatch[]): Promise<void> {
     const topics = new Map<string, ProduceRequest.PartitionProduceData[]>();
     for (const b of batches) {
       b.encoded ??= buildRecordBatch(b.records, { compression: this.compression });
@@ -265,7 +353,6 @@ export class Producer {
     const body: ProduceRequest = { transactionalId: null, acks: this.acks, timeoutMs: this.timeoutMs, topicData: [...topics].map(([name, partitionData]) => ({ name, partitionData })) };
     let res;
     try {
-      const conn = await this.cluster.connection(leader);
       if (this.acks === 0) {
         conn.sendNoResponse(Produce, body);
         for (const b of batches) for (const w of b.waiters) w.resolve({ topic: b.topic, partition: b.partition, offset: -1n });

@@ -26,3 +26,4 @@ export * from '../protocol/generated/headers/request-header.js';
 export * from '../protocol/generated/headers/response-header.js';
 export * from '../protocol/generated/data/consumer-protocol-assignment.js';
 export * from '../protocol/generated/data/consumer-protocol-subscription.js';
+export * from '../protocol/generated/apis/22-init-producer-id.js';

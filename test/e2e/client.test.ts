@@ -108,6 +108,33 @@ describe('samsa client', () => {
     assert.deepEqual(meta.map((m) => m.offset), Array.from({ length: 3000 }, (_, i) => BigInt(i)));
   });
 
+  test('idempotent producer: producer id and sequences in its batches', async () => {
+    await admin.createTopics([{ name: 'idem', partitions: 2 }]);
+    const producer = new Producer(opts(), { idempotent: true, batchSize: 2000, lingerMs: 1 });
+    const meta = await producer.sendBatch(Array.from({ length: 2000 }, (_, i) => ({ topic: 'idem', key: `k${i % 10}`, value: `v${i}` })));
+    await producer.close();
+    for (const p of [0, 1]) {
+      const offsets = meta.filter((m) => m.partition === p).map((m) => m.offset);
+      assert.deepEqual(offsets, offsets.map((_, i) => BigInt(i)));
+    }
+    // The stored batches carry the producer id and consecutive sequences.
+    const { Connection } = await import('../../src/client/index.js');
+    const { Fetch } = await import('../../src/client/protocol.js');
+    const { iterateBatches } = await import('../../src/protocol/records/index.js');
+    const conn = await Connection.connect({ host: '127.0.0.1', port: broker.port });
+    const t = (await admin.describeTopics(['idem']))[0]!;
+    const res = await conn.request(Fetch, { ...Fetch.request.defaults(), maxWaitMs: 0, minBytes: 0, maxBytes: 1 << 24, topics: [{ topic: 'idem', topicId: t.topicId, partitions: [{ ...Fetch.request.defaults().topics[0]?.partitions[0]!, partition: 0, currentLeaderEpoch: -1, fetchOffset: 0n, lastFetchedEpoch: -1, logStartOffset: -1n, partitionMaxBytes: 1 << 24, replicaDirectoryId: 'AAAAAAAAAAAAAAAAAAAAAA' }] }] }, { version: 12 });
+    conn.close();
+    const batches = [...iterateBatches(res.responses[0]!.partitions[0]!.records!)];
+    assert.ok(batches.length > 1);
+    let seq = 0;
+    for (const b of batches) {
+      assert.ok(b.producerId >= 0n);
+      assert.equal(b.baseSequence, seq);
+      seq += b.recordsCount;
+    }
+  });
+
   test('errors name the Kafka error', async () => {
     const producer = new Producer(opts(), { allowAutoTopicCreation: false, retries: 1 });
     await assert.rejects(producer.send({ topic: 'no-such-topic', value: 'x' }), (e: unknown) => e instanceof KafkaError && e.type === 'UNKNOWN_TOPIC_OR_PARTITION');
