@@ -15,7 +15,7 @@ import {
   SyncGroup,
   type FetchRequest,
 } from './protocol.js';
-import { readAllRecords, type RecordHeader } from '../protocol/records/index.js';
+import { decodeRecordBatch, forEachRecord, isPartialBatch, readAllRecords, type RecordHeader } from '../protocol/records/index.js';
 import { Admin, EARLIEST_TIMESTAMP, LATEST_TIMESTAMP, decodeVersioned, encodeVersioned } from './admin.js';
 import { ASSIGNORS, type Assignor, type AssignorMember } from './assignors.js';
 import { Cluster, sleep, type ClientOptions } from './cluster.js';
@@ -217,6 +217,10 @@ export class Consumer {
       }
       return [];
     }
+    if (byLeader.size === 1) {
+      const [[leader, parts]] = [...byLeader];
+      return this.fetchFrom(leader!, parts!, maxWaitMs);
+    }
     const results = await Promise.all([...byLeader].map(([leader, parts]) => this.fetchFrom(leader, parts, maxWaitMs)));
     return results.flat();
   }
@@ -283,11 +287,29 @@ export class Consumer {
         if (!pd.records || !pd.records.length) continue;
         const fetchOffset = pos.offset;
         let next = fetchOffset;
-        for (const r of readAllRecords(pd.records, { allowPartialTrailing: true })) {
-          if (r.offset < fetchOffset) continue;
-          next = r.offset + 1n;
-          if (r.isControl) continue;
-          out.push({ topic, partition: pd.partitionIndex, offset: r.offset, timestamp: r.timestamp, timestampType: r.timestampType, key: r.key, value: r.value, headers: r.headers });
+        const partition = pd.partitionIndex;
+        const buf = pd.records;
+        if (buf.length >= 17 && buf.readInt8(16) === 2) {
+          // Magic 2 (every current broker): decode batch by batch, no intermediate objects.
+          for (let at = 0; at < buf.length; ) {
+            if (isPartialBatch(buf, at)) break;
+            const batch = decodeRecordBatch(buf, at);
+            at += batch.sizeInBytes;
+            if (batch.isControl) continue;
+            const timestampType = batch.timestampType;
+            forEachRecord(batch, (r) => {
+              if (r.offset < fetchOffset) return;
+              out.push({ topic, partition, offset: r.offset, timestamp: r.timestamp, timestampType, key: r.key, value: r.value, headers: r.headers });
+            });
+          }
+          if (out.length && out[out.length - 1]!.partition === partition && out[out.length - 1]!.topic === topic) next = out[out.length - 1]!.offset + 1n;
+        } else {
+          for (const r of readAllRecords(buf, { allowPartialTrailing: true })) {
+            if (r.offset < fetchOffset) continue;
+            next = r.offset + 1n;
+            if (r.isControl) continue;
+            out.push({ topic, partition, offset: r.offset, timestamp: r.timestamp, timestampType: r.timestampType, key: r.key, value: r.value, headers: r.headers });
+          }
         }
         // Skip over batches that held only records before the fetch offset or control records.
         const lastBatchEnd = lastCompleteBatchEnd(pd.records);
