@@ -42,9 +42,12 @@ async function cleanerThroughput(dir: string): Promise<Record<string, number>> {
   await log.flush();
   const cleaner = manager.cleaner!;
   const segmentsBefore = log.numberOfSegments;
+  const loop = monitorEventLoopDelay({ resolution: 1 });
+  loop.enable();
   const started = performance.now();
   await cleaner.clean(log, true);
   const seconds = (performance.now() - started) / 1000;
+  loop.disable();
   const s = cleaner.stats;
   const result = {
     logMiB: written / 2 ** 20,
@@ -57,6 +60,8 @@ async function cleanerThroughput(dir: string): Promise<Record<string, number>> {
     passes: s.passes,
     segmentsBefore,
     segmentsAfter: log.numberOfSegments,
+    loopDelayP99Ms: loop.percentile(99) / 1e6,
+    loopDelayMaxMs: loop.max / 1e6,
   };
   await manager.close();
   return result;
@@ -136,7 +141,8 @@ async function main(): Promise<void> {
     console.log(
       `cleaner: ${clean.logMiB!.toFixed(0)} MiB (${clean.records} records, 100,000 keys) cleaned in ${clean.seconds!.toFixed(2)} s: ` +
         `${clean.cleanedMBps!.toFixed(1)} MB/s of log cleaned (${clean.readMBps!.toFixed(1)} MB/s read), ${clean.writtenMiB!.toFixed(1)} MiB written, ` +
-        `${clean.retained} records retained, ${clean.passes} pass(es), ${clean.segmentsBefore} → ${clean.segmentsAfter} segments`,
+        `${clean.retained} records retained, ${clean.passes} pass(es), ${clean.segmentsBefore} → ${clean.segmentsAfter} segments; ` +
+        `event-loop delay while cleaning p99 ${clean.loopDelayP99Ms!.toFixed(1)} ms, max ${clean.loopDelayMaxMs!.toFixed(1)} ms`,
     );
     const del = await deletionUnderLoad(join(dir, 'delete'));
     console.log(`deleting a ${del.segmentMiB!.toFixed(0)} MiB segment under produce load (call returned in ${del.deleteCallMs!.toFixed(1)} ms):`);

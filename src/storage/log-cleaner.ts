@@ -51,8 +51,8 @@ import { CLEANED_SUFFIX, DELETED_SUFFIX, INDEX_SUFFIX, LOG_SUFFIX, LogSegment, S
 import type { AsyncDeleter } from './resource-cache.js';
 
 const INT32_MAX = 0x7fffffff;
-/** Bytes read from a segment at a time. */
-const READ_CHUNK = 1024 * 1024;
+/** Bytes read from a segment at a time (also bounds the synchronous work between two awaits). */
+const READ_CHUNK = 256 * 1024;
 /** Bytes of cleaned batches gathered before one write. */
 const WRITE_CHUNK = 1024 * 1024;
 
