@@ -40,7 +40,7 @@ import {
 } from '../protocol/records/batch-header.js';
 import { buildRecordBatch, decodeRecordBatch, forEachRecord, TimestampType, type RecordBatch } from '../protocol/records/batch.js';
 import { readEndTxnMarker } from '../protocol/records/control.js';
-import { TRANSACTIONAL_FLAG, PRODUCER_ID, BASE_OFFSET } from '../protocol/records/batch-header.js';
+import { TRANSACTIONAL_FLAG, PRODUCER_ID, BASE_OFFSET, COMPRESSION_MASK, RECORDS_COUNT } from '../protocol/records/batch-header.js';
 import type { RecordInput } from '../protocol/records/record.js';
 import { xxhash32 } from '../protocol/records/xxhash32.js';
 import { analyzeBatches } from './batches.js';
@@ -150,11 +150,22 @@ export class TransactionOutcomes {
   /** producerId → [firstOffset, markerOffset, commit] ranges in offset order. */
   private readonly ranges = new Map<bigint, [bigint, bigint, boolean][]>();
   private readonly open = new Map<bigint, bigint>();
+  /** producerId → base offset of its last data batch in the range (Kafka keeps it, emptied if need be, for the producer's state). */
+  private readonly lastBatch = new Map<bigint, bigint>();
   transactional = 0;
+
+  /** Whether this is the last data batch of an idempotent/transactional producer in the range. */
+  isLastOfProducer(producerId: bigint, baseOffset: bigint): boolean {
+    return producerId >= 0n && this.lastBatch.get(producerId) === baseOffset;
+  }
 
   /** Feeds one batch (in offset order). */
   add(buf: Buffer, at: number, size: number): void {
     const attributes = buf.readInt16BE(at + ATTRIBUTES);
+    if (!(attributes & CONTROL_FLAG)) {
+      const producerId = buf.readBigInt64BE(at + PRODUCER_ID);
+      if (producerId >= 0n) this.lastBatch.set(producerId, buf.readBigInt64BE(at + BASE_OFFSET));
+    }
     if (!(attributes & TRANSACTIONAL_FLAG)) return;
     this.transactional++;
     const pid = buf.readBigInt64BE(at + PRODUCER_ID);
@@ -435,9 +446,11 @@ export class LogCleaner {
   cleanBatch(bytes: Buffer, map: OffsetMap, now: number, deleteHorizon: number, txns?: TransactionOutcomes): { batch: Buffer | undefined; horizon: number } {
     const attributes = bytes.readInt16BE(ATTRIBUTES);
     if (attributes & CONTROL_FLAG) return { batch: bytes, horizon: -1 };
+    const producerId = bytes.readBigInt64BE(PRODUCER_ID);
+    const keepEmpty = txns?.isLastOfProducer(producerId, bytes.readBigInt64BE(BASE_OFFSET)) ?? false;
     if (txns) {
-      const outcome = txns.status(attributes, bytes.readBigInt64BE(PRODUCER_ID), bytes.readBigInt64BE(BASE_OFFSET));
-      if (outcome === 'aborted') return { batch: undefined, horizon: -1 }; // aborted data goes (Kafka's cleaner discards it)
+      const outcome = txns.status(attributes, producerId, bytes.readBigInt64BE(BASE_OFFSET));
+      if (outcome === 'aborted') return { batch: keepEmpty ? emptyBatchLike(bytes) : undefined, horizon: -1 }; // aborted data goes (Kafka's cleaner discards it)
       if (outcome === 'undecided') return { batch: bytes, horizon: -1 }; // an open transaction: untouched
     }
     const batch: RecordBatch = decodeRecordBatch(bytes, 0, { verifyCrc: false, maxDecompressedBytes: 1 << 30 });
@@ -468,7 +481,9 @@ export class LogCleaner {
     this.stats.recordsRetained += retained.length;
     const needsHorizon = tombstones > 0 && !hasHorizon;
     if (removed === 0 && !needsHorizon) return { batch: bytes, horizon: tombstones > 0 ? oldHorizon : -1 };
-    if (retained.length === 0) return { batch: undefined, horizon: -1 };
+    // Kafka's RETAIN_EMPTY: the last batch of a producer stays (without records) so that its
+    // sequence and epoch survive in the log for the producer state.
+    if (retained.length === 0) return { batch: keepEmpty ? emptyBatchLike(bytes) : undefined, horizon: -1 };
     const horizon = tombstones === 0 ? -1 : hasHorizon ? oldHorizon : deleteHorizon;
     const logAppendTime = (attributes & TIMESTAMP_TYPE_LOG_APPEND) !== 0;
     let baseTimestamp = horizon >= 0 ? horizon : Number(batch.baseTimestamp);
@@ -492,6 +507,19 @@ export class LogCleaner {
     }
     return { batch: out, horizon };
   }
+}
+
+/**
+ * The header of `bytes` with no records (Kafka's DefaultRecordBatch.writeEmptyHeader): same base
+ * offset, lastOffsetDelta, producer id/epoch/sequence, flags and timestamps; uncompressed.
+ */
+export function emptyBatchLike(bytes: Buffer): Buffer {
+  const out = Buffer.from(bytes.subarray(0, RECORD_BATCH_OVERHEAD));
+  out.writeInt32BE(RECORD_BATCH_OVERHEAD - LOG_OVERHEAD, BATCH_LENGTH);
+  out.writeInt16BE(out.readInt16BE(ATTRIBUTES) & ~COMPRESSION_MASK, ATTRIBUTES);
+  out.writeInt32BE(0, RECORDS_COUNT);
+  writeBatchCrc(out, 0, out.length);
+  return out;
 }
 
 /** Consecutive segments whose cleaned data fits one segment (Kafka's groupSegmentsBySize). */

@@ -232,6 +232,31 @@ describe('LogCleaner', () => {
     await manager.close();
   });
 
+  it("keeps each idempotent producer's last batch, emptied, so its sequence survives (Kafka's RETAIN_EMPTY)", async () => {
+    const fs = new SimulatedFileSystem();
+    const clock = { now: 1_700_000_000_000 };
+    const manager = await open(fs, clock);
+    const log = await manager.getOrCreateLog('t', 0, { config: manager.configFor({}) });
+    const rec = (key: string, value: string) => ({ key: Buffer.from(key), value: Buffer.from(value), timestamp: clock.now });
+    await log.append(buildRecordBatch([rec('a', 'a1'), rec('b', 'b1')], { producerId: 5n, producerEpoch: 2, baseSequence: 0 }), 0);
+    await log.append(buildRecordBatch([rec('a', 'a2'), rec('b', 'b2')], { producerId: 5n, producerEpoch: 2, baseSequence: 2 }), 0);
+    const last = await log.append(buildRecordBatch([rec('x', 'x1'), rec('y', 'y1')], { producerId: 5n, producerEpoch: 2, baseSequence: 4 }), 0);
+    await log.append(buildRecordBatch([rec('x', 'x2'), rec('y', 'y2')]), 0); // supersedes every record of producer 5's last batch
+    log.updateHighWatermark(log.logEndOffset);
+    await log.roll();
+    assert.ok(await manager.cleaner!.clean(log, true));
+    const batches = decodeRecordBatches(await log.readRecords(0n, 1 << 20, log.logEndOffset));
+    const empty = batches.find((b) => b.baseOffset === last.firstOffset)!;
+    assert.ok(empty, 'the last batch of producer 5 is kept');
+    assert.deepEqual([empty.recordsCount, empty.lastOffsetDelta, empty.producerId, empty.producerEpoch, empty.baseSequence], [0, 1, 5n, 2, 4]);
+    assert.equal(batches.find((b) => b.baseOffset === 0n), undefined, 'an earlier, fully superseded batch goes');
+    assert.deepEqual(
+      batches.flatMap((b) => b.records.map((r) => `${r.key}=${r.value}@${r.offset}`)),
+      ['a=a2@2', 'b=b2@3', 'x=x2@6', 'y=y2@7'],
+    );
+    await manager.close();
+  });
+
   it('honours min.cleanable.dirty.ratio and min.compaction.lag.ms', async () => {
     const fs = new SimulatedFileSystem();
     const clock = { now: 1_700_000_000_000 };
