@@ -244,6 +244,17 @@ export class LogCleaner {
 
   constructor(private readonly options: CleanerOptions) {}
 
+  private stopped = false;
+
+  /** Shutdown: a cleaning in progress gives up at its next segment (nothing half-swapped stays: see replaceSegments). */
+  stop(): void {
+    this.stopped = true;
+  }
+
+  private checkStopped(): void {
+    if (this.stopped) throw new Error('log cleaner stopped');
+  }
+
   /** New offset map size (dynamic log.cleaner.dedupe.buffer.size), from the next cleaning on. */
   resize(dedupeBufferSize: number, loadFactor: number): void {
     this.options.dedupeBufferSize = dedupeBufferSize;
@@ -329,6 +340,7 @@ export class LogCleaner {
     // Transactions in the range: aborted data is dropped, open transactions are left alone.
     const txns = new TransactionOutcomes();
     for (const s of range.segments) {
+      this.checkStopped();
       await forEachBatchBytes(s.segment, 0, s.segment.size, (buf, at, size) => txns.add(buf, at, size));
     }
 
@@ -339,6 +351,7 @@ export class LogCleaner {
     let full = false;
     for (const s of range.segments) {
       if (s.next <= range.firstDirty) continue;
+      this.checkStopped();
       const seg = s.segment;
       await forEachBatchBytes(seg, 0, seg.size, (buf, at, size) => {
         const header = readBatchHeader(buf, at);
@@ -409,6 +422,7 @@ export class LogCleaner {
     };
     try {
       for (const { segment } of group) {
+        this.checkStopped();
         const outputs: Buffer[] = [];
         await forEachBatchBytes(segment, 0, segment.size, (buf, at, size) => {
           const bytes = buf.subarray(at, at + size);

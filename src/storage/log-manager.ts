@@ -439,6 +439,7 @@ export class LogManager {
     this.closed = true;
     for (const t of this.timers) clearInterval(t);
     if (this.cleanerTimer) clearTimeout(this.cleanerTimer);
+    this.cleaner?.stop();
     await this.cleaning?.catch(() => undefined);
     await Promise.all([...this.creating.values()].map((p) => p.catch(() => undefined)));
     await pool(this.allLogs(), this.config.loadConcurrency, async (log) => {
