@@ -4,7 +4,7 @@
 // overrides; BROKER resources (this node's id, or "" for the cluster default) set the dynamic
 // broker configs (see dynamic-configs.ts); BROKER_LOGGER is not supported by this API (as in
 // Kafka). A resource given twice gets INVALID_REQUEST for each occurrence.
-import { AlterConfigs, type AlterConfigsRequest, type AlterConfigsResponse } from '../../protocol/generated/index.js';
+import { AlterConfigs, type AlterConfigsRequest, type AlterConfigsResponse } from '../../protocol/generated/apis/33-alter-configs.js';
 import { checkAlterEntries, ResourceType, validateDynamicBrokerConfigs, validateTopicOverrides } from '../admin-configs.js';
 import { brokerResource, setDynamicBrokerConfigs } from '../dynamic-configs.js';
 import type { Broker } from '../broker.js';

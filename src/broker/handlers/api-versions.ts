@@ -1,7 +1,7 @@
 // ApiVersions (key 18), v0-4. v3+ carries the client's software name/version (KIP-511); a
 // request with a version we do not serve is answered by the connection with v0 and
 // UNSUPPORTED_VERSION. The list is derived from the registered handlers.
-import { ApiVersions, type ApiVersionsResponse } from '../../protocol/generated/index.js';
+import { ApiVersions, type ApiVersionsResponse } from '../../protocol/generated/apis/18-api-versions.js';
 import type { ApiHandler, HandlerRegistry } from '../handler.js';
 import { ErrorCode } from '../errors.js';
 

@@ -3,7 +3,7 @@
 // THROTTLING_QUOTA_EXCEEDED (never here). As KRaft's ControllerApis: a name given twice gets one
 // INVALID_REQUEST result; manual assignments must give one replica list per new partition, each
 // naming only this node.
-import { CreatePartitions, type CreatePartitionsRequest, type CreatePartitionsResponse } from '../../protocol/generated/index.js';
+import { CreatePartitions, type CreatePartitionsRequest, type CreatePartitionsResponse } from '../../protocol/generated/apis/37-create-partitions.js';
 import type { Broker } from '../broker.js';
 import { ErrorCode } from '../errors.js';
 import type { ApiHandler } from '../handler.js';

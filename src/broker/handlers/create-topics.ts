@@ -3,7 +3,7 @@
 // DescribeConfigs sources), partition count and replication factor; v7 with the topic id.
 // As KRaft's ControllerApis: a name given twice gets one INVALID_REQUEST result and is not
 // created; manual assignments need numPartitions/replicationFactor -1 and may only name this node.
-import { CreateTopics, type CreateTopicsRequest, type CreateTopicsResponse } from '../../protocol/generated/index.js';
+import { CreateTopics, type CreateTopicsRequest, type CreateTopicsResponse } from '../../protocol/generated/apis/19-create-topics.js';
 import { UUID_ZERO } from '../../protocol/runtime/index.js';
 import { describeTopicConfigs } from '../admin-configs.js';
 import type { Broker } from '../broker.js';

@@ -1,6 +1,6 @@
 // DeleteGroups (key 42), v0-2: removes Empty groups and their committed offsets (tombstones in
 // __consumer_offsets). A group with members: NON_EMPTY_GROUP; an unknown one: GROUP_ID_NOT_FOUND.
-import { DeleteGroups, type DeleteGroupsRequest, type DeleteGroupsResponse } from '../../protocol/generated/index.js';
+import { DeleteGroups, type DeleteGroupsRequest, type DeleteGroupsResponse } from '../../protocol/generated/apis/42-delete-groups.js';
 import type { Broker } from '../broker.js';
 import type { ApiHandler } from '../handler.js';
 

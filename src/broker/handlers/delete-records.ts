@@ -4,7 +4,7 @@
 // (or negative other than -1) gets OFFSET_OUT_OF_RANGE, internal topics INVALID_TOPIC_EXCEPTION,
 // topics without cleanup.policy=delete POLICY_VIOLATION. Consumers that then fetch below the new
 // start get OFFSET_OUT_OF_RANGE and reset per their auto.offset.reset.
-import { DeleteRecords, type DeleteRecordsRequest, type DeleteRecordsResponse } from '../../protocol/generated/index.js';
+import { DeleteRecords, type DeleteRecordsRequest, type DeleteRecordsResponse } from '../../protocol/generated/apis/21-delete-records.js';
 import { isDeleteRetention } from '../../storage/config.js';
 import type { Broker } from '../broker.js';
 import { ErrorCode } from '../errors.js';

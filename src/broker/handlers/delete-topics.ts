@@ -4,7 +4,7 @@
 // a name or id given twice → INVALID_REQUEST; with delete.topic.enable=false every topic fails
 // with TOPIC_DELETION_DISABLED (INVALID_REQUEST before v3). Results follow the request's order
 // (Kafka shuffles them).
-import { DeleteTopics, type DeleteTopicsRequest, type DeleteTopicsResponse } from '../../protocol/generated/index.js';
+import { DeleteTopics, type DeleteTopicsRequest, type DeleteTopicsResponse } from '../../protocol/generated/apis/20-delete-topics.js';
 import { UUID_ZERO } from '../../protocol/runtime/index.js';
 import type { Broker } from '../broker.js';
 import { ErrorCode } from '../errors.js';

@@ -2,7 +2,7 @@
 // brokers, 2 for the controllers; this node is both, on the same listeners, so either way the
 // answer is this node (echoing the type asked for). Other types: UNSUPPORTED_ENDPOINT_TYPE.
 // The controller is this node; authorized operations are not computed (Kafka's "omitted" value).
-import { DescribeCluster, type DescribeClusterRequest, type DescribeClusterResponse } from '../../protocol/generated/index.js';
+import { DescribeCluster, type DescribeClusterRequest, type DescribeClusterResponse } from '../../protocol/generated/apis/60-describe-cluster.js';
 import type { Broker } from '../broker.js';
 import { ErrorCode } from '../errors.js';
 import type { ApiHandler } from '../handler.js';

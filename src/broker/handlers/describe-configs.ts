@@ -4,7 +4,7 @@
 // here); v4 is flexible. Resources: TOPIC (2); BROKER (4) named by this node's id (dynamic configs
 // reported with source DYNAMIC_BROKER_CONFIG), or "" for the cluster-wide dynamic defaults alone;
 // BROKER_LOGGER (8) is answered with an empty list. A null or empty key list means every config.
-import { DescribeConfigs, type DescribeConfigsRequest, type DescribeConfigsResponse } from '../../protocol/generated/index.js';
+import { DescribeConfigs, type DescribeConfigsRequest, type DescribeConfigsResponse } from '../../protocol/generated/apis/32-describe-configs.js';
 import { ConfigSource, describeBrokerConfigs, describeDynamicDefaultConfigs, describeTopicConfigs, ResourceType, type DescribedConfig } from '../admin-configs.js';
 import type { Broker } from '../broker.js';
 import { ErrorCode } from '../errors.js';

@@ -1,7 +1,7 @@
 // DescribeGroups (key 15), v0-5: state, protocol and members of each group; members' metadata
 // and assignments only for a Stable group, as Kafka. An unknown group is reported Dead with no
 // error. v3+ authorized operations on request (no authorizer: all of a group's); v4+ instance ids.
-import { DescribeGroups, type DescribeGroupsRequest, type DescribeGroupsResponse } from '../../protocol/generated/index.js';
+import { DescribeGroups, type DescribeGroupsRequest, type DescribeGroupsResponse } from '../../protocol/generated/apis/15-describe-groups.js';
 import type { Broker } from '../broker.js';
 import type { ApiHandler } from '../handler.js';
 

@@ -2,7 +2,7 @@
 // a top-level error code; v4+ the dir's total and usable bytes (KIP-827). topics null = all.
 import { statfs } from 'node:fs/promises';
 import { resolve } from 'node:path';
-import { DescribeLogDirs, type DescribeLogDirsRequest, type DescribeLogDirsResponse } from '../../protocol/generated/index.js';
+import { DescribeLogDirs, type DescribeLogDirsRequest, type DescribeLogDirsResponse } from '../../protocol/generated/apis/35-describe-log-dirs.js';
 import type { Broker } from '../broker.js';
 import { ErrorCode } from '../errors.js';
 import type { ApiHandler } from '../handler.js';

@@ -5,7 +5,7 @@
 // A consumer reads up to the high watermark (read_committed: the last stable offset); a
 // follower (replica id >= 0) up to the log end offset. Long polls wake when an append moves a
 // high watermark, so a fetch answers as soon as minBytes are there or maxWaitMs has passed.
-import { Fetch, type FetchRequest, type FetchResponse } from '../../protocol/generated/index.js';
+import { Fetch, type FetchRequest, type FetchResponse } from '../../protocol/generated/apis/1-fetch.js';
 import { downConvertBatches, magicForFetchVersion } from '../../protocol/records/index.js';
 import { EMPTY_BUFFER, KafkaEncodeError, UUID_ZERO } from '../../protocol/runtime/index.js';
 import type { FileRange } from '../../storage/index.js';

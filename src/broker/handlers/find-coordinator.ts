@@ -2,7 +2,7 @@
 // (coordinatorKeys, KIP-699). Groups (key type 0) are coordinated by this node once
 // __consumer_offsets exists (created here on first use); transactions (key type 1) likewise
 // once __transaction_state exists.
-import { FindCoordinator, type FindCoordinatorRequest, type FindCoordinatorResponse } from '../../protocol/generated/index.js';
+import { FindCoordinator, type FindCoordinatorRequest, type FindCoordinatorResponse } from '../../protocol/generated/apis/10-find-coordinator.js';
 import type { Broker } from '../broker.js';
 import { ErrorCode, errorName } from '../errors.js';
 import type { ApiHandler } from '../handler.js';

@@ -1,6 +1,6 @@
 // Heartbeat (key 12), v0-4: keeps a member's session alive; REBALANCE_IN_PROGRESS tells it to
 // rejoin. v3+ group.instance.id (a fenced static member gets FENCED_INSTANCE_ID).
-import { Heartbeat, type HeartbeatRequest, type HeartbeatResponse } from '../../protocol/generated/index.js';
+import { Heartbeat, type HeartbeatRequest, type HeartbeatResponse } from '../../protocol/generated/apis/12-heartbeat.js';
 import type { Broker } from '../broker.js';
 import type { ApiHandler } from '../handler.js';
 

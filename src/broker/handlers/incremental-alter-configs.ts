@@ -5,7 +5,7 @@
 // id, or "" for the cluster default) change the dynamic broker configs (see dynamic-configs.ts);
 // BROKER_LOGGER resources get INVALID_REQUEST (Kafka sets log4j levels with them). A resource
 // given twice gets INVALID_REQUEST for each occurrence.
-import { IncrementalAlterConfigs, type IncrementalAlterConfigsRequest, type IncrementalAlterConfigsResponse } from '../../protocol/generated/index.js';
+import { IncrementalAlterConfigs, type IncrementalAlterConfigsRequest, type IncrementalAlterConfigsResponse } from '../../protocol/generated/apis/44-incremental-alter-configs.js';
 import { applyBrokerIncrementalOps, applyIncrementalOps, ResourceType } from '../admin-configs.js';
 import { brokerResource, currentDynamicConfigs, setDynamicBrokerConfigs } from '../dynamic-configs.js';
 import type { Broker } from '../broker.js';

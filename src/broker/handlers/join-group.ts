@@ -3,7 +3,7 @@
 // (group.instance.id, KIP-345); v7+ protocol type in the response and a nullable protocol name;
 // v8+ a reason; v9 skipAssignment for a static leader rejoining a Stable group. The response
 // may wait for the whole rebalance.
-import { JoinGroup, type JoinGroupRequest, type JoinGroupResponse } from '../../protocol/generated/index.js';
+import { JoinGroup, type JoinGroupRequest, type JoinGroupResponse } from '../../protocol/generated/apis/11-join-group.js';
 import type { Broker } from '../broker.js';
 import type { ApiHandler } from '../handler.js';
 import { clientHost } from '../groups.js';

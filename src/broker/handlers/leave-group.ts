@@ -1,7 +1,7 @@
 // LeaveGroup (key 13), v0-5. v0-2 name one member and answer with one error code; v3+ take a
 // batch of members (by member id, or by group.instance.id alone to remove a static member, as
 // admin tools do) and answer per member; v5 a reason per member.
-import { LeaveGroup, type LeaveGroupRequest, type LeaveGroupResponse } from '../../protocol/generated/index.js';
+import { LeaveGroup, type LeaveGroupRequest, type LeaveGroupResponse } from '../../protocol/generated/apis/13-leave-group.js';
 import type { Broker } from '../broker.js';
 import { ErrorCode } from '../errors.js';
 import type { ApiHandler } from '../handler.js';

@@ -1,7 +1,7 @@
 // ListGroups (key 16), v0-5: every group this node coordinates; v4+ filtered by state
 // (case-insensitive) and answering each group's state; v5+ filtered by type (all groups here
 // are "classic").
-import { ListGroups, type ListGroupsRequest, type ListGroupsResponse } from '../../protocol/generated/index.js';
+import { ListGroups, type ListGroupsRequest, type ListGroupsResponse } from '../../protocol/generated/apis/16-list-groups.js';
 import type { Broker } from '../broker.js';
 import type { ApiHandler } from '../handler.js';
 

@@ -2,7 +2,7 @@
 // consumers, the last stable offset for read_committed v2+, the log end offset for replicas),
 // -3 max timestamp (v7+, KIP-734), -4 earliest local (v8+), else the first offset whose
 // timestamp is >= the one asked. v0 answers with a list of offsets (oldStyleOffsets).
-import { ListOffsets, type ListOffsetsRequest, type ListOffsetsResponse } from '../../protocol/generated/index.js';
+import { ListOffsets, type ListOffsetsRequest, type ListOffsetsResponse } from '../../protocol/generated/apis/2-list-offsets.js';
 import type { Broker } from '../broker.js';
 import { ErrorCode } from '../errors.js';
 import type { ApiHandler } from '../handler.js';

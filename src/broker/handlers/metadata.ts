@@ -1,7 +1,7 @@
 // Metadata (key 3), v0-12. v0 treats an empty topic list as "all topics" (v1+ uses null for
 // that); v4+ carries allowAutoTopicCreation; v10+ topic ids; v12 may name topics by id only.
 // This node is every partition's leader, sole replica and the controller.
-import { Metadata, type MetadataRequest, type MetadataResponse } from '../../protocol/generated/index.js';
+import { Metadata, type MetadataRequest, type MetadataResponse } from '../../protocol/generated/apis/3-metadata.js';
 import { UUID_ZERO } from '../../protocol/runtime/index.js';
 import type { Broker } from '../broker.js';
 import { ErrorCode } from '../errors.js';

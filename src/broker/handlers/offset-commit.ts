@@ -3,7 +3,7 @@
 // (the old per-offset expiry); v6+ the leader epoch; v7+ group.instance.id; v9 answers
 // GROUP_ID_NOT_FOUND where older versions get ILLEGAL_GENERATION. Partitions of unknown topics
 // get UNKNOWN_TOPIC_OR_PARTITION.
-import { OffsetCommit, type OffsetCommitRequest, type OffsetCommitResponse } from '../../protocol/generated/index.js';
+import { OffsetCommit, type OffsetCommitRequest, type OffsetCommitResponse } from '../../protocol/generated/apis/8-offset-commit.js';
 import type { Broker } from '../broker.js';
 import type { ApiHandler } from '../handler.js';
 

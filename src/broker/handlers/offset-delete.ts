@@ -1,7 +1,7 @@
 // OffsetDelete (key 47), v0 (KIP-496): removes committed offsets of a group. A consumer group
 // with members keeps the offsets of topics it subscribes to (GROUP_SUBSCRIBED_TO_TOPIC); other
 // non-empty groups refuse (NON_EMPTY_GROUP). Unknown topics: UNKNOWN_TOPIC_OR_PARTITION.
-import { OffsetDelete, type OffsetDeleteRequest, type OffsetDeleteResponse } from '../../protocol/generated/index.js';
+import { OffsetDelete, type OffsetDeleteRequest, type OffsetDeleteResponse } from '../../protocol/generated/apis/47-offset-delete.js';
 import type { Broker } from '../broker.js';
 import type { ApiHandler } from '../handler.js';
 

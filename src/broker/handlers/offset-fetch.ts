@@ -2,7 +2,7 @@
 // top-level error code; v0-1 report a group error on every partition); v8+ ask for many groups
 // at once; v5+ leader epochs; v7+ requireStable (KIP-447: UNSTABLE_OFFSET_COMMIT while a
 // transaction's offset commit is undecided). A group or partition without a commit answers offset -1, no error.
-import { OffsetFetch, type OffsetFetchRequest, type OffsetFetchResponse } from '../../protocol/generated/index.js';
+import { OffsetFetch, type OffsetFetchRequest, type OffsetFetchResponse } from '../../protocol/generated/apis/9-offset-fetch.js';
 import type { Broker } from '../broker.js';
 import { ErrorCode } from '../errors.js';
 import type { ApiHandler } from '../handler.js';

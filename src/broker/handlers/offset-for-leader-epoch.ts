@@ -1,7 +1,7 @@
 // OffsetForLeaderEpoch (key 23), v0-4: the end offset of a leader epoch, which clients use after
 // a leader change to detect log truncation (KIP-320). v2+ checks currentLeaderEpoch; v3+
 // replicaId (-1 consumer, -2 debug).
-import { OffsetForLeaderEpoch, type OffsetForLeaderEpochRequest, type OffsetForLeaderEpochResponse } from '../../protocol/generated/index.js';
+import { OffsetForLeaderEpoch, type OffsetForLeaderEpochRequest, type OffsetForLeaderEpochResponse } from '../../protocol/generated/apis/23-offset-for-leader-epoch.js';
 import type { Broker } from '../broker.js';
 import { ErrorCode } from '../errors.js';
 import type { ApiHandler } from '../handler.js';

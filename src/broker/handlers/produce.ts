@@ -3,7 +3,7 @@
 // partition; zstd needs v7+ (KIP-110). acks=0 gets no response at all. The batches are
 // checked from their headers (lengths, CRC32C, counts); uncompressed records are walked once
 // without allocation; then the bytes are stored exactly as sent, offsets patched in the header.
-import { Produce, type ProduceRequest, type ProduceResponse } from '../../protocol/generated/index.js';
+import { Produce, type ProduceRequest, type ProduceResponse } from '../../protocol/generated/apis/0-produce.js';
 import { KafkaDecodeError } from '../../protocol/runtime/index.js';
 import { ProducerStateError } from '../../storage/producer-state.js';
 import { isCompacted } from '../../storage/config.js';

@@ -1,7 +1,7 @@
 // SyncGroup (key 14), v0-5. The leader brings every member's assignment (opaque bytes: the
 // broker never reads them); followers wait for it. v3+ group.instance.id; v5 protocol type and
 // name, both required (INCONSISTENT_GROUP_PROTOCOL otherwise) and echoed in the response.
-import { SyncGroup, type SyncGroupRequest, type SyncGroupResponse } from '../../protocol/generated/index.js';
+import { SyncGroup, type SyncGroupRequest, type SyncGroupResponse } from '../../protocol/generated/apis/14-sync-group.js';
 import type { Broker } from '../broker.js';
 import { ErrorCode } from '../errors.js';
 import type { ApiHandler } from '../handler.js';

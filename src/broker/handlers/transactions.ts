@@ -5,35 +5,15 @@
 // (25) v0-4, EndTxn (26) v0-4, WriteTxnMarkers (27) v0-1, TxnOffsetCommit (28) v0-4,
 // DescribeProducers (61) v0, DescribeTransactions (65) v0, ListTransactions (66) v0-1.
 // PRODUCER_FENCED is answered INVALID_PRODUCER_EPOCH to versions that predate it, as Kafka does.
-import {
-  AddOffsetsToTxn,
-  AddPartitionsToTxn,
-  DescribeProducers,
-  DescribeTransactions,
-  EndTxn,
-  InitProducerId,
-  ListTransactions,
-  TxnOffsetCommit,
-  WriteTxnMarkers,
-  type AddOffsetsToTxnRequest,
-  type AddOffsetsToTxnResponse,
-  type AddPartitionsToTxnRequest,
-  type AddPartitionsToTxnResponse,
-  type DescribeProducersRequest,
-  type DescribeProducersResponse,
-  type DescribeTransactionsRequest,
-  type DescribeTransactionsResponse,
-  type EndTxnRequest,
-  type EndTxnResponse,
-  type InitProducerIdRequest,
-  type InitProducerIdResponse,
-  type ListTransactionsRequest,
-  type ListTransactionsResponse,
-  type TxnOffsetCommitRequest,
-  type TxnOffsetCommitResponse,
-  type WriteTxnMarkersRequest,
-  type WriteTxnMarkersResponse,
-} from '../../protocol/generated/index.js';
+import { InitProducerId, type InitProducerIdRequest, type InitProducerIdResponse } from '../../protocol/generated/apis/22-init-producer-id.js';
+import { AddPartitionsToTxn, type AddPartitionsToTxnRequest, type AddPartitionsToTxnResponse } from '../../protocol/generated/apis/24-add-partitions-to-txn.js';
+import { AddOffsetsToTxn, type AddOffsetsToTxnRequest, type AddOffsetsToTxnResponse } from '../../protocol/generated/apis/25-add-offsets-to-txn.js';
+import { EndTxn, type EndTxnRequest, type EndTxnResponse } from '../../protocol/generated/apis/26-end-txn.js';
+import { WriteTxnMarkers, type WriteTxnMarkersRequest, type WriteTxnMarkersResponse } from '../../protocol/generated/apis/27-write-txn-markers.js';
+import { TxnOffsetCommit, type TxnOffsetCommitRequest, type TxnOffsetCommitResponse } from '../../protocol/generated/apis/28-txn-offset-commit.js';
+import { DescribeProducers, type DescribeProducersRequest, type DescribeProducersResponse } from '../../protocol/generated/apis/61-describe-producers.js';
+import { DescribeTransactions, type DescribeTransactionsRequest, type DescribeTransactionsResponse } from '../../protocol/generated/apis/65-describe-transactions.js';
+import { ListTransactions, type ListTransactionsRequest, type ListTransactionsResponse } from '../../protocol/generated/apis/66-list-transactions.js';
 import { OFFSETS_TOPIC } from '../../coordinators/group/index.js';
 import { TXN_STATE_NAMES, type TopicPartition } from '../../coordinators/transaction/coordinator.js';
 import type { Broker } from '../broker.js';

@@ -1,6 +1,8 @@
 import type { Socket } from 'node:net';
 import { KafkaDecodeError, Reader, Writer, decodeMessage, requestHeaderVersion, responseHeaderVersion, type ApiDescriptor } from '../../protocol/runtime/index.js';
-import { RequestHeaderCodec, ResponseHeaderCodec, ApiVersionsResponseCodec, type ApiVersionsResponse } from '../../protocol/generated/index.js';
+import { ApiVersionsResponseCodec, type ApiVersionsResponse } from '../../protocol/generated/apis/18-api-versions.js';
+import { RequestHeaderCodec } from '../../protocol/generated/headers/request-header.js';
+import { ResponseHeaderCodec } from '../../protocol/generated/headers/response-header.js';
 import type { HandlerRegistry, RequestContext } from '../handler.js';
 import type { Logger } from '../../util/logger.js';
 import { ErrorCode } from '../errors.js';

@@ -4,7 +4,7 @@
  * members still owing a JoinGroup (KIP-394) or a SyncGroup. The coordinator shard drives it;
  * this class only keeps the bookkeeping consistent.
  */
-import { ConsumerProtocolSubscriptionCodec } from '../../protocol/generated/index.js';
+import { ConsumerProtocolSubscriptionCodec } from '../../protocol/generated/data/consumer-protocol-subscription.js';
 import { EMPTY_BUFFER, Reader } from '../../protocol/runtime/index.js';
 
 export type GroupState = 'Empty' | 'PreparingRebalance' | 'CompletingRebalance' | 'Stable' | 'Dead';

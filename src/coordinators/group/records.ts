@@ -5,14 +5,10 @@
  * newer protocols (KIP-848 consumer groups, share groups: key versions 3+) are recognised and
  * skipped.
  */
-import {
-  GroupMetadataKeyCodec,
-  GroupMetadataValueCodec,
-  OffsetCommitKeyCodec,
-  OffsetCommitValueCodec,
-  type GroupMetadataValue,
-  type OffsetCommitValue,
-} from '../../protocol/generated/index.js';
+import { GroupMetadataKeyCodec } from '../../protocol/generated/internal/group-metadata-key.js';
+import { GroupMetadataValueCodec, type GroupMetadataValue } from '../../protocol/generated/internal/group-metadata-value.js';
+import { OffsetCommitKeyCodec } from '../../protocol/generated/internal/offset-commit-key.js';
+import { OffsetCommitValueCodec, type OffsetCommitValue } from '../../protocol/generated/internal/offset-commit-value.js';
 import { Reader, Writer, decodeMessage, type MessageCodec } from '../../protocol/runtime/index.js';
 
 export const OFFSETS_TOPIC = '__consumer_offsets';

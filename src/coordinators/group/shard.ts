@@ -16,7 +16,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { EMPTY_BUFFER } from '../../protocol/runtime/index.js';
-import type { GroupMetadataValue } from '../../protocol/generated/index.js';
+import type { GroupMetadataValue } from '../../protocol/generated/internal/group-metadata-value.js';
 import type { Logger } from '../../util/logger.js';
 import {
   ClassicGroup,

@@ -17,7 +17,8 @@
  * rewritten) and ongoing ones abort when they time out.
  */
 import { buildRecordBatch, iterateBatches, iterateRecords } from '../../protocol/records/index.js';
-import { TransactionLogKeyCodec, TransactionLogValueCodec, type TransactionLogValue } from '../../protocol/generated/index.js';
+import { TransactionLogKeyCodec } from '../../protocol/generated/internal/transaction-log-key.js';
+import { TransactionLogValueCodec, type TransactionLogValue } from '../../protocol/generated/internal/transaction-log-value.js';
 import { Reader, Writer, decodeMessage } from '../../protocol/runtime/index.js';
 import type { Logger } from '../../util/logger.js';
 import { javaStringHashCode, javaUtilsAbs } from '../group/records.js';
