@@ -291,6 +291,20 @@ describe('log management end to end (KafkaJS)', () => {
     }
   });
 
+  test('min.insync.replicas above 1: acks=all gets NOT_ENOUGH_REPLICAS (one node is the whole ISR), acks=1 works', async () => {
+    const admin = kafka().admin();
+    await admin.connect();
+    await admin.createTopics({ topics: [{ topic: 'isr2', numPartitions: 1, configEntries: [{ name: 'min.insync.replicas', value: '2' }] }] });
+    await admin.disconnect();
+    const k = new Kafka({ brokers: [running!.bootstrap], clientId: 'isr', logLevel: logLevel.NOTHING, retry: { retries: 0 } });
+    const producer = k.producer();
+    await producer.connect();
+    await assert.rejects(producer.send({ topic: 'isr2', acks: -1, messages: [{ value: 'x' }] }), (e: { type?: string; cause?: { type?: string } }) => (e.type ?? e.cause?.type) === 'NOT_ENOUGH_REPLICAS');
+    const [meta] = await producer.send({ topic: 'isr2', acks: 1, messages: [{ value: 'y' }] });
+    assert.equal(meta!.errorCode, 0);
+    await producer.disconnect();
+  });
+
   test('compression.type on the topic: the broker re-encodes batches with that codec, records unchanged', async () => {
     const admin = kafka().admin();
     await admin.connect();

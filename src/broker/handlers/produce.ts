@@ -7,6 +7,7 @@ import { Produce, type ProduceRequest, type ProduceResponse } from '../../protoc
 import { KafkaDecodeError } from '../../protocol/runtime/index.js';
 import { ProducerStateError } from '../../storage/producer-state.js';
 import { isCompacted } from '../../storage/config.js';
+import { effectiveTopicConfig } from '../topic-configs.js';
 import { type BatchesSummary, CompressionType, compressionTypeOf, firstRecordWithoutKey, recompressBatches, convertMessageSetToBatch, recordsMagic, validateBatches, validateBatchesDeep, BASE_TIMESTAMP } from '../../protocol/records/index.js';
 import type { Broker } from '../broker.js';
 import { ErrorCode, KafkaError } from '../errors.js';
@@ -108,6 +109,12 @@ export function produceHandler(broker: Broker): ApiHandler<ProduceRequest, Produ
     }
   }
 
+  /** acks=all on a topic whose min.insync.replicas exceeds the ISR (this node alone): Kafka's NOT_ENOUGH_REPLICAS. */
+  const notEnoughReplicas = (topicName: string): boolean => {
+    const topic = broker.metadata.topic(topicName);
+    return topic !== undefined && Number(effectiveTopicConfig(broker.config, topic.configs, 'min.insync.replicas').value) > 1;
+  };
+
   return {
     api: Produce,
     minVersion: 0,
@@ -119,7 +126,13 @@ export function produceHandler(broker: Broker): ApiHandler<ProduceRequest, Produ
         req.topicData.map(async (t) => ({
           name: t.name,
           partitionResponses: await Promise.all(
-            t.partitionData.map((p) => (acksValid ? producePartition(t.name, p, v, v >= 3 ? req.transactionalId : null) : Promise.resolve(response(p.index, ErrorCode.INVALID_REQUIRED_ACKS)))),
+            t.partitionData.map((p) =>
+              !acksValid
+                ? Promise.resolve(response(p.index, ErrorCode.INVALID_REQUIRED_ACKS))
+                : req.acks === -1 && notEnoughReplicas(t.name)
+                  ? Promise.resolve(response(p.index, ErrorCode.NOT_ENOUGH_REPLICAS, `The size of the current ISR 1 is insufficient to satisfy the min.isr requirement of topic ${t.name}`))
+                  : producePartition(t.name, p, v, v >= 3 ? req.transactionalId : null),
+            ),
           ),
         })),
       );
