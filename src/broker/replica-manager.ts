@@ -107,10 +107,12 @@ export class ReplicaManager {
   private produceChecksFor(topic: TopicMetadata): ProduceChecks {
     const value = (key: string) => effectiveTopicConfig(this.broker.config, topic.configs, key).value;
     const ms = (key: string) => Math.min(Number(value(key)), Number.MAX_SAFE_INTEGER);
+    const orDifference = (v: number) => (v < Number.MAX_SAFE_INTEGER ? v : ms('message.timestamp.difference.max.ms'));
     return {
       timestampType: value('message.timestamp.type') === 'LogAppendTime' ? 'LogAppendTime' : 'CreateTime',
-      timestampBeforeMaxMs: ms('message.timestamp.before.max.ms'),
-      timestampAfterMaxMs: ms('message.timestamp.after.max.ms'),
+      // Kafka 3.6+: the deprecated message.timestamp.difference.max.ms still applies where before/after are not set.
+      timestampBeforeMaxMs: orDifference(ms('message.timestamp.before.max.ms')),
+      timestampAfterMaxMs: orDifference(ms('message.timestamp.after.max.ms')),
     };
   }
 

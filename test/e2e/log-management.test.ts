@@ -305,6 +305,20 @@ describe('log management end to end (KafkaJS)', () => {
     await producer.disconnect();
   });
 
+  test('message.timestamp.difference.max.ms (deprecated) still bounds CreateTime where before/after are unset', async () => {
+    const admin = kafka().admin();
+    await admin.connect();
+    await admin.createTopics({ topics: [{ topic: 'tsdiff', numPartitions: 1, configEntries: [{ name: 'message.timestamp.difference.max.ms', value: '60000' }] }] });
+    await admin.disconnect();
+    const k = new Kafka({ brokers: [running!.bootstrap], clientId: 'tsdiff', logLevel: logLevel.NOTHING, retry: { retries: 0 } });
+    const producer = k.producer();
+    await producer.connect();
+    await assert.rejects(producer.send({ topic: 'tsdiff', messages: [{ value: 'old', timestamp: String(Date.now() - 3_600_000) }] }));
+    await assert.rejects(producer.send({ topic: 'tsdiff', messages: [{ value: 'future', timestamp: String(Date.now() + 3_600_000) }] }));
+    await producer.send({ topic: 'tsdiff', messages: [{ value: 'now' }] });
+    await producer.disconnect();
+  });
+
   test('compression.type on the topic: the broker re-encodes batches with that codec, records unchanged', async () => {
     const admin = kafka().admin();
     await admin.connect();
