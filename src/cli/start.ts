@@ -75,6 +75,9 @@ export async function start(args: string[]): Promise<number> {
   };
   process.on('SIGTERM', () => stop('SIGTERM'));
   process.on('SIGINT', () => stop('SIGINT'));
+  // A bug in one background task must not take every client's broker down: log it loudly and
+  // keep serving (requests already fail safely: their connection is closed).
+  process.on('unhandledRejection', (reason) => broker.logger.error('unhandled rejection', { error: reason }));
   return -1; // keep running
 }
 
