@@ -460,6 +460,18 @@ Exit codes: 0 ok, 1 the cluster refused (Kafka error), 2 usage error, 3 cannot r
     .option('-n, --records <n>', 'stop after n records (default: at the end)', int('--records'))
     .option('--json', 'print a JSON summary')
     .action(action(async (t: string, o: Record<string, unknown>, cmd: Command) => (await import('./perf.js')).perfConsume(t, o as never, globals(cmd).cluster)));
+  perf
+    .command('e2e')
+    .description('end-to-end latency: produce at a fixed rate while a consumer reads; prints throughput and latency percentiles')
+    .argument('<topic>')
+    .option('-n, --records <n>', 'records to send', int('--records'), 10_000)
+    .option('-s, --record-size <bytes>', 'value size (at least 12)', int('--record-size'), 100)
+    .option('--rate <records/s>', 'records per second', int('--rate'), 1_000)
+    .addOption(new Option('-a, --acks <acks>', 'acknowledgements').choices(['all', '-1', '0', '1']).default('1'))
+    .addOption(new Option('-z, --compression <codec>', 'compression').choices(['none', 'gzip', 'snappy', 'lz4', 'zstd']).default('none'))
+    .option('-P, --partitions <n>', 'create the topic with n partitions if missing', int('--partitions'), 8)
+    .option('--json', 'print a JSON summary')
+    .action(action(async (t: string, o: Record<string, unknown>, cmd: Command) => (await import('./perf.js')).perfE2e(t, o as never, globals(cmd).cluster)));
 
   return program;
 }

@@ -2,11 +2,12 @@
  * `samsa perf produce|consume`: load generation with pre-encoded Produce frames (one batch per
  * request, encoded once per in-flight slot, only the correlation id patched), several
  * connections per leader, optional rate limit, live progress, latency percentiles.
+ * `samsa perf e2e`: end-to-end latency (producer send to consumer receipt) at a fixed rate.
  */
 import { Produce } from '../client/protocol.js';
 import { decodeMessage, responseHeaderVersion, type ApiDescriptor } from '../protocol/runtime/index.js';
 import { buildRecordBatch } from '../protocol/records/index.js';
-import { Admin, Connection, Consumer, KafkaError, compressionCode, errorName, type CompressionName } from '../client/index.js';
+import { Admin, Connection, Consumer, KafkaError, Producer, compressionCode, errorName, type CompressionName } from '../client/index.js';
 import { clientOptions, type ResolvedCluster } from './settings.js';
 import { toJson } from './output.js';
 
@@ -220,5 +221,155 @@ export async function perfConsume(topic: string, o: { records?: number; json?: b
     return 0;
   } finally {
     await consumer.close();
+  }
+}
+
+interface PerfE2eOpts {
+  records: number;
+  recordSize: number;
+  rate: number;
+  acks: string;
+  compression: CompressionName;
+  partitions: number;
+  json?: boolean;
+}
+
+/**
+ * End-to-end latency: a producer sends `records` at `rate` records/s, each value starting with
+ * its send time (process.hrtime, 8 bytes, big-endian ns) and its sequence number (4 bytes); a
+ * consumer assigned every partition from the current end long-polls them and records
+ * receive - send. Same process, so both clocks are one.
+ */
+export async function perfE2e(topic: string, o: PerfE2eOpts, cluster: ResolvedCluster): Promise<number> {
+  if (o.recordSize < 12) throw new Error('--record-size must be at least 12 bytes (send time and sequence number)');
+  if (!(o.rate > 0)) throw new Error('--rate must be positive');
+  const admin = new Admin(clientOptions(cluster));
+  const acks = o.acks === 'all' ? -1 : Number(o.acks);
+  const producer = new Producer(admin.cluster, { acks, lingerMs: 0, compression: o.compression });
+  const consumer = new Consumer(clientOptions(cluster), { maxWaitMs: 500, minBytes: 1, partitionMaxBytes: 8 * 1048576 });
+  try {
+    let meta = await admin.describeTopics([topic]);
+    if (meta[0]!.errorCode !== 0) {
+      const [r] = await admin.createTopics([{ name: topic, partitions: o.partitions }]);
+      if (r!.errorCode && r!.error !== 'TOPIC_ALREADY_EXISTS') throw new KafkaError(r!.errorCode, `create ${topic}`, r!.errorMessage);
+      meta = await admin.describeTopics([topic]);
+    }
+    const offs = await admin.topicOffsets([topic]);
+    consumer.assign(offs.map((x) => ({ topic, partition: x.partition, offset: x.end })));
+
+    const latencies = new Float64Array(o.records);
+    const seen = new Uint8Array(o.records);
+    let received = 0;
+    let duplicates = 0;
+    let sent = 0;
+    let acked = 0;
+    let errors = 0;
+    let firstError = '';
+    const filler = Buffer.alloc(o.recordSize - 12);
+    for (let i = 0; i < filler.length; i++) filler[i] = 97 + ((i * 7) % 26);
+    const done = {
+      resolve: () => void acked++,
+      reject: (e: Error) => {
+        errors++;
+        firstError ||= e.message;
+      },
+    };
+    const start = performance.now();
+    let lastReport = start;
+    let lastReceived = 0;
+    const progress = setInterval(() => {
+      const now = performance.now();
+      const sorted = latencies.slice(0, received).sort();
+      process.stderr.write(
+        `  ${fmt(sent, 0)} sent, ${fmt(received, 0)} received, ${fmt(((received - lastReceived) * 1000) / (now - lastReport), 0)} rec/s, p50 ${fmt(percentile(sorted, 50), 2)} ms, p99 ${fmt(percentile(sorted, 99), 2)} ms\n`,
+      );
+      lastReport = now;
+      lastReceived = received;
+    }, 1000);
+    progress.unref();
+
+    // Producer: at each tick, send every record due by now at `rate`.
+    const producing = new Promise<void>((resolve) => {
+      const tick = () => {
+        const due = Math.min(o.records, Math.floor(((performance.now() - start) / 1000) * o.rate) + 1);
+        while (sent < due) {
+          const value = Buffer.allocUnsafe(o.recordSize);
+          value.writeBigInt64BE(process.hrtime.bigint(), 0);
+          value.writeUInt32BE(sent, 8);
+          filler.copy(value, 12);
+          producer.enqueue({ topic, value }, done);
+          sent++;
+        }
+        if (sent >= o.records) resolve();
+        else setTimeout(tick, Math.max(1, Math.min(10, (sent * 1000) / o.rate - (performance.now() - start))));
+      };
+      tick();
+    }).then(() => producer.flush());
+
+    // Consumer: until every record arrived, or 10 s (2 s after errors) of silence once the producer is done.
+    let producerDone = false;
+    void producing.then(() => (producerDone = true), () => (producerDone = true));
+    let lastArrival = performance.now();
+    while (received < o.records) {
+      const recs = await consumer.poll(500);
+      const now = process.hrtime.bigint();
+      for (const r of recs) {
+        const v = r.value;
+        if (!v || v.length < 12) continue;
+        const n = v.readUInt32BE(8);
+        if (n >= o.records) continue;
+        if (seen[n]) {
+          duplicates++;
+          continue;
+        }
+        seen[n] = 1;
+        latencies[received++] = Number(now - v.readBigInt64BE(0)) / 1e6;
+      }
+      if (recs.length) lastArrival = performance.now();
+      else if (producerDone && performance.now() - lastArrival > (errors > 0 ? 2_000 : 10_000)) break;
+    }
+    await producing.catch((e) => {
+      errors++;
+      firstError ||= (e as Error).message;
+    });
+    clearInterval(progress);
+    const elapsed = (performance.now() - start) / 1000;
+    const sorted = latencies.slice(0, received).sort();
+    const p = (q: number) => +percentile(sorted, q).toFixed(3);
+    const summary = {
+      topic,
+      records: o.records,
+      recordSize: o.recordSize,
+      rate: o.rate,
+      acks: o.acks,
+      compression: o.compression,
+      partitions: meta[0]!.partitions.length,
+      sent,
+      acknowledged: acks === 0 ? null : acked,
+      received,
+      missing: o.records - received,
+      duplicates,
+      seconds: Number(elapsed.toFixed(3)),
+      recordsPerSec: Math.round(received / elapsed),
+      mibPerSec: Number(((received * o.recordSize) / elapsed / 1048576).toFixed(2)),
+      latencyMs: { p50: p(50), p95: p(95), p99: p(99), p999: p(99.9), max: +(sorted[sorted.length - 1] ?? 0).toFixed(3) },
+      errors,
+      firstError: firstError || null,
+    };
+    if (o.json) process.stdout.write(toJson(summary) + '\n');
+    else {
+      const l = summary.latencyMs;
+      process.stdout.write(
+        `${fmt(received, 0)} of ${fmt(o.records, 0)} records (${o.recordSize} B) received in ${fmt(elapsed, 2)} s: ${fmt(summary.recordsPerSec, 0)} rec/s, ${fmt(summary.mibPerSec, 2)} MiB/s; ` +
+          `end-to-end latency p50 ${l.p50} ms, p95 ${l.p95} ms, p99 ${l.p99} ms, p99.9 ${l.p999} ms, max ${l.max} ms` +
+          (errors ? `; ${errors} errors (first: ${firstError})` : '') +
+          '\n',
+      );
+    }
+    return errors || received < o.records ? 1 : 0;
+  } finally {
+    await consumer.close().catch(() => undefined);
+    await producer.close().catch(() => undefined);
+    await admin.close();
   }
 }

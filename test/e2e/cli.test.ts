@@ -231,4 +231,22 @@ describe('samsa CLI', () => {
     assert.equal(r.code, 0, r.stderr);
     assert.equal(JSON.parse(r.stdout).records, 20000);
   });
+
+  test('perf e2e: end-to-end latency at a fixed rate (small)', async () => {
+    const r = await run(['perf', 'e2e', 'cli-perf-e2e', '-n', '2000', '--rate', '2000', '-s', '64', '-P', '2', '--json']);
+    assert.equal(r.code, 0, r.stderr);
+    const s = JSON.parse(r.stdout);
+    assert.equal(s.records, 2000);
+    assert.equal(s.sent, 2000);
+    assert.equal(s.acknowledged, 2000);
+    assert.equal(s.received, 2000);
+    assert.equal(s.missing, 0);
+    assert.equal(s.duplicates, 0);
+    assert.equal(s.errors, 0);
+    assert.equal(s.partitions, 2);
+    assert.ok(s.seconds >= 0.9, `2,000 records at 2,000/s take about 1 s, not ${s.seconds}`);
+    const l = s.latencyMs;
+    for (const k of ['p50', 'p95', 'p99', 'p999', 'max']) assert.equal(typeof l[k], 'number', k);
+    assert.ok(l.p50 > 0 && l.p50 <= l.p95 && l.p95 <= l.p99 && l.p99 <= l.p999 && l.p999 <= l.max, JSON.stringify(l));
+  });
 });
