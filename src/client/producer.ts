@@ -2,7 +2,9 @@
  * Producer: records accumulate per partition into magic-2 batches (closed at `batchSize` bytes or
  * after `lingerMs`), one Produce request per leader carries every ready batch for it; retriable
  * errors refresh metadata and resend to the new leader. Keys pick partitions as Java's default
- * partitioner does; keyless records stick to one partition per batch.
+ * partitioner does; keyless records stick to one partition per batch. An idempotent producer
+ * keeps at most one batch per partition in flight, so retries cannot reorder sequences; others
+ * pipeline batches of a partition.
  */
 import { InitProducerId, Produce, type ProduceRequest } from './protocol.js';
 import { buildRecordBatch, CompressionType, type RecordHeader, type RecordInput } from '../protocol/records/index.js';
@@ -77,6 +79,8 @@ interface PartitionBatch {
   bytes: number;
   attempts: number;
   encoded?: Buffer;
+  /** Idempotent only: waiters not yet settled; at 0 the partition takes its next batch. */
+  unsettled?: number;
 }
 
 const toBuffer = (v: Buffer | string | null | undefined): Buffer | null => (v === null || v === undefined ? null : typeof v === 'string' ? Buffer.from(v) : v);
@@ -102,12 +106,20 @@ export class Producer {
   private readonly topicLookups = new Map<string, Promise<number>>();
   private lingerTimer: NodeJS.Timeout | null = null;
   private ready: PartitionBatch[] = [];
+  private released: PartitionBatch[] = [];
   private routeLock: Promise<void> = Promise.resolve();
   private readonly inFlight = new Set<Promise<void>>();
   private closed = false;
   readonly idempotent: boolean;
   private producerId: Promise<{ id: bigint; epoch: number }> | null = null;
   private readonly sequences = new Map<string, number>();
+  /**
+   * Idempotent only: the one batch of each partition in flight, and the batches waiting behind
+   * it. A retried batch so never lands after a newer one of its partition (which the broker
+   * would refuse with OUT_OF_ORDER_SEQUENCE_NUMBER).
+   */
+  private readonly partitionInFlight = new Map<string, PartitionBatch>();
+  private readonly partitionQueue = new Map<string, PartitionBatch[]>();
 
   constructor(options: ClientOptions | Cluster, producerOptions: ProducerOptions = {}) {
     this.ownsCluster = !(options instanceof Cluster);
@@ -250,11 +262,73 @@ export class Producer {
   }
 
   private dispatch(batches: PartitionBatch[]): void {
+    if (this.idempotent) {
+      batches = batches.filter((b) => this.admit(b));
+      if (!batches.length) return;
+    }
     const p = this.sendBatches(batches).catch((e) => {
       for (const b of batches) for (const w of b.waiters) w.reject(e as Error);
     });
+    // Safety net: a batch whose waiters were somehow not all settled still frees its partition.
+    if (this.idempotent) void p.finally(() => batches.forEach((b) => this.release(b)));
     this.inFlight.add(p);
     void p.finally(() => this.inFlight.delete(p));
+  }
+
+  /**
+   * Idempotent: takes the partition's in-flight slot for `b` (true), or queues `b` behind the
+   * batch holding it (false). The slot is freed once every waiter of the batch is settled.
+   */
+  private admit(b: PartitionBatch): boolean {
+    const k = `${b.topic}\0${b.partition}`;
+    if (this.partitionInFlight.has(k)) {
+      let q = this.partitionQueue.get(k);
+      if (!q) this.partitionQueue.set(k, (q = []));
+      q.push(b);
+      return false;
+    }
+    this.partitionInFlight.set(k, b);
+    if (b.unsettled === undefined) {
+      b.unsettled = b.waiters.length;
+      b.waiters = b.waiters.map((w) => {
+        let settled = false;
+        const settle = () => {
+          if (settled) return false;
+          settled = true;
+          if (--b.unsettled! === 0) this.release(b);
+          return true;
+        };
+        return {
+          resolve: (m: RecordMetadata) => {
+            if (settle()) w.resolve(m);
+          },
+          reject: (e: Error) => {
+            if (settle()) w.reject(e);
+          },
+        };
+      });
+    }
+    return true;
+  }
+
+  /** Idempotent: frees the partition's slot held by `b` and sends the next queued batch. */
+  private release(b: PartitionBatch): void {
+    const k = `${b.topic}\0${b.partition}`;
+    if (this.partitionInFlight.get(k) !== b) return;
+    this.partitionInFlight.delete(k);
+    const q = this.partitionQueue.get(k);
+    const next = q?.shift();
+    if (q && !q.length) this.partitionQueue.delete(k);
+    if (!next) return;
+    // Batches freed in the same tick go out together (one request per leader).
+    this.released.push(next);
+    if (this.released.length === 1) {
+      queueMicrotask(() => {
+        const ready = this.released;
+        this.released = [];
+        this.dispatch(ready);
+      });
+    }
   }
 
   /**
@@ -402,7 +476,11 @@ export class Producer {
   async flush(): Promise<void> {
     while (this.topicLookups.size) await Promise.allSettled([...this.topicLookups.values()]);
     this.drainAll();
-    while (this.inFlight.size) await Promise.allSettled([...this.inFlight]);
+    // Idempotent batches queued behind their partition's in-flight batch go out as it settles.
+    while (this.inFlight.size || this.released.length || this.partitionQueue.size) {
+      if (this.inFlight.size) await Promise.allSettled([...this.inFlight]);
+      else await new Promise<void>((r) => setImmediate(r));
+    }
   }
 
   async close(): Promise<void> {
