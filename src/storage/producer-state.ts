@@ -18,19 +18,15 @@
  * racing for the same producer cannot both pass the sequence check.
  */
 import { crc32c } from '@node-rs/crc32';
+import { ErrorCode } from '../protocol/error-codes.js';
 
 export const NO_PRODUCER_EPOCH = -1;
 export const NO_SEQUENCE = -1;
 /** Batches remembered per producer for duplicate detection (Kafka's NUM_BATCHES_TO_RETAIN). */
 export const BATCHES_TO_RETAIN = 5;
 
-/** Kafka error codes this module answers with (kept numeric: the storage layer has no broker deps). */
-export const ProducerErrors = {
-  OUT_OF_ORDER_SEQUENCE_NUMBER: 45,
-  INVALID_PRODUCER_EPOCH: 47,
-  INVALID_TXN_STATE: 48,
-  TRANSACTION_COORDINATOR_FENCED: 52,
-} as const;
+/** The Kafka error codes this module answers with: the protocol's own table. */
+export const ProducerErrors = ErrorCode;
 
 export class ProducerStateError extends Error {
   constructor(

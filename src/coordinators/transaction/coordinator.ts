@@ -24,25 +24,12 @@ import type { Logger } from '../../util/logger.js';
 import { javaStringHashCode, javaUtilsAbs } from '../group/records.js';
 import { SYSTEM_TIME, type Time, type TimerHandle } from '../group/time.js';
 import type { CoordinatorLog } from '../group/runtime.js';
+import { ErrorCode } from '../../protocol/error-codes.js';
 
 export const TRANSACTION_STATE_TOPIC = '__transaction_state';
 
-export const TxnErrors = {
-  NONE: 0,
-  UNKNOWN_TOPIC_OR_PARTITION: 3,
-  COORDINATOR_LOAD_IN_PROGRESS: 14,
-  COORDINATOR_NOT_AVAILABLE: 15,
-  NOT_COORDINATOR: 16,
-  INVALID_REQUEST: 42,
-  INVALID_PRODUCER_EPOCH: 47,
-  INVALID_TXN_STATE: 48,
-  INVALID_PRODUCER_ID_MAPPING: 49,
-  INVALID_TRANSACTION_TIMEOUT: 50,
-  CONCURRENT_TRANSACTIONS: 51,
-  OPERATION_NOT_ATTEMPTED: 55,
-  PRODUCER_FENCED: 90,
-  TRANSACTIONAL_ID_NOT_FOUND: 105,
-} as const;
+/** The Kafka error codes the transaction coordinator answers with: the protocol's own table. */
+export const TxnErrors = ErrorCode;
 
 /** TransactionState ids as stored in TransactionLogValue.transactionStatus. */
 export const enum TxnState {
