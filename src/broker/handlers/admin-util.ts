@@ -1,7 +1,7 @@
 // Shared by the admin handlers (CreateTopics, CreatePartitions, DeleteTopics, the config APIs):
 // turning a failure into a per-resource error, and Kafka's checks of manual replica assignments
 // on a cluster whose only broker is this node.
-import type { ApiError } from '../admin-configs.js';
+import { ResourceType, type ApiError } from '../admin-configs.js';
 import { ErrorCode, errorName, KafkaError } from '../errors.js';
 import { invalidTopicName } from '../metadata.js';
 import { toErrorCode } from '../storage-errors.js';
@@ -102,17 +102,35 @@ export function duplicateResources(resources: readonly AlterResource[]): Set<str
 
 export const resourceKey = (r: AlterResource) => `${r.resourceType}:${r.resourceName}`;
 
+/** Kafka's answer for a resource type an API does not handle. */
+export const unknownResourceType = (type: number): ApiError => ({ code: ErrorCode.INVALID_REQUEST, message: `Unknown resource type ${type}` });
+
 /**
- * The error for altering a BROKER resource: Kafka's checks of the node id, then the refusal,
- * since this broker has no dynamic broker configs (yet).
+ * The per-resource loop both AlterConfigs APIs share: duplicates refused, TOPIC and BROKER
+ * resources altered (a failure becomes that resource's error), other types answered by
+ * `otherType`. Resources are handled one after the other, in request order.
  */
-export function brokerAlterError(name: string, nodeId: number): ApiError {
-  if (name !== '') {
-    const id = parseNodeId(name);
-    if (id === undefined) return { code: ErrorCode.INVALID_REQUEST, message: `Node id must be an integer, but it is: ${name}` };
-    if (id !== nodeId) return { code: ErrorCode.INVALID_REQUEST, message: `Unexpected broker id, expected ${nodeId}, but received ${name}` };
+export async function alterEachResource<R extends AlterResource>(
+  resources: readonly R[],
+  logger: Logger,
+  alter: { topic: (r: R) => Promise<ApiError>; broker: (r: R) => Promise<ApiError>; otherType: (r: R) => ApiError },
+): Promise<{ errorCode: number; errorMessage: string | null; resourceType: number; resourceName: string }[]> {
+  const duplicates = duplicateResources(resources);
+  const responses = [];
+  for (const r of resources) {
+    let e: ApiError;
+    if (duplicates.has(resourceKey(r))) e = DUPLICATE_RESOURCE;
+    else if (r.resourceType === ResourceType.TOPIC || r.resourceType === ResourceType.BROKER) {
+      const kind = r.resourceType === ResourceType.TOPIC ? 'topic' : 'broker';
+      try {
+        e = await alter[kind](r);
+      } catch (err) {
+        e = toApiError(err, logger, `alter configs of ${kind} ${r.resourceName}`);
+      }
+    } else e = alter.otherType(r);
+    responses.push({ errorCode: e.code, errorMessage: e.message, resourceType: r.resourceType, resourceName: r.resourceName });
   }
-  return { code: ErrorCode.INVALID_REQUEST, message: 'Dynamic broker configs are not supported by this broker yet; set them in server.properties and restart.' };
+  return responses;
 }
 
 /** A resource name as Java's Integer.parseInt reads it, or undefined. */

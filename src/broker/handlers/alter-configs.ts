@@ -5,18 +5,15 @@
 // broker configs (see dynamic-configs.ts); BROKER_LOGGER is not supported by this API (as in
 // Kafka). A resource given twice gets INVALID_REQUEST for each occurrence.
 import { AlterConfigs, type AlterConfigsRequest, type AlterConfigsResponse } from '../../protocol/generated/apis/33-alter-configs.js';
-import { checkAlterEntries, ResourceType, validateDynamicBrokerConfigs, validateTopicOverrides } from '../admin-configs.js';
+import { checkAlterEntries, validateDynamicBrokerConfigs, validateTopicOverrides } from '../admin-configs.js';
 import { brokerResource, setDynamicBrokerConfigs } from '../dynamic-configs.js';
 import type { Broker } from '../broker.js';
-import { ErrorCode } from '../errors.js';
 import type { ApiHandler } from '../handler.js';
 import {
-  DUPLICATE_RESOURCE,
-  duplicateResources,
+  alterEachResource,
   NO_ERROR,
-  resourceKey,
-  toApiError,
   topicResourceError,
+  unknownResourceType,
   unknownTopic,
   type ApiError,
 } from './admin-util.js';
@@ -52,27 +49,11 @@ export function alterConfigsHandler(broker: Broker): ApiHandler<AlterConfigsRequ
     minVersion: 0,
     maxVersion: 2,
     async handle(req) {
-      const duplicates = duplicateResources(req.resources);
-      const responses: AlterConfigsResponse.AlterConfigsResourceResponse[] = [];
-      for (const r of req.resources) {
-        let e: ApiError;
-        if (duplicates.has(resourceKey(r))) e = DUPLICATE_RESOURCE;
-        else if (r.resourceType === ResourceType.TOPIC) {
-          try {
-            e = await alterTopic(r, req.validateOnly);
-          } catch (err) {
-            e = toApiError(err, broker.logger, `alter configs of topic ${r.resourceName}`);
-          }
-        } else if (r.resourceType === ResourceType.BROKER) {
-          try {
-            e = await alterBroker(r, req.validateOnly);
-          } catch (err) {
-            e = toApiError(err, broker.logger, `alter configs of broker ${r.resourceName}`);
-          }
-        }
-        else e = { code: ErrorCode.INVALID_REQUEST, message: `Unknown resource type ${r.resourceType}` };
-        responses.push({ errorCode: e.code, errorMessage: e.message, resourceType: r.resourceType, resourceName: r.resourceName });
-      }
+      const responses = await alterEachResource(req.resources, broker.logger, {
+        topic: (r) => alterTopic(r, req.validateOnly),
+        broker: (r) => alterBroker(r, req.validateOnly),
+        otherType: (r) => unknownResourceType(r.resourceType),
+      });
       return { throttleTimeMs: 0, responses };
     },
   };

@@ -12,13 +12,11 @@ import type { Broker } from '../broker.js';
 import { ErrorCode } from '../errors.js';
 import type { ApiHandler } from '../handler.js';
 import {
-  DUPLICATE_RESOURCE,
-  duplicateResources,
+  alterEachResource,
   isApiError,
   NO_ERROR,
-  resourceKey,
-  toApiError,
   topicResourceError,
+  unknownResourceType,
   unknownTopic,
   type ApiError,
 } from './admin-util.js';
@@ -50,28 +48,14 @@ export function incrementalAlterConfigsHandler(broker: Broker): ApiHandler<Incre
     minVersion: 0,
     maxVersion: 1,
     async handle(req) {
-      const duplicates = duplicateResources(req.resources);
-      const responses: IncrementalAlterConfigsResponse.AlterConfigsResourceResponse[] = [];
-      for (const r of req.resources) {
-        let e: ApiError;
-        if (duplicates.has(resourceKey(r))) e = DUPLICATE_RESOURCE;
-        else if (r.resourceType === ResourceType.TOPIC) {
-          try {
-            e = await alterTopic(r, req.validateOnly);
-          } catch (err) {
-            e = toApiError(err, broker.logger, `alter configs of topic ${r.resourceName}`);
-          }
-        } else if (r.resourceType === ResourceType.BROKER) {
-          try {
-            e = await alterBroker(r, req.validateOnly);
-          } catch (err) {
-            e = toApiError(err, broker.logger, `alter configs of broker ${r.resourceName}`);
-          }
-        }
-        else if (r.resourceType === ResourceType.BROKER_LOGGER) e = { code: ErrorCode.INVALID_REQUEST, message: 'Changing log levels with BROKER_LOGGER resources is not supported by this broker.' };
-        else e = { code: ErrorCode.INVALID_REQUEST, message: `Unknown resource type ${r.resourceType}` };
-        responses.push({ errorCode: e.code, errorMessage: e.message, resourceType: r.resourceType, resourceName: r.resourceName });
-      }
+      const responses = await alterEachResource(req.resources, broker.logger, {
+        topic: (r) => alterTopic(r, req.validateOnly),
+        broker: (r) => alterBroker(r, req.validateOnly),
+        otherType: (r) =>
+          r.resourceType === ResourceType.BROKER_LOGGER
+            ? { code: ErrorCode.INVALID_REQUEST, message: 'Changing log levels with BROKER_LOGGER resources is not supported by this broker.' }
+            : unknownResourceType(r.resourceType),
+      });
       return { throttleTimeMs: 0, responses };
     },
   };
