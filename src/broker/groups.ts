@@ -3,10 +3,11 @@
  * keys, `__consumer_offsets` created on first use (internal, compacted, replication factor 1,
  * offsets.topic.num.partitions partitions) and read and appended through the replica manager.
  */
-import { GroupCoordinator, OFFSETS_TOPIC, type CoordinatorLog } from '../coordinators/group/index.js';
+import { GroupCoordinator, OFFSETS_TOPIC } from '../coordinators/group/index.js';
 import type { Broker } from './broker.js';
 import type { BrokerConfig } from './config.js';
 import { ErrorCode, KafkaError } from './errors.js';
+import { internalTopicLog } from './internal-topic-log.js';
 import { toErrorCode } from './storage-errors.js';
 
 /** How `__consumer_offsets` is created, by the coordinator or by a Metadata request (Kafka's AutoTopicCreationManager). */
@@ -19,17 +20,7 @@ export function offsetsTopicSpec(config: BrokerConfig): { partitions: number; co
 
 export function createGroupCoordinator(broker: Broker): GroupCoordinator {
   const c = broker.config;
-  const offsetsLog = (index: number): CoordinatorLog | undefined => {
-    const partition = broker.replicas.partition(OFFSETS_TOPIC, index);
-    if (!partition) return undefined;
-    return {
-      async append(batch) {
-        await partition.appendAsLeader(batch);
-      },
-      startOffset: () => partition.logStartOffset,
-      read: (offset, maxBytes) => partition.log.readRecords(offset, maxBytes, partition.logEndOffset, true),
-    };
-  };
+  const offsetsLog = (index: number) => internalTopicLog(broker, OFFSETS_TOPIC, index);
   return new GroupCoordinator({
     config: {
       offsetsTopicNumPartitions: c.int('offsets.topic.num.partitions'),

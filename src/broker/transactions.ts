@@ -4,28 +4,19 @@
  * transaction.state.log.num.partitions partitions), markers written through each partition's
  * append path (and, for `__consumer_offsets`, handed to the group coordinator).
  */
-import { OFFSETS_TOPIC, type CoordinatorLog } from '../coordinators/group/index.js';
+import { OFFSETS_TOPIC } from '../coordinators/group/index.js';
 import { ProducerIdManager } from '../coordinators/transaction/producer-ids.js';
 import { TRANSACTION_STATE_TOPIC, TransactionCoordinator, type TopicPartition } from '../coordinators/transaction/coordinator.js';
 import { ProducerStateError } from '../storage/producer-state.js';
 import type { Broker } from './broker.js';
 import { ErrorCode, KafkaError } from './errors.js';
+import { internalTopicLog } from './internal-topic-log.js';
 import { toErrorCode } from './storage-errors.js';
 
 export function createTransactionCoordinator(broker: Broker): TransactionCoordinator {
   const c = broker.config;
   const producerIds = new ProducerIdManager(c.logDirs()[0]!);
-  const stateLog = (index: number): CoordinatorLog | undefined => {
-    const partition = broker.replicas.partition(TRANSACTION_STATE_TOPIC, index);
-    if (!partition) return undefined;
-    return {
-      async append(batch) {
-        await partition.appendAsLeader(batch);
-      },
-      startOffset: () => partition.logStartOffset,
-      read: (offset, maxBytes) => partition.log.readRecords(offset, maxBytes, partition.logEndOffset, true),
-    };
-  };
+  const stateLog = (index: number) => internalTopicLog(broker, TRANSACTION_STATE_TOPIC, index);
   return new TransactionCoordinator({
     logger: broker.logger.child({ component: 'transaction-coordinator' }),
     numPartitions: c.int('transaction.state.log.num.partitions'),
