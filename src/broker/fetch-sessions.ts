@@ -9,14 +9,17 @@ import { ErrorCode } from './errors.js';
 export const FINAL_EPOCH = -1;
 export const INITIAL_EPOCH = 0;
 
-export interface SessionPartition {
+/** Where a fetch reads one partition: what a request names, and what a session remembers. */
+export interface FetchPosition {
   topic: string;
   topicId: string;
   partition: number;
   fetchOffset: bigint;
   partitionMaxBytes: number;
   currentLeaderEpoch: number;
-  logStartOffset: bigint;
+}
+
+export interface SessionPartition extends FetchPosition {
   /** What the client was last told, to answer incrementally only what changed. */
   lastHighWatermark: bigint;
   lastLogStartOffset: bigint;

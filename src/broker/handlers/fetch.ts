@@ -11,20 +11,14 @@ import { EMPTY_BUFFER, KafkaEncodeError, UUID_ZERO } from '../../protocol/runtim
 import type { FileRange } from '../../storage/index.js';
 import type { Broker } from '../broker.js';
 import { ErrorCode } from '../errors.js';
-import { FetchSessionCache, sessionKey, type SessionPartition } from '../fetch-sessions.js';
+import { FetchSessionCache, sessionKey, type FetchPosition, type SessionPartition } from '../fetch-sessions.js';
 import type { ApiHandler } from '../handler.js';
 import type { Partition } from '../partition.js';
 import { toErrorCode } from '../storage-errors.js';
 
 const READ_COMMITTED = 1;
 
-interface FetchItem {
-  topic: string;
-  topicId: string;
-  partition: number;
-  fetchOffset: bigint;
-  partitionMaxBytes: number;
-  currentLeaderEpoch: number;
+interface FetchItem extends FetchPosition {
   session?: SessionPartition;
 }
 
@@ -170,7 +164,7 @@ export function fetchHandler(broker: Broker): ApiHandler<FetchRequest, FetchResp
       existing.currentLeaderEpoch = item.currentLeaderEpoch;
       existing.topic = item.topic;
     } else {
-      map.set(key, { ...item, logStartOffset: -1n, lastHighWatermark: -2n, lastLogStartOffset: -2n, lastStableOffset: -2n });
+      map.set(key, { ...item, lastHighWatermark: -2n, lastLogStartOffset: -2n, lastStableOffset: -2n });
     }
   }
   function fromSession(s: SessionPartition): FetchItem {
