@@ -47,6 +47,23 @@ describe('connections', () => {
     c.close();
   });
 
+  test('bytes after a request body are ignored, as Kafka does (librdkafka 2.15 sends Metadata v12 so)', async () => {
+    const c = await RawClient.open(broker.port);
+    const f = frame(Metadata, 12, 3, { ...Metadata.request.defaults(), topics: [{ topicId: 'AAAAAAAAAAAAAAAAAAAAAA', name: 'trailing-bytes' }], allowAutoTopicCreation: true });
+    const padded = Buffer.concat([f, Buffer.from([0, 0, 0])]);
+    padded.writeInt32BE(padded.length - 4, 0);
+    const reply = c.next();
+    c.send(padded);
+    const md = parse(Metadata, 12, await reply);
+    assert.equal(md.correlationId, 3);
+    assert.equal(md.body.topics[0]!.name, 'trailing-bytes');
+    // The connection still serves.
+    const again = c.next();
+    c.send(frame(ApiVersions, 3, 4, { clientSoftwareName: 'raw', clientSoftwareVersion: '1' }));
+    assert.equal((await again).readInt32BE(0), 4);
+    c.close();
+  });
+
   test('a malformed request closes only its own connection', async () => {
     const good = await RawClient.open(broker.port);
     const bad = await RawClient.open(broker.port);

@@ -1,5 +1,5 @@
 import type { Socket } from 'node:net';
-import { KafkaDecodeError, Reader, Writer, decodeMessage, requestHeaderVersion, responseHeaderVersion, type ApiDescriptor } from '../../protocol/runtime/index.js';
+import { KafkaDecodeError, Reader, Writer, decodeRequestBody, requestHeaderVersion, responseHeaderVersion, type ApiDescriptor } from '../../protocol/runtime/index.js';
 import { ApiVersionsResponseCodec, type ApiVersionsResponse } from '../../protocol/generated/apis/18-api-versions.js';
 import { RequestHeaderCodec } from '../../protocol/generated/headers/request-header.js';
 import { ResponseHeaderCodec } from '../../protocol/generated/headers/response-header.js';
@@ -177,7 +177,9 @@ export class Connection {
         remoteAddress: this.socket.remoteAddress ?? '',
         listenerName: this.opts.listenerName,
       };
-      request = decodeMessage(api.request, frame, apiVersion, r.offset);
+      const body = decodeRequestBody(api.request, frame, apiVersion, r.offset);
+      request = body.value;
+      if (body.trailingBytes > 0) this.log.debug('ignored bytes after the request body', { api: api.name, apiVersion, trailingBytes: body.trailingBytes, clientId: header.clientId });
     } catch (e) {
       const detail = e instanceof KafkaDecodeError ? e.message : String(e);
       this.log.warn('malformed request, closing connection', { api: api.name, apiVersion, error: detail });

@@ -56,6 +56,25 @@ export function decodeMessage<T>(codec: MessageCodec<T>, buf: Buffer, version: n
   }
 }
 
+/**
+ * Decodes a request body as Kafka's broker does: the fields the version defines are read and any
+ * bytes after them are ignored (Kafka's RequestContext never checks what remains; librdkafka 2.15
+ * sends Metadata v12 with bytes past the body). Returns how many bytes were left over.
+ */
+export function decodeRequestBody<T>(codec: MessageCodec<T>, buf: Buffer, version: number, offset = 0, end = buf.length): { value: T; trailingBytes: number } {
+  if (version < codec.minVersion || version > codec.maxVersion) {
+    throw new KafkaDecodeError(`unsupported version ${version}`, `${codec.name}`, offset);
+  }
+  const r = new Reader(buf, offset, end);
+  try {
+    const value = codec.read(r, version);
+    return { value, trailingBytes: end - r.offset };
+  } catch (e) {
+    if (e instanceof KafkaDecodeError) throw e.withContext(`${codec.name} v${version}`);
+    throw e;
+  }
+}
+
 /** Encodes a message into one exactly-sized buffer. */
 export function encodeMessage<T>(codec: MessageCodec<T>, value: T, version: number): Buffer {
   checkVersion(codec, version);
