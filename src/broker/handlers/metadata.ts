@@ -7,12 +7,11 @@ import type { Broker } from '../broker.js';
 import { ErrorCode } from '../errors.js';
 import type { ApiHandler } from '../handler.js';
 import type { TopicMetadata } from '../metadata.js';
+import { AUTHORIZED_OPERATIONS_OMITTED, CLUSTER_OPERATIONS, TOPIC_OPERATIONS } from './authorized-operations.js';
 
-/** Kafka's "not requested" value for authorized operations. */
-const AUTHORIZED_OPERATIONS_OMITTED = -2147483648;
 
 export function metadataHandler(broker: Broker): ApiHandler<MetadataRequest, MetadataResponse> {
-  const describe = (t: TopicMetadata): MetadataResponse.MetadataResponseTopic => ({
+  const describe = (t: TopicMetadata, withOperations: boolean): MetadataResponse.MetadataResponseTopic => ({
     errorCode: ErrorCode.NONE,
     name: t.name,
     topicId: t.topicId,
@@ -26,7 +25,7 @@ export function metadataHandler(broker: Broker): ApiHandler<MetadataRequest, Met
       isrNodes: [broker.nodeId],
       offlineReplicas: [],
     })),
-    topicAuthorizedOperations: AUTHORIZED_OPERATIONS_OMITTED,
+    topicAuthorizedOperations: withOperations ? TOPIC_OPERATIONS : AUTHORIZED_OPERATIONS_OMITTED,
   });
   const failed = (name: string | null, topicId: string, errorCode: number): MetadataResponse.MetadataResponseTopic => ({
     errorCode,
@@ -45,20 +44,34 @@ export function metadataHandler(broker: Broker): ApiHandler<MetadataRequest, Met
       const v = ctx.apiVersion;
       const allTopics = req.topics === null || (v === 0 && req.topics.length === 0);
       const allowAutoCreate = v < 4 ? true : req.allowAutoTopicCreation;
+      const ops = req.includeTopicAuthorizedOperations;
+      if (v < 12 && !allTopics && req.topics!.some((t) => t.name === null || t.topicId !== UUID_ZERO)) {
+        // v10-11 carry topic ids but cannot look topics up by them: Kafka's error response.
+        return {
+          throttleTimeMs: 0,
+          brokers: [],
+          clusterId: null,
+          controllerId: -1,
+          topics: req.topics!.map((t) => failed(t.name ?? '', t.topicId, ErrorCode.INVALID_REQUEST)),
+          clusterAuthorizedOperations: AUTHORIZED_OPERATIONS_OMITTED,
+        };
+      }
       let topics: MetadataResponse.MetadataResponseTopic[];
       if (allTopics) {
-        topics = [...broker.metadata.topics.values()].map(describe);
+        topics = [...broker.metadata.topics.values()].map((t) => describe(t, ops));
       } else {
         topics = await Promise.all(
           req.topics!.map(async (t) => {
             if (t.name === null) {
               const byId = broker.metadata.topicById(t.topicId);
-              return byId ? describe(byId) : failed(null, t.topicId, ErrorCode.UNKNOWN_TOPIC_ID);
+              return byId ? describe(byId, ops) : failed(null, t.topicId, ErrorCode.UNKNOWN_TOPIC_ID);
             }
+            const existed = broker.metadata.topic(t.name) !== undefined;
             const found = await broker.topics.getOrAutoCreate(t.name, allowAutoCreate);
-            // A topic created just now is reported as LEADER_NOT_AVAILABLE by Kafka until its
-            // leader is elected; here the leader exists at once, so it is described right away.
-            return typeof found === 'number' ? failed(t.name, UUID_ZERO, found) : describe(found);
+            if (typeof found === 'number') return failed(t.name, UUID_ZERO, found);
+            // As Kafka (KRaft): the request that auto-creates a topic is answered
+            // UNKNOWN_TOPIC_OR_PARTITION; clients retry and find it on the next request.
+            return existed ? describe(found, ops) : failed(t.name, UUID_ZERO, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION);
           }),
         );
       }
@@ -68,7 +81,7 @@ export function metadataHandler(broker: Broker): ApiHandler<MetadataRequest, Met
         clusterId: broker.metadata.clusterId,
         controllerId: broker.nodeId,
         topics,
-        clusterAuthorizedOperations: AUTHORIZED_OPERATIONS_OMITTED,
+        clusterAuthorizedOperations: req.includeClusterAuthorizedOperations ? CLUSTER_OPERATIONS : AUTHORIZED_OPERATIONS_OMITTED,
       };
     },
   };

@@ -1,0 +1,14 @@
+// The catalogue: every session the differential test runs, and the allowlist of the differences
+// from Apache Kafka that Samsa keeps on purpose, each with its reason. One module per area.
+import type { AllowEntry, Session } from '../harness.js';
+import * as admin from './admin.js';
+import * as golden from './golden.js';
+import * as groups from './groups.js';
+import * as metadata from './metadata.js';
+import * as produceFetch from './produce-fetch.js';
+import * as transactions from './transactions.js';
+
+const modules: { sessions: Session[]; allow: AllowEntry[] }[] = [metadata, admin, produceFetch, groups, transactions, golden];
+
+export const sessions: Session[] = modules.flatMap((m) => m.sessions);
+export const allowlist: AllowEntry[] = modules.flatMap((m) => m.allow);
