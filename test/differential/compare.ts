@@ -149,7 +149,7 @@ export function applyAllowlist(diffs: Difference[], allow: readonly AllowEntry[]
   const unexplained: Difference[] = [];
   const sessionMatches = (e: AllowEntry, s: string) => (typeof e.session === 'string' ? e.session === s : e.session.test(s));
   for (const d of diffs) {
-    const e = allow.find((x) => sessionMatches(x, d.session) && x.where.test(d.where));
+    const e = allow.find((x) => sessionMatches(x, d.session) && x.where.test(d.where) && (x.kafka === undefined || JSON.stringify(x.kafka) === JSON.stringify(d.kafka)));
     if (e) {
       used.add(e);
       allowed.push(d);

@@ -157,6 +157,8 @@ export interface AllowEntry {
   session: string | RegExp;
   /** Pattern over `step: path` of a difference (see Difference.where). */
   where: RegExp;
+  /** When set, only a difference where Kafka's (normalised) value is this one, e.g. 'closed'. */
+  kafka?: unknown;
   /** Why Samsa answers differently and why that is right (or which issue will remove it). */
   reason: string;
 }

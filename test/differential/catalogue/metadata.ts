@@ -106,13 +106,13 @@ export const sessions: Session[] = [
 
 export const allow: AllowEntry[] = [
   {
-    session: 'api-versions',
-    where: /^ApiVersions v[34]: (supportedFeatures|finalizedFeatures)\[name=[a-z.]+\]$|^ApiVersions v[34]: finalizedFeaturesEpoch$/,
+    session: /./,
+    where: /^ApiVersions(-| )v[34]\S*: ((supportedFeatures|finalizedFeatures)\[name=[a-z.]+\]|finalizedFeaturesEpoch)$/,
     reason: 'Samsa advertises no feature levels: it implements none of what they gate (metadata.version/kraft.version are KRaft-internal, group.version is the KIP-848 consumer protocol, transaction.version 2 is KIP-890 part 2, eligible.leader.replicas and share groups), so clients use the classic protocols, as with a Kafka 3.x ZooKeeper broker.',
   },
   {
-    session: 'api-versions',
-    where: /^ApiVersions v\d+: apiKeys\[apiKey=\d+\]\.(maxVersion|minVersion|<absent>)|^ApiVersions v\d+: apiKeys\[apiKey=\d+\]$/,
+    session: /./,
+    where: /^ApiVersions(-| )v\d+\S*: apiKeys\[apiKey=\d+\](\.maxVersion|\.minVersion)?$/,
     reason: 'Samsa serves the APIs and version ranges generated from Kafka 3.9 schemas: it keeps versions Kafka 4 removed (KIP-896) so old clients work, lacks versions newer than 3.9 and the KRaft/share-group APIs it does not implement.',
   },
 ];
