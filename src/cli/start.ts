@@ -57,7 +57,6 @@ export async function start(args: string[]): Promise<number> {
     await broker.close().catch(() => undefined);
     return 1;
   }
-  console.log(broker.banner());
   let stopping = false;
   const stop = (signal: string) => {
     if (stopping) {
@@ -75,6 +74,9 @@ export async function start(args: string[]): Promise<number> {
   };
   process.on('SIGTERM', () => stop('SIGTERM'));
   process.on('SIGINT', () => stop('SIGINT'));
+  // The banner says "ready", so the handlers come first: a supervisor that stops us the moment it
+  // reads the banner must get a graceful stop, not the default SIGTERM death.
+  console.log(broker.banner());
   // A bug in one background task must not take every client's broker down: log it loudly and
   // keep serving (requests already fail safely: their connection is closed).
   process.on('unhandledRejection', (reason) => broker.logger.error('unhandled rejection', { error: reason }));
