@@ -37,6 +37,10 @@ export class Partition {
   ) {
     this.producers = new ProducerStateManager(`${topic.name}-${index}`);
     this.producerStore = new ProducerStateStore(this);
+    // As Kafka's Partition.makeLeader (maybeAssignEpochStartOffset): the leader's epoch starts at
+    // the log end offset even before anything is written in it, so an empty log answers
+    // ListOffsets earliest and OffsetForLeaderEpoch with epoch 0.
+    log.leaderEpochCache.assign(this.leaderEpoch, log.logEndOffset);
   }
 
   get name(): string {

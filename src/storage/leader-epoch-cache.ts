@@ -55,7 +55,8 @@ export class LeaderEpochCache {
 
   /**
    * Kafka's endOffsetFor (OffsetsForLeaderEpoch): the largest epoch <= requested and the end offset
-   * of that epoch (start offset of the next epoch, or the log end offset for the latest).
+   * of that epoch (start offset of the next epoch, or the log end offset for the latest); an epoch
+   * older than all known ones ends at the first known start offset, a newer one is undefined.
    */
   endOffsetFor(requestedEpoch: number, logEndOffset: bigint): { epoch: number; endOffset: bigint } {
     const latest = this.latestEpoch;
@@ -64,8 +65,10 @@ export class LeaderEpochCache {
     }
     if (requestedEpoch === latest) return { epoch: latest, endOffset: logEndOffset };
     const higher = this.epochs.findIndex((e) => e.epoch > requestedEpoch);
-    if (higher === 0) return { epoch: UNDEFINED_EPOCH, endOffset: UNDEFINED_EPOCH_OFFSET };
-    if (higher < 0) return { epoch: latest, endOffset: logEndOffset };
+    // Newer than any epoch this log knows: undefined (Kafka's higherEntry == null).
+    if (higher < 0) return { epoch: UNDEFINED_EPOCH, endOffset: UNDEFINED_EPOCH_OFFSET };
+    // Older than any known epoch: the requested epoch ends where the first known one starts.
+    if (higher === 0) return { epoch: requestedEpoch, endOffset: this.epochs[0]!.startOffset };
     return { epoch: this.epochs[higher - 1]!.epoch, endOffset: this.epochs[higher]!.startOffset };
   }
 

@@ -59,19 +59,35 @@ describe('produce', () => {
     assert.equal(broker.broker.replicas.partition('p', 0)!.logEndOffset, before);
   });
 
-  test('truncated and forged batches are CORRUPT_MESSAGE', async () => {
+  test('truncated and forged batches hold no complete batch: INVALID_RECORD, as Kafka', async () => {
     const b = batch();
-    assert.equal((await produce('p', b.subarray(0, b.length - 3))).errorCode, 2);
+    assert.equal((await produce('p', b.subarray(0, b.length - 3))).errorCode, 87);
     const forged = Buffer.from(b);
     forged.writeInt32BE(0x7fffffff, 8); // batchLength far beyond the bytes present
-    assert.equal((await produce('p', forged)).errorCode, 2);
+    assert.equal((await produce('p', forged)).errorCode, 87);
   });
 
   test('v3+ carries exactly one batch; control batches and empty records are INVALID_RECORD', async () => {
     assert.equal((await produce('p', Buffer.concat([batch(), batch()]))).errorCode, 87);
-    const marker = buildEndTxnMarkerBatch({ producerId: 1n, producerEpoch: 0, commit: true, coordinatorEpoch: 0 });
-    assert.equal((await produce('p', marker)).errorCode, 87);
+    const control = buildRecordBatch([{ key: Buffer.from([0, 0, 0, 0]), value: Buffer.from([0, 0, 0, 0, 0, 0]), headers: [], timestamp: Date.now() }], { control: true });
+    const r = await produce('p', control);
+    // LogValidator's refusal: with the log start offset, no per-record errors.
+    assert.deepEqual([r.errorCode, r.logStartOffset, r.recordErrors], [87, 0n, []]);
     assert.equal((await produce('p', Buffer.alloc(0))).errorCode, 87);
+  });
+
+  test('transactional records without a transactional id: TRANSACTIONAL_ID_AUTHORIZATION_FAILED, as Kafka', async () => {
+    const marker = buildEndTxnMarkerBatch({ producerId: 1n, producerEpoch: 0, commit: true, coordinatorEpoch: 0 });
+    assert.equal((await produce('p', marker)).errorCode, 53);
+    const txn = buildRecordBatch([{ key: null, value: Buffer.from('t'), headers: [], timestamp: Date.now() }], { producerId: 7n, producerEpoch: 0, baseSequence: 0, transactional: true });
+    assert.equal((await produce('p', txn)).errorCode, 53);
+  });
+
+  test('a batch whose baseOffset is not 0, or whose count and offsets disagree, is INVALID_RECORD', async () => {
+    const based = buildRecordBatch([{ key: null, value: Buffer.from('b'), headers: [], timestamp: Date.now() }], { baseOffset: 5n });
+    assert.deepEqual([(await produce('p', based)).errorCode, (await produce('p', based)).logStartOffset], [87, 0n]);
+    const delta = buildRecordBatch([{ key: null, value: Buffer.from('d'), headers: [], timestamp: Date.now() }], { lastOffsetDelta: 3 });
+    assert.equal((await produce('p', delta)).errorCode, 87);
   });
 
   test('zstd needs Produce v7+', async () => {
@@ -96,6 +112,11 @@ describe('produce', () => {
     assert.equal((await produce('recent-only', batch(1, CompressionType.None, Date.now() - 3_600_000))).errorCode, 32);
     assert.equal((await produce('recent-only', batch(1, CompressionType.None, Date.now() + 3_600_000))).errorCode, 32);
     assert.equal((await produce('recent-only', batch(1))).errorCode, 0);
+    // As Kafka's LogValidator: one record error per record out of range, its index in batchIndex.
+    const mixed = buildRecordBatch([0, -3_600_000, 0, 3_600_000].map((d, i) => ({ key: null, value: Buffer.from([i]), headers: [], timestamp: Date.now() + d })), {});
+    const r = await produce('recent-only', mixed);
+    assert.deepEqual([r.errorCode, r.logStartOffset, r.recordErrors.map((e) => e.batchIndex)], [32, 0n, [1, 3]]);
+    assert.match(r.recordErrors[0]!.batchIndexErrorMessage!, /^Timestamp \d+ of message with offset 1 is out of range\. The timestamp should be within \[\d+, \d+\]$/);
   });
 
   test('LogAppendTime topics answer with the time they stamped', async () => {

@@ -33,6 +33,26 @@ interface ReadResult {
   size: number;
 }
 
+/**
+ * A partition's error answer, as Kafka's: no offsets; abortedTransactions [] for a partition the
+ * broker does not have (KafkaApis' own answer), null for a read that failed (ReplicaManager's).
+ */
+function errorPartition(partitionIndex: number, errorCode: number, known: boolean): FetchResponse.PartitionData {
+  return {
+    partitionIndex,
+    errorCode,
+    highWatermark: -1n,
+    lastStableOffset: -1n,
+    logStartOffset: -1n,
+    divergingEpoch: { epoch: -1, endOffset: -1n },
+    currentLeader: { leaderId: -1, leaderEpoch: -1 },
+    snapshotId: { endOffset: -1n, epoch: -1 },
+    abortedTransactions: known ? null : [],
+    preferredReadReplica: -1,
+    records: EMPTY_BUFFER,
+  };
+}
+
 export function fetchHandler(broker: Broker): ApiHandler<FetchRequest, FetchResponse> {
   const sessions = new FetchSessionCache(broker.config.int('max.incremental.fetch.session.cache.slots'));
   const brokerMaxBytes = broker.config.int('fetch.max.bytes');
@@ -223,6 +243,11 @@ export function fetchHandler(broker: Broker): ApiHandler<FetchRequest, FetchResp
           topic = { topic: r.item.topic, topicId: r.item.topicId, partitions: [] };
           byTopic.set(key, topic);
           responses.push(topic);
+        }
+        if (code !== ErrorCode.NONE) {
+          // As Kafka's FetchResponse.partitionResponse(error): no offsets, an empty aborted list.
+          topic.partitions.push(errorPartition(r.item.partition, code, r.partition !== undefined));
+          continue;
         }
         topic.partitions.push({
           partitionIndex: r.item.partition,

@@ -11,6 +11,16 @@ import { toErrorCode } from '../storage-errors.js';
 const LATEST = -1n;
 const EARLIEST = -2n;
 
+/** The first version that carries each timestamp sentinel: latest, earliest, max (KIP-734), earliest local (KIP-405), latest tiered (KIP-1005), earliest pending upload (KIP-1023, v11). */
+const SENTINEL_MIN_VERSION = new Map<bigint, number>([
+  [-1n, 0],
+  [-2n, 0],
+  [-3n, 7],
+  [-4n, 8],
+  [-5n, 9],
+  [-6n, 11],
+]);
+
 export function listOffsetsHandler(broker: Broker): ApiHandler<ListOffsetsRequest, ListOffsetsResponse> {
   async function one(topic: string, p: ListOffsetsRequest.ListOffsetsPartition, version: number, isolationLevel: number, isReplica: boolean): Promise<ListOffsetsResponse.ListOffsetsPartitionResponse> {
     const out: ListOffsetsResponse.ListOffsetsPartitionResponse = {
@@ -21,6 +31,11 @@ export function listOffsetsHandler(broker: Broker): ApiHandler<ListOffsetsReques
       offset: -1n,
       leaderEpoch: -1,
     };
+    // A negative timestamp is a sentinel, each from some version on (Kafka's timestampMinSupportedVersion).
+    if (p.timestamp < 0n && version > 0) {
+      const min = SENTINEL_MIN_VERSION.get(p.timestamp);
+      if (min === undefined || version < min) return { ...out, errorCode: ErrorCode.UNSUPPORTED_VERSION };
+    }
     const partition = broker.replicas.partition(topic, p.partitionIndex);
     if (!partition) return { ...out, errorCode: ErrorCode.UNKNOWN_TOPIC_OR_PARTITION };
     if (p.currentLeaderEpoch >= 0 && p.currentLeaderEpoch !== partition.leaderEpoch) {
@@ -63,10 +78,21 @@ export function listOffsetsHandler(broker: Broker): ApiHandler<ListOffsetsReques
     async handle(req, ctx) {
       const v = ctx.apiVersion;
       const isolation = v >= 2 ? req.isolationLevel : 0;
+      // A partition asked for twice: INVALID_REQUEST for each (Kafka's duplicatePartitions).
+      const seen = new Set<string>();
+      const duplicates = new Set<string>();
+      for (const t of req.topics) {
+        for (const p of t.partitions) {
+          const key = `${t.name}\u0000${p.partitionIndex}`;
+          if (seen.has(key)) duplicates.add(key);
+          seen.add(key);
+        }
+      }
+      const invalid = (p: ListOffsetsRequest.ListOffsetsPartition): ListOffsetsResponse.ListOffsetsPartitionResponse => ({ partitionIndex: p.partitionIndex, errorCode: ErrorCode.INVALID_REQUEST, oldStyleOffsets: [], timestamp: -1n, offset: -1n, leaderEpoch: -1 });
       const topics = await Promise.all(
         req.topics.map(async (t) => ({
           name: t.name,
-          partitions: await Promise.all(t.partitions.map((p) => one(t.name, p, v, isolation, req.replicaId >= 0))),
+          partitions: await Promise.all(t.partitions.map((p) => (duplicates.has(`${t.name}\u0000${p.partitionIndex}`) ? invalid(p) : one(t.name, p, v, isolation, req.replicaId >= 0)))),
         })),
       );
       return { throttleTimeMs: 0, topics };

@@ -8,51 +8,117 @@ import { KafkaDecodeError } from '../../protocol/runtime/index.js';
 import { ProducerStateError } from '../../storage/producer-state.js';
 import { isCompacted } from '../../storage/config.js';
 import { effectiveTopicConfig } from '../topic-configs.js';
-import { type BatchesSummary, CompressionType, compressionTypeOf, firstRecordWithoutKey, recompressBatches, convertMessageSetToBatch, recordsMagic, validateBatches, validateBatchesDeep, BASE_TIMESTAMP } from '../../protocol/records/index.js';
+import { type BatchesSummary, CompressionType, compressionTypeOf, firstRecordWithoutKey, recompressBatches, convertMessageSetToBatch, recordsMagic, validateBatches, validateBatchesDeep, batchSize, decodeRecordBatch, forEachRecord, ATTRIBUTES, BASE_OFFSET, MAGIC, RECORD_BATCH_OVERHEAD, TRANSACTIONAL_FLAG } from '../../protocol/records/index.js';
 import type { Broker } from '../broker.js';
-import { ErrorCode, KafkaError } from '../errors.js';
+import { ErrorCode } from '../errors.js';
 import type { ApiHandler } from '../handler.js';
 import { toErrorCode } from '../storage-errors.js';
 
 type PartitionResponse = ProduceResponse.PartitionProduceResponse;
 
+/** A partition's records refused; `withLogStart`: Kafka answers with the log start offset (LogValidator's refusals). */
+class Rejection extends Error {
+  constructor(
+    readonly code: number,
+    message: string,
+    readonly recordErrors: ProduceResponse.BatchIndexAndErrorMessage[] = [],
+    readonly withLogStart = false,
+  ) {
+    super(message);
+  }
+}
+
+/** Whether the first batch of a partition's records is transactional (Kafka's ProduceRequest.hasTransactionalRecords). */
+function isTransactionalBatch(records: Buffer | null): boolean {
+  return records !== null && records.length >= RECORD_BATCH_OVERHEAD && records.readInt8(MAGIC) === 2 && (records.readInt16BE(ATTRIBUTES) & TRANSACTIONAL_FLAG) !== 0;
+}
+
+/**
+ * LogValidator.validateTimestamp for CreateTime records: every record outside
+ * [now - message.timestamp.before.max.ms, now + message.timestamp.after.max.ms] is one error,
+ * its batchIndex the record's index among the partition's records.
+ */
+function recordsOutOfTime(batches: Buffer, now: bigint, beforeMaxMs: bigint, afterMaxMs: bigint, maxDecompressedBytes: number): ProduceResponse.BatchIndexAndErrorMessage[] {
+  // Unchecked limits are Long.MAX_VALUE, and the bounds computed in Java's int64 arithmetic (they go into the message).
+  const LONG_MAX = 0x7fffffffffffffffn;
+  const lo = BigInt.asIntN(64, now - (beforeMaxMs >= BigInt(Number.MAX_SAFE_INTEGER) ? LONG_MAX : beforeMaxMs));
+  const hi = BigInt.asIntN(64, now + (afterMaxMs >= BigInt(Number.MAX_SAFE_INTEGER) ? LONG_MAX : afterMaxMs));
+  const tooOld = (ts: bigint) => beforeMaxMs < BigInt(Number.MAX_SAFE_INTEGER) && now - ts > beforeMaxMs;
+  const tooNew = (ts: bigint) => afterMaxMs < BigInt(Number.MAX_SAFE_INTEGER) && ts - now > afterMaxMs;
+  const errors: ProduceResponse.BatchIndexAndErrorMessage[] = [];
+  let index = 0;
+  for (let at = 0; at < batches.length; ) {
+    const batch = decodeRecordBatch(batches, at, { maxDecompressedBytes, verifyCrc: false });
+    forEachRecord(batch, (r, i) => {
+      if (r.timestamp !== -1n && (tooOld(r.timestamp) || tooNew(r.timestamp))) {
+        errors.push({ batchIndex: index + i, batchIndexErrorMessage: `Timestamp ${r.timestamp} of message with offset ${r.offset} is out of range. The timestamp should be within [${lo}, ${hi}]` });
+      }
+    });
+    index += batch.recordsCount;
+    at += batch.sizeInBytes;
+  }
+  return errors;
+}
+
 export function produceHandler(broker: Broker): ApiHandler<ProduceRequest, ProduceResponse> {
-  const response = (index: number, errorCode: number, errorMessage: string | null = null, batchIndex?: number): PartitionResponse => ({
+  const response = (index: number, errorCode: number, errorMessage: string | null = null, recordErrors: ProduceResponse.BatchIndexAndErrorMessage[] = [], logStartOffset = -1n): PartitionResponse => ({
     index,
     errorCode,
     baseOffset: -1n,
     logAppendTimeMs: -1n,
-    logStartOffset: -1n,
-    recordErrors: batchIndex === undefined ? [] : [{ batchIndex, batchIndexErrorMessage: errorMessage }],
+    logStartOffset,
+    recordErrors,
     errorMessage,
     currentLeader: { leaderId: -1, leaderEpoch: -1 },
   });
 
-  /** Checks one partition's records and returns the magic-2 bytes to append. */
+  /**
+   * Checks one partition's records and returns the magic-2 bytes to append. Throws a Rejection:
+   * as Kafka, what its ProduceRequest.validateRecords, size and CRC checks refuse carries no log
+   * start offset; what its LogValidator refuses (InvalidRecordException, per-record errors) does.
+   */
   function validate(records: Buffer, version: number, maxMessageBytes: number, timestampType: string, beforeMaxMs: number, afterMaxMs: number): { batches: Buffer; summary: BatchesSummary } {
     let batches = records;
     if (records.length >= 17 && recordsMagic(records) < 2) {
-      if (version >= 3) throw new KafkaError(ErrorCode.INVALID_RECORD, `Produce v${version} requires record batches of magic 2`);
+      if (version >= 3) throw new Rejection(ErrorCode.INVALID_RECORD, `Produce requests with version 3 or above are only allowed to contain record batches with magic version 2`);
       batches = convertMessageSetToBatch(records, { maxDecompressedBytes: maxMessageBytes * 64 });
-      if (batches.length === 0) throw new KafkaError(ErrorCode.INVALID_RECORD, 'empty message set');
+      if (batches.length === 0) throw new Rejection(ErrorCode.INVALID_RECORD, 'empty message set');
     }
-    const summary = validateBatches(batches, { maxDecompressedBytes: maxMessageBytes * 64 });
-    if (summary.batchCount === 0) throw new KafkaError(ErrorCode.INVALID_RECORD, 'no record batch');
+    let summary: BatchesSummary;
+    try {
+      summary = validateBatches(batches, { maxDecompressedBytes: maxMessageBytes * 64 });
+    } catch (e) {
+      if (!(e instanceof KafkaDecodeError)) throw e;
+      // A batch cut short: Kafka's reader sees no (complete) batch at all.
+      if (e.path.endsWith('.batchLength') && e.reason.includes('overruns')) throw new Rejection(ErrorCode.INVALID_RECORD, 'Produce requests with version 3 or above must have at least one record batch per partition');
+      // LogValidator.validateBatch: the offset range and the count must agree.
+      if (/\.(lastOffsetDelta|recordsCount)$/.test(e.path) && /does not match|at least one record/.test(e.reason)) throw new Rejection(ErrorCode.INVALID_RECORD, e.message, [], true);
+      throw new Rejection(ErrorCode.CORRUPT_MESSAGE, e.message);
+    }
+    if (summary.batchCount === 0) throw new Rejection(ErrorCode.INVALID_RECORD, 'no record batch');
     if (version >= 3 && summary.batchCount !== 1) {
-      throw new KafkaError(ErrorCode.INVALID_RECORD, 'Produce requests with version 3 or higher must contain exactly one record batch per partition');
+      throw new Rejection(ErrorCode.INVALID_RECORD, 'Produce requests with version 3 or higher must contain exactly one record batch per partition');
     }
-    if (summary.isControl) throw new KafkaError(ErrorCode.INVALID_RECORD, 'Control batches cannot be produced by clients');
     if (summary.compression === CompressionType.Zstd && version < 7) {
-      throw new KafkaError(ErrorCode.UNSUPPORTED_COMPRESSION_TYPE, 'Produce requests with ZStandard compression need version 7 or higher');
+      throw new Rejection(ErrorCode.UNSUPPORTED_COMPRESSION_TYPE, 'Produce requests with ZStandard compression need version 7 or higher');
     }
-    if (summary.mixed) throw new KafkaError(ErrorCode.INVALID_RECORD, 'batches of one partition differ in codec or producer');
-    if (summary.compression === CompressionType.None) validateBatchesDeep(batches);
-    if (timestampType === 'CreateTime' && (beforeMaxMs < Number.MAX_SAFE_INTEGER || afterMaxMs < Number.MAX_SAFE_INTEGER)) {
-      const now = BigInt(Date.now());
-      const first = batches.readBigInt64BE(BASE_TIMESTAMP);
-      if ((first >= 0n && now - first > BigInt(beforeMaxMs)) || summary.maxTimestamp - now > BigInt(afterMaxMs)) {
-        throw new KafkaError(ErrorCode.INVALID_TIMESTAMP, `Timestamp out of range (message.timestamp.before/after.max.ms)`);
+    for (let at = 0; at < batches.length; at += batchSize(batches, at)) {
+      const base = batches.readBigInt64BE(at + BASE_OFFSET);
+      if (base !== 0n) throw new Rejection(ErrorCode.INVALID_RECORD, `The baseOffset of the record batch should be 0, but it is ${base}`, [], true);
+    }
+    if (summary.isControl) throw new Rejection(ErrorCode.INVALID_RECORD, 'Control batches cannot be produced by clients', [], true);
+    if (summary.mixed) throw new Rejection(ErrorCode.INVALID_RECORD, 'batches of one partition differ in codec or producer', [], true);
+    if (summary.compression === CompressionType.None) {
+      try {
+        validateBatchesDeep(batches);
+      } catch (e) {
+        if (e instanceof KafkaDecodeError) throw new Rejection(ErrorCode.CORRUPT_MESSAGE, e.message);
+        throw e;
       }
+    }
+    if (timestampType === 'CreateTime' && (beforeMaxMs < Number.MAX_SAFE_INTEGER || afterMaxMs < Number.MAX_SAFE_INTEGER)) {
+      const errors = recordsOutOfTime(batches, BigInt(Date.now()), BigInt(beforeMaxMs), BigInt(afterMaxMs), maxMessageBytes * 64);
+      if (errors.length) throw new Rejection(ErrorCode.INVALID_TIMESTAMP, errors[0]!.batchIndexErrorMessage ?? 'Timestamp out of range', errors, true);
     }
     return { batches, summary };
   }
@@ -68,8 +134,8 @@ export function produceHandler(broker: Broker): ApiHandler<ProduceRequest, Produ
     try {
       ({ batches, summary } = validate(data.records, version, partition.log.config.maxMessageBytes, checks.timestampType, checks.timestampBeforeMaxMs, checks.timestampAfterMaxMs));
     } catch (e) {
-      if (e instanceof KafkaError) return response(data.index, e.code, e.message, 0);
-      if (e instanceof KafkaDecodeError) return response(data.index, ErrorCode.CORRUPT_MESSAGE, e.message, 0);
+      if (e instanceof Rejection) return response(data.index, e.code, e.message, e.recordErrors, e.withLogStart ? partition.logStartOffset : -1n);
+      if (e instanceof KafkaDecodeError) return response(data.index, ErrorCode.CORRUPT_MESSAGE, e.message);
       throw e;
     }
     // Topic compression.type set to a codec other than the producer's: the broker re-encodes (as Kafka's LogValidator).
@@ -80,13 +146,16 @@ export function produceHandler(broker: Broker): ApiHandler<ProduceRequest, Produ
         const level = codec === CompressionType.Gzip ? c.gzipLevel : codec === CompressionType.Zstd ? c.zstdLevel : undefined;
         batches = recompressBatches(batches, codec, { maxDecompressedBytes: c.maxMessageBytes * 64, level });
       } catch (e) {
-        if (e instanceof KafkaDecodeError) return response(data.index, ErrorCode.CORRUPT_MESSAGE, e.message, 0);
+        if (e instanceof KafkaDecodeError) return response(data.index, ErrorCode.CORRUPT_MESSAGE, e.message);
         throw e;
       }
     }
     if (isCompacted(partition.log.config)) {
       const at = firstRecordWithoutKey(batches, partition.log.config.maxMessageBytes * 64);
-      if (at >= 0) return response(data.index, ErrorCode.INVALID_RECORD, `Compacted topic cannot accept message without key in topic partition ${partition.name}.`, at);
+      if (at >= 0) {
+        const message = `Compacted topic cannot accept message without key in topic partition ${partition.name}`;
+        return response(data.index, ErrorCode.INVALID_RECORD, message, [{ batchIndex: at, batchIndexErrorMessage: message }], partition.logStartOffset);
+      }
     }
     if (summary.isTransactional && summary.producerId >= 0n && transactionalId !== null && (partition.producers.entry(summary.producerId)?.currentTxnFirstOffset ?? -1n) === -1n) {
       // KIP-890 part 1: the first write of a transaction must be to a partition the coordinator added.
@@ -122,6 +191,12 @@ export function produceHandler(broker: Broker): ApiHandler<ProduceRequest, Produ
     async handle(req, ctx) {
       const v = ctx.apiVersion;
       const acksValid = req.acks === 0 || req.acks === 1 || req.acks === -1;
+      // KafkaApis: transactional records need a transactional id (authorised for WRITE).
+      if (req.transactionalId === null && req.topicData.some((t) => t.partitionData.some((p) => isTransactionalBatch(p.records)))) {
+        if (req.acks === 0) return null;
+        const responses = req.topicData.map((t) => ({ name: t.name, partitionResponses: t.partitionData.map((p) => response(p.index, ErrorCode.TRANSACTIONAL_ID_AUTHORIZATION_FAILED)) }));
+        return { responses, throttleTimeMs: 0, nodeEndpoints: [] };
+      }
       const responses = await Promise.all(
         req.topicData.map(async (t) => ({
           name: t.name,
