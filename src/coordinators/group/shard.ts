@@ -960,20 +960,22 @@ export class GroupCoordinatorShard {
   describeGroup(groupId: string): DescribedGroup {
     const group = this.groups.get(groupId);
     if (!group) return { errorCode: E.NONE, groupId, groupState: 'Dead', protocolType: '', protocolData: '', members: [] };
+    // Kafka: only a Stable group names its protocol and its members' metadata; otherwise the
+    // members come without metadata but with the assignment they last had.
     const stable = group.isInState('Stable');
     return {
       errorCode: E.NONE,
       groupId,
       groupState: group.state,
       protocolType: group.protocolType ?? '',
-      protocolData: group.protocolName ?? '',
+      protocolData: stable ? (group.protocolName ?? '') : '',
       members: [...group.members.values()].map((m) => ({
         memberId: m.memberId,
         groupInstanceId: m.groupInstanceId,
         clientId: m.clientId,
         clientHost: m.clientHost,
         memberMetadata: stable ? m.metadata(group.protocolName) : EMPTY_BUFFER,
-        memberAssignment: stable ? m.assignment : EMPTY_BUFFER,
+        memberAssignment: m.assignment,
       })),
     };
   }
