@@ -379,8 +379,10 @@ export class GroupCoordinatorShard {
     } else {
       result = this.joinExistingMember(group, a, waiter);
     }
-    // A group made for a join that failed at once holds nothing worth keeping.
-    if (created && group.isInState('Empty') && group.size === 0 && group.pendingJoinMembers.size === 0) this.groups.delete(a.groupId);
+    // As Kafka, a group that a join created is persisted even when the join failed at once
+    // (INCONSISTENT_GROUP_PROTOCOL, GROUP_MAX_SIZE_REACHED) or only handed out a member id
+    // (MEMBER_ID_REQUIRED): it stays, Empty, until the offsets cleanup removes it.
+    if (created && result.records.length === 0 && group.size === 0) result = { ...result, records: [this.groupMetadataRecord(group, new Map())] };
     return { ...result, response: waiter.promise };
   }
 
