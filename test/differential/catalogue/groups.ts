@@ -183,8 +183,16 @@ function fetchReq(v: number, groups: { groupId: string; topics: { name: string; 
   return { groupId: groups[0]!.groupId, topics: groups[0]!.topics, groups: [], requireStable: v >= 7 && requireStable };
 }
 
+/**
+ * Waits until each group's coordinator answers, and has loaded its partition of
+ * __consumer_offsets (Kafka answers FindCoordinator before that, and then NOT_COORDINATOR or
+ * COORDINATOR_LOAD_IN_PROGRESS to group requests).
+ */
 async function ready(peer: SessionPeer, ...groups: string[]): Promise<void> {
-  for (const g of groups) await waitForCoordinator(peer, g);
+  for (const g of groups) {
+    await waitForCoordinator(peer, g);
+    await peer.quiet(DescribeGroups, top(peer, DescribeGroups), { groups: [g], includeAuthorizedOperations: false }, (res: DescribeGroupsResponse) => res.groups[0]!.errorCode !== 0, 60_000);
+  }
 }
 
 export const sessions: Session[] = [
@@ -196,15 +204,19 @@ export const sessions: Session[] = [
       for (const v of peer.versions(FindCoordinator)) {
         if (v < 4) {
           await peer.call(FindCoordinator, v, { key: 'grp-fc-g', keyType: 0, coordinatorKeys: [] }, { label: `FindCoordinator v${v} group` });
+          await peer.call(FindCoordinator, v, { key: '', keyType: 0, coordinatorKeys: [] }, { label: `FindCoordinator v${v} empty group id` });
           if (v >= 1) {
             await peer.call(FindCoordinator, v, { key: 'grp-fc-txn', keyType: 1, coordinatorKeys: [] }, { label: `FindCoordinator v${v} transaction` });
             await peer.call(FindCoordinator, v, { key: 'grp-fc-g', keyType: 7, coordinatorKeys: [] }, { label: `FindCoordinator v${v} invalid key type` });
+            await peer.call(FindCoordinator, v, { key: '', keyType: 1, coordinatorKeys: [] }, { label: `FindCoordinator v${v} empty transactional id` });
           }
         } else {
           await peer.call(FindCoordinator, v, { key: '', keyType: 0, coordinatorKeys: ['grp-fc-g', 'grp-fc-h'] }, { label: `FindCoordinator v${v} two groups` });
           await peer.call(FindCoordinator, v, { key: '', keyType: 1, coordinatorKeys: ['grp-fc-txn'] }, { label: `FindCoordinator v${v} transaction` });
           await peer.call(FindCoordinator, v, { key: '', keyType: 7, coordinatorKeys: ['grp-fc-g'] }, { label: `FindCoordinator v${v} invalid key type` });
           await peer.call(FindCoordinator, v, { key: '', keyType: 0, coordinatorKeys: [] }, { label: `FindCoordinator v${v} no keys` });
+          await peer.call(FindCoordinator, v, { key: '', keyType: 0, coordinatorKeys: [''] }, { label: `FindCoordinator v${v} empty group id` });
+          await peer.call(FindCoordinator, v, { key: '', keyType: 1, coordinatorKeys: [''] }, { label: `FindCoordinator v${v} empty transactional id` });
         }
       }
     },
@@ -328,6 +340,66 @@ export const sessions: Session[] = [
       await describe(peer, [g], 'DescribeGroups Empty');
       await listOwn(peer, g, 'ListGroups Empty');
       await peer.call(OffsetFetch, top(peer, OffsetFetch), fetchReq(top(peer, OffsetFetch), [{ groupId: g, topics: null }]), { label: 'OffsetFetch all' });
+    },
+  },
+  {
+    // A member between its two KIP-394 joins (pending), rejoins of a Stable group with the same
+    // and with changed metadata, a JoinGroup resent during CompletingRebalance, LeaveGroup with
+    // wrong instance ids.
+    name: 'grp-rejoin',
+    async run(peer) {
+      const g = 'grp-rejoin';
+      const t = 'grp-rejoin-t';
+      await createTopic(peer, t, 2);
+      await createTopic(peer, `${t}2`, 1);
+      await ready(peer, g, `${g}-static`);
+      const jv = top(peer, JoinGroup);
+      const sv = top(peer, SyncGroup);
+      const hv = top(peer, Heartbeat);
+      const lv = top(peer, LeaveGroup);
+      const cv = top(peer, OffsetCommit);
+      const b = await peer.connection();
+      const a = await stableAlone(peer, undefined, g, { topics: [t] }, assignment(t, [0, 1]));
+      // B has its member id but has not joined with it yet.
+      const pending = await send(peer, b, JoinGroup, jv, joinReq(g, { topics: [t] }), 'B gets its member id');
+      await describe(peer, [g], 'DescribeGroups with a pending member');
+      await peer.callOn(b, Heartbeat, hv, hbReq(g, a.generationId, pending.memberId), { label: 'Heartbeat of the pending member' });
+      await send(peer, b, SyncGroup, sv, syncReq(sv, g, a.generationId, pending.memberId), 'SyncGroup of the pending member');
+      await send(peer, b, OffsetCommit, cv, commitReq(g, a.generationId, pending.memberId, [{ name: t, partitions: [{ index: 1, offset: 1n }] }]), 'OffsetCommit of the pending member');
+      await peer.callOn(b, LeaveGroup, lv, leaveReq(lv, g, [{ memberId: pending.memberId }]), { label: 'LeaveGroup of the pending member' });
+      await send(peer, b, JoinGroup, jv, joinReq(g, { topics: [t], memberId: pending.memberId }), 'JoinGroup with the id of the pending member that left');
+      // B joins for real: a rebalance, A rejoins.
+      const first = await send(peer, b, JoinGroup, jv, joinReq(g, { topics: [t] }), 'B joins (first)');
+      const bJoin = send(peer, b, JoinGroup, jv, joinReq(g, { topics: [t], memberId: first.memberId }));
+      await waitState(peer, g, 'PreparingRebalance');
+      const [a2, b2] = await together(peer, ['A rejoins', send(peer, undefined, JoinGroup, jv, joinReq(g, { topics: [t], memberId: a.memberId }))], ['B joined', bJoin]);
+      const plan = [
+        { memberId: a2.memberId, assignment: assignment(t, [0]) },
+        { memberId: b2.memberId, assignment: assignment(t, [1]) },
+      ];
+      await together(peer, ['A syncs', send(peer, undefined, SyncGroup, sv, syncReq(sv, g, a2.generationId, a2.memberId, plan))], ['B syncs', send(peer, b, SyncGroup, sv, syncReq(sv, g, b2.generationId, b2.memberId))]);
+      // A follower rejoining a Stable group with the same metadata: the current generation, no rebalance.
+      await send(peer, b, JoinGroup, jv, joinReq(g, { topics: [t], memberId: b2.memberId }), 'B rejoins with the same metadata');
+      await describe(peer, [g], 'DescribeGroups after B rejoined the same');
+      // With changed metadata: a rebalance.
+      const bJoin3 = send(peer, b, JoinGroup, jv, joinReq(g, { topics: [t, `${t}2`], memberId: b2.memberId }));
+      await waitState(peer, g, 'PreparingRebalance');
+      await peer.call(Heartbeat, hv, hbReq(g, a2.generationId, a2.memberId), { label: 'A heartbeat while B changes its subscription' });
+      const [a3, b3] = await together(peer, ['A rejoins again', send(peer, undefined, JoinGroup, jv, joinReq(g, { topics: [t], memberId: a2.memberId }))], ['B joined with a new subscription', bJoin3]);
+      // A missed its JoinGroup answer and sends it again: the same generation, as leader.
+      await send(peer, undefined, JoinGroup, jv, joinReq(g, { topics: [t], memberId: a3.memberId }), 'A resends its JoinGroup during CompletingRebalance');
+      await describe(peer, [g], 'DescribeGroups CompletingRebalance');
+      await peer.call(Heartbeat, hv, hbReq(g, a2.generationId, a3.memberId), { label: 'A heartbeat with the old generation' });
+      await together(peer, ['A syncs again', send(peer, undefined, SyncGroup, sv, syncReq(sv, g, a3.generationId, a3.memberId, plan))], ['B syncs again', send(peer, b, SyncGroup, sv, syncReq(sv, g, b3.generationId, b3.memberId))]);
+      await describe(peer, [g], 'DescribeGroups Stable with a new subscription');
+      await peer.call(LeaveGroup, lv, leaveReq(lv, g, [{ memberId: b3.memberId, groupInstanceId: 'inst-x' }, { memberId: a3.memberId }]), { label: 'LeaveGroup, a dynamic member named with an instance id' });
+      await describe(peer, [g], 'DescribeGroups after A left');
+      // A static member: LeaveGroup with another member id for its instance id is fenced.
+      const sm = await stableAlone(peer, undefined, `${g}-static`, { instance: 'inst-s', topics: [t] });
+      await peer.call(LeaveGroup, lv, leaveReq(lv, `${g}-static`, [{ memberId: 'grp-unknown-member', groupInstanceId: 'inst-s' }]), { label: 'LeaveGroup static, wrong member id' });
+      await peer.call(LeaveGroup, lv, leaveReq(lv, `${g}-static`, [{ memberId: sm.memberId, groupInstanceId: 'inst-other' }]), { label: 'LeaveGroup static, wrong instance id' });
+      await peer.call(LeaveGroup, lv, leaveReq(lv, `${g}-static`, [{ memberId: sm.memberId, groupInstanceId: 'inst-s' }]), { label: 'LeaveGroup static' });
+      await describe(peer, [`${g}-static`], 'DescribeGroups after the static member left');
     },
   },
   {
@@ -501,6 +573,13 @@ export const sessions: Session[] = [
         const fv = top(peer, OffsetFetch);
         await peer.call(OffsetFetch, fv, fetchReq(fv, [{ groupId: g, topics: null }, { groupId: gm, topics: null }]), { label: `OffsetFetch after OffsetCommit v${v}` });
       }
+      // Odd values: a negative offset, a negative partition.
+      const v = top(peer, OffsetCommit);
+      const g = 'grp-commit-odd';
+      await ready(peer, g);
+      await peer.call(OffsetCommit, v, commitReq(g, -1, '', [{ name: t, partitions: [{ index: 0, offset: -1n }, { index: 1, offset: -5n }, { index: -1, offset: 3n }] }]), { label: 'OffsetCommit negative offset and partition' });
+      const fv = top(peer, OffsetFetch);
+      await peer.call(OffsetFetch, fv, fetchReq(fv, [{ groupId: g, topics: [{ name: t, partitionIndexes: [0, 1, -1] }] }]), { label: 'OffsetFetch negative offset and partition' });
     },
   },
   {
@@ -521,6 +600,11 @@ export const sessions: Session[] = [
         if (v >= 2) await peer.call(OffsetFetch, v, fetchReq(v, [{ groupId: `${g}-none`, topics: null }]), { label: `OffsetFetch v${v} all of an unknown group` });
         await peer.call(OffsetFetch, v, fetchReq(v, [{ groupId: g, topics: [] }]), { label: `OffsetFetch v${v} no topics` });
         if (v >= 7) await peer.call(OffsetFetch, v, fetchReq(v, [{ groupId: g, topics: [{ name: t, partitionIndexes: [0] }] }], true), { label: `OffsetFetch v${v} requireStable` });
+        if (v >= 9) {
+          // A member id and epoch (KIP-848 consumers) against a classic group.
+          const req = fetchReq(v, [{ groupId: g, topics: [{ name: t, partitionIndexes: [0] }] }]);
+          await peer.call(OffsetFetch, v, { ...req, groups: req.groups.map((x) => ({ ...x, memberId: 'grp-unknown-member', memberEpoch: 5 })) }, { label: `OffsetFetch v${v} with a member id and epoch` });
+        }
         if (v >= 8) {
           await peer.call(
             OffsetFetch,
