@@ -311,8 +311,9 @@ export class GroupCoordinator {
     return groupIds.map((groupId) => ({ groupId, errorCode: results.get(groupId) ?? E.UNKNOWN_SERVER_ERROR }));
   }
 
-  /** OffsetDelete. Partitions of unknown topics get UNKNOWN_TOPIC_OR_PARTITION. */
+  /** OffsetDelete. An empty group id is INVALID_GROUP_ID (Kafka); partitions of unknown topics get UNKNOWN_TOPIC_OR_PARTITION. */
   async deleteOffsets(groupId: string, topics: TopicPartitions[]): Promise<DeleteOffsetsResult> {
+    if (groupId === '') return { errorCode: E.INVALID_GROUP_ID, topics: [] };
     const known: TopicPartitions[] = [];
     for (const t of topics) {
       const count = this.opts.topicPartitions(t.name);

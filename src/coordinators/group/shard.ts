@@ -379,8 +379,10 @@ export class GroupCoordinatorShard {
     } else {
       result = this.joinExistingMember(group, a, waiter);
     }
-    // A group made for a join that failed at once holds nothing worth keeping.
-    if (created && group.isInState('Empty') && group.size === 0 && group.pendingJoinMembers.size === 0) this.groups.delete(a.groupId);
+    // As Kafka, a group that a join created is persisted even when the join failed at once
+    // (INCONSISTENT_GROUP_PROTOCOL, GROUP_MAX_SIZE_REACHED) or only handed out a member id
+    // (MEMBER_ID_REQUIRED): it stays, Empty, until the offsets cleanup removes it.
+    if (created && result.records.length === 0 && group.size === 0) result = { ...result, records: [this.groupMetadataRecord(group, new Map())] };
     return { ...result, response: waiter.promise };
   }
 
@@ -960,20 +962,22 @@ export class GroupCoordinatorShard {
   describeGroup(groupId: string): DescribedGroup {
     const group = this.groups.get(groupId);
     if (!group) return { errorCode: E.NONE, groupId, groupState: 'Dead', protocolType: '', protocolData: '', members: [] };
+    // Kafka: only a Stable group names its protocol and its members' metadata; otherwise the
+    // members come without metadata but with the assignment they last had.
     const stable = group.isInState('Stable');
     return {
       errorCode: E.NONE,
       groupId,
       groupState: group.state,
       protocolType: group.protocolType ?? '',
-      protocolData: group.protocolName ?? '',
+      protocolData: stable ? (group.protocolName ?? '') : '',
       members: [...group.members.values()].map((m) => ({
         memberId: m.memberId,
         groupInstanceId: m.groupInstanceId,
         clientId: m.clientId,
         clientHost: m.clientHost,
         memberMetadata: stable ? m.metadata(group.protocolName) : EMPTY_BUFFER,
-        memberAssignment: stable ? m.assignment : EMPTY_BUFFER,
+        memberAssignment: m.assignment,
       })),
     };
   }

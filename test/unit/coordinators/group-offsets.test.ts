@@ -317,6 +317,7 @@ describe('DeleteGroups, OffsetDelete, ListGroups, DescribeGroups', () => {
       ['t'],
     );
     assert.equal((await h.coordinator.deleteOffsets('ghost', [{ name: 't', partitions: [0] }])).errorCode, E.GROUP_ID_NOT_FOUND);
+    assert.equal((await h.coordinator.deleteOffsets('', [{ name: 't', partitions: [0] }])).errorCode, E.INVALID_GROUP_ID);
 
     const c = new TestMember(h, { groupId: 'connect', protocolType: 'connect', protocols: [{ name: 'default', metadata: Buffer.from('x') }] });
     await stableGroup(h, [c]);
@@ -350,9 +351,17 @@ describe('DeleteGroups, OffsetDelete, ListGroups, DescribeGroups', () => {
     const stable = await h.coordinator.describeGroup('stable');
     assert.equal(stable.members[0]!.clientId, 'client');
     assert.deepEqual(stable.members[0]!.memberAssignment, assignment([0]));
+    // As Kafka: a group that is not Stable names no protocol and no member metadata, but its
+    // members keep the assignment they last had.
     const completing = await h.coordinator.describeGroup('completing');
-    assert.equal(completing.protocolData, 'range');
+    assert.equal(completing.protocolData, '');
     assert.deepEqual(completing.members[0]!.memberMetadata, Buffer.alloc(0));
+    // 'preparing' rejoined alone with new metadata: the next generation waits for its SyncGroup.
+    const rejoined = await h.coordinator.describeGroup('preparing');
+    assert.equal(rejoined.groupState, 'CompletingRebalance');
+    assert.equal(rejoined.protocolData, '');
+    assert.deepEqual(rejoined.members[0]!.memberMetadata, Buffer.alloc(0));
+    assert.deepEqual(rejoined.members[0]!.memberAssignment, assignment([0]));
     assert.deepEqual(await h.coordinator.describeGroup('ghost'), { errorCode: E.NONE, groupId: 'ghost', groupState: 'Dead', protocolType: '', protocolData: '', members: [] });
   });
 });

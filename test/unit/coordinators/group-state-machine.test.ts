@@ -144,9 +144,12 @@ describe('joining', () => {
     const unknown = await h.coordinator.joinGroup(joinArgs({ memberId: 'nobody' }));
     assert.equal(unknown.errorCode, E.UNKNOWN_MEMBER_ID);
     assert.equal(unknown.memberId, 'nobody');
+    assert.equal((await h.coordinator.describeGroup('g')).groupState, 'Dead', 'requests refused before the group is looked up create none');
     assert.equal((await h.coordinator.joinGroup(joinArgs({ protocols: [] }))).errorCode, E.INCONSISTENT_GROUP_PROTOCOL);
     assert.equal((await h.coordinator.joinGroup(joinArgs({ protocolType: '' }))).errorCode, E.INCONSISTENT_GROUP_PROTOCOL);
-    assert.equal((await h.coordinator.describeGroup('g')).groupState, 'Dead', 'failed joins leave no group behind');
+    // As Kafka: the group the failed join created is kept, Empty, and persisted as such.
+    assert.equal((await h.coordinator.describeGroup('g')).groupState, 'Empty', 'a group created by a failed join stays, Empty');
+    assert.ok(h.records().some((r) => r.type === 'group' && r.group === 'g' && r.value !== null && r.value.members.length === 0 && r.value.generation === 0));
 
     const [a, b] = [new TestMember(h), new TestMember(h)];
     await stableGroup(h, [a, b]);
