@@ -16,6 +16,23 @@ import { toErrorCode } from '../storage-errors.js';
 
 type PartitionResponse = ProduceResponse.PartitionProduceResponse;
 
+/**
+ * A transaction verification error as Kafka 4.1 hands it to a request: PRODUCER_FENCED becomes
+ * INVALID_PRODUCER_EPOCH; TRANSACTION_ABORTABLE (a partition not in the transaction), which
+ * requests that predate it (Produce v10-, TxnOffsetCommit v3-) do not know, becomes `legacy`
+ * (INVALID_TXN_STATE for both).
+ */
+export function verificationError(code: number, abortableSupported: boolean, legacy: number): number {
+  if (code === ErrorCode.PRODUCER_FENCED) return ErrorCode.INVALID_PRODUCER_EPOCH;
+  if (code === ErrorCode.TRANSACTION_ABORTABLE && !abortableSupported) return legacy;
+  return code;
+}
+
+/** Whether the first batch of these records is transactional (magic 2, attributes bit 4). */
+function isTransactionalRecords(records: Buffer | null): boolean {
+  return records !== null && records.length >= 23 && records.readInt8(16) === 2 && (records.readInt16BE(21) & 0x10) !== 0;
+}
+
 export function produceHandler(broker: Broker): ApiHandler<ProduceRequest, ProduceResponse> {
   const response = (index: number, errorCode: number, errorMessage: string | null = null, batchIndex?: number): PartitionResponse => ({
     index,
@@ -88,10 +105,12 @@ export function produceHandler(broker: Broker): ApiHandler<ProduceRequest, Produ
       const at = firstRecordWithoutKey(batches, partition.log.config.maxMessageBytes * 64);
       if (at >= 0) return response(data.index, ErrorCode.INVALID_RECORD, `Compacted topic cannot accept message without key in topic partition ${partition.name}.`, at);
     }
-    if (summary.isTransactional && summary.producerId >= 0n && transactionalId !== null && (partition.producers.entry(summary.producerId)?.currentTxnFirstOffset ?? -1n) === -1n) {
-      // KIP-890 part 1: the first write of a transaction must be to a partition the coordinator added.
+    const entry = summary.isTransactional && summary.producerId >= 0n ? partition.producers.entry(summary.producerId) : undefined;
+    if (summary.isTransactional && summary.producerId >= 0n && transactionalId !== null && ((entry?.currentTxnFirstOffset ?? -1n) === -1n || entry!.epoch !== summary.producerEpoch)) {
+      // KIP-890 part 1: the first write of a transaction (of this producer epoch) must be to a
+      // partition the coordinator added (Kafka's hasOngoingTransaction(producerId, epoch)).
       const code = (await broker.txn.verifyPartitions(transactionalId, summary.producerId, summary.producerEpoch, [{ topic: topicName, partition: data.index }])).values().next().value ?? ErrorCode.NONE;
-      if (code !== ErrorCode.NONE) return response(data.index, code === ErrorCode.PRODUCER_FENCED ? ErrorCode.INVALID_PRODUCER_EPOCH : code === ErrorCode.INVALID_PRODUCER_ID_MAPPING ? ErrorCode.INVALID_TXN_STATE : code, 'transaction verification failed');
+      if (code !== ErrorCode.NONE) return response(data.index, verificationError(code, version >= 11, ErrorCode.INVALID_TXN_STATE), 'transaction verification failed');
     }
     try {
       const info = await partition.appendFromClient(batches, summary);
@@ -102,7 +121,8 @@ export function produceHandler(broker: Broker): ApiHandler<ProduceRequest, Produ
         logStartOffset: info.logStartOffset,
       };
     } catch (e) {
-      if (e instanceof ProducerStateError) return response(data.index, e.code, e.message);
+      // Kafka answers sequence and epoch errors with the partition's log start offset.
+      if (e instanceof ProducerStateError) return { ...response(data.index, e.code, e.message), logStartOffset: partition.logStartOffset };
       const code = toErrorCode(e);
       if (code === ErrorCode.UNKNOWN_SERVER_ERROR) broker.logger.error('append failed', { partition: partition.name, error: e });
       return response(data.index, code, e instanceof Error ? e.message : String(e));
@@ -122,6 +142,13 @@ export function produceHandler(broker: Broker): ApiHandler<ProduceRequest, Produ
     async handle(req, ctx) {
       const v = ctx.apiVersion;
       const acksValid = req.acks === 0 || req.acks === 1 || req.acks === -1;
+      // Transactional records need a transactional id (Kafka: the whole request fails its
+      // TRANSACTIONAL_ID WRITE authorization).
+      if (v >= 3 && req.transactionalId === null && req.topicData.some((t) => t.partitionData.some((p) => isTransactionalRecords(p.records)))) {
+        if (req.acks === 0) return null;
+        const responses = req.topicData.map((t) => ({ name: t.name, partitionResponses: t.partitionData.map((p) => response(p.index, ErrorCode.TRANSACTIONAL_ID_AUTHORIZATION_FAILED)) }));
+        return { responses, throttleTimeMs: 0, nodeEndpoints: [] };
+      }
       const responses = await Promise.all(
         req.topicData.map(async (t) => ({
           name: t.name,
