@@ -73,6 +73,12 @@ describe('produce', () => {
     const r = await produce('p', control);
     // LogValidator's refusal: with the log start offset, no per-record errors.
     assert.deepEqual([r.errorCode, r.logStartOffset, r.recordErrors], [87, 0n, []]);
+    const marker = buildEndTxnMarkerBatch({ producerId: 1n, producerEpoch: 0, commit: true, coordinatorEpoch: 0 });
+    // A marker is a transactional batch: without a transactional id Kafka refuses the whole
+    // request first (TRANSACTIONAL_ID_AUTHORIZATION_FAILED); with one, the control batch is invalid.
+    assert.equal((await produce('p', marker)).errorCode, 53);
+    const withId = await call(c, Produce, 9, { transactionalId: 'tx', acks: -1, timeoutMs: 5000, topicData: [{ name: 'p', partitionData: [{ index: 0, records: marker }] }] });
+    assert.equal(withId.responses[0]!.partitionResponses[0]!.errorCode, 87);
     assert.equal((await produce('p', Buffer.alloc(0))).errorCode, 87);
   });
 

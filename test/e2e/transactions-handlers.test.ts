@@ -91,7 +91,8 @@ describe('transaction handlers', () => {
     const batched = await call(24, 4, { transactions: [{ transactionalId: 'h-flow', producerId, producerEpoch, verifyOnly: false, topics: [{ name: 't', partitions: [1] }] }] });
     assert.equal(batched.resultsByTransaction[0].topicResults[0].resultsByPartition[0].partitionErrorCode, 0);
     const verified = await call(24, 5, { transactions: [{ transactionalId: 'h-flow', producerId, producerEpoch, verifyOnly: true, topics: [{ name: 't', partitions: [0, 1] }] }] });
-    assert.deepEqual(verified.resultsByTransaction[0].topicResults[0].resultsByPartition.map((p: any) => p.partitionErrorCode), [ErrorCode.INVALID_TXN_STATE, 0]);
+    // Kafka 3.8+: a partition outside the transaction is TRANSACTION_ABORTABLE (KAFKA-16314).
+    assert.deepEqual(verified.resultsByTransaction[0].topicResults[0].resultsByPartition.map((p: any) => p.partitionErrorCode), [ErrorCode.TRANSACTION_ABORTABLE, 0]);
 
     const before = broker.broker.replicas.partition('t', 1)!.highWatermark;
     assert.equal((await produce(producerId, producerEpoch, 0, 'h-flow', ['x', 'y'], 1)).responses[0].partitionResponses[0].errorCode, 0);
@@ -142,5 +143,50 @@ describe('transaction handlers', () => {
     f = await fetch(1, 0);
     assert.deepEqual(f.responses[0].partitions[0].abortedTransactions.map((t: any) => [t.producerId, t.firstOffset]), [[p3.producerId, first]]);
     assert.equal((await fetch(0, 0)).responses[0].partitions[0].abortedTransactions, null);
+  });
+
+  test('as Kafka 4.1 answers (differential txn- sessions): verification errors by version, TxnOffsetCommit checks, defaults', async () => {
+    const { producerId, producerEpoch } = await call(22, 4, { transactionalId: 'h-k41', transactionTimeoutMs: 30_000 });
+    const txnProduce = (v: number, epoch: number, transactionalId: string | null) =>
+      call(0, v, { transactionalId, acks: -1, timeoutMs: 5000, topicData: [{ name: 't', partitionData: [{ index: 0, records: buildRecordBatch([{ key: null, value: Buffer.from('x') }], { producerId, producerEpoch: epoch, baseSequence: 0, transactional: true }) }] }] });
+    const code = (r: any) => r.responses[0].partitionResponses[0];
+    // A partition not in the transaction: TRANSACTION_ABORTABLE from v11, INVALID_TXN_STATE before.
+    assert.equal(code(await txnProduce(11, producerEpoch, 'h-k41')).errorCode, ErrorCode.TRANSACTION_ABORTABLE);
+    assert.equal(code(await txnProduce(10, producerEpoch, 'h-k41')).errorCode, ErrorCode.INVALID_TXN_STATE);
+    assert.equal(code(await txnProduce(9, producerEpoch, 'h-k41-other')).errorCode, ErrorCode.INVALID_PRODUCER_ID_MAPPING);
+    // Transactional records without a transactional id: the whole request is refused.
+    const noId = code(await txnProduce(9, producerEpoch, null));
+    assert.deepEqual([noId.errorCode, noId.baseOffset], [ErrorCode.TRANSACTIONAL_ID_AUTHORIZATION_FAILED, -1n]);
+    await call(24, 3, { v3AndBelowTransactionalId: 'h-k41', v3AndBelowProducerId: producerId, v3AndBelowProducerEpoch: producerEpoch, v3AndBelowTopics: [{ name: 't', partitions: [0] }] });
+    assert.equal(code(await txnProduce(9, producerEpoch, 'h-k41')).errorCode, 0);
+    // Another epoch than the ongoing transaction's is verified again: fenced.
+    assert.equal(code(await txnProduce(9, producerEpoch + 1, 'h-k41')).errorCode, ErrorCode.INVALID_PRODUCER_EPOCH);
+
+    // TxnOffsetCommit: the group's partition must be in the transaction (AddOffsetsToTxn first).
+    const commit = (v: number, epoch: number, generationId = -1, memberId = '', groupInstanceId: string | null = null) =>
+      call(28, v, { transactionalId: 'h-k41', groupId: 'h-k41-group', producerId, producerEpoch: epoch, generationId, memberId, groupInstanceId, topics: [{ name: 't', partitions: [{ partitionIndex: 0, committedOffset: 1n, committedLeaderEpoch: -1, committedMetadata: null }] }] });
+    const tcCode = (r: any) => r.topics[0].partitions[0].errorCode;
+    assert.equal(tcCode(await commit(3, producerEpoch)), ErrorCode.INVALID_TXN_STATE);
+    assert.equal(tcCode(await commit(4, producerEpoch)), ErrorCode.TRANSACTION_ABORTABLE);
+    assert.equal((await call(25, 3, { transactionalId: 'h-k41', producerId, producerEpoch, groupId: 'h-k41-group' })).errorCode, 0);
+    assert.equal(tcCode(await commit(3, producerEpoch + 1)), ErrorCode.INVALID_PRODUCER_EPOCH);
+    // A member of a group that has none, or an unknown static member: UNKNOWN_MEMBER_ID.
+    assert.equal(tcCode(await commit(3, producerEpoch, 3, 'nobody')), ErrorCode.UNKNOWN_MEMBER_ID);
+    assert.equal(tcCode(await commit(3, producerEpoch, 3, 'nobody', 'instance')), ErrorCode.UNKNOWN_MEMBER_ID);
+    assert.equal(tcCode(await commit(3, producerEpoch)), 0);
+    // AddOffsetsToTxn does not validate the group id.
+    assert.equal((await call(25, 3, { transactionalId: 'h-k41', producerId, producerEpoch, groupId: '' })).errorCode, 0);
+    assert.equal((await call(26, 3, { transactionalId: 'h-k41', producerId, producerEpoch, committed: false })).errorCode, 0);
+
+    // An unknown transactional id is described with the schema's defaults.
+    const [missing] = (await call(65, 0, { transactionalIds: ['h-k41-none'] })).transactionStates;
+    assert.deepEqual([missing.errorCode, missing.producerId, missing.producerEpoch, missing.transactionStartTimeMs], [ErrorCode.TRANSACTIONAL_ID_NOT_FOUND, 0n, 0, 0n]);
+
+    // Sequence and epoch errors carry the partition's log start offset (v5+).
+    const idem = await call(22, 4, { transactionalId: null, transactionTimeoutMs: 0 });
+    const gap = await call(0, 9, { transactionalId: null, acks: -1, timeoutMs: 5000, topicData: [{ name: 't', partitionData: [{ index: 1, records: buildRecordBatch([{ key: null, value: Buffer.from('g') }], { producerId: idem.producerId, producerEpoch: 0, baseSequence: 0 }) }] }] });
+    assert.equal(code(gap).errorCode, 0);
+    const oos = await call(0, 9, { transactionalId: null, acks: -1, timeoutMs: 5000, topicData: [{ name: 't', partitionData: [{ index: 1, records: buildRecordBatch([{ key: null, value: Buffer.from('g') }], { producerId: idem.producerId, producerEpoch: 0, baseSequence: 9 }) }] }] });
+    assert.deepEqual([code(oos).errorCode, code(oos).logStartOffset], [ErrorCode.OUT_OF_ORDER_SEQUENCE_NUMBER, broker.broker.replicas.partition('t', 1)!.logStartOffset]);
   });
 });

@@ -60,6 +60,18 @@ function recordsOutOfTime(batches: Buffer, now: bigint, beforeMaxMs: bigint, aft
   return errors;
 }
 
+/**
+ * A transaction verification error as Kafka 4.1 hands it to a request: PRODUCER_FENCED becomes
+ * INVALID_PRODUCER_EPOCH; TRANSACTION_ABORTABLE (a partition not in the transaction), which
+ * requests that predate it (Produce v10-, TxnOffsetCommit v3-) do not know, becomes `legacy`
+ * (INVALID_TXN_STATE for both).
+ */
+export function verificationError(code: number, abortableSupported: boolean, legacy: number): number {
+  if (code === ErrorCode.PRODUCER_FENCED) return ErrorCode.INVALID_PRODUCER_EPOCH;
+  if (code === ErrorCode.TRANSACTION_ABORTABLE && !abortableSupported) return legacy;
+  return code;
+}
+
 export function produceHandler(broker: Broker): ApiHandler<ProduceRequest, ProduceResponse> {
   const response = (index: number, errorCode: number, errorMessage: string | null = null, recordErrors: ProduceResponse.BatchIndexAndErrorMessage[] = [], logStartOffset = -1n): PartitionResponse => ({
     index,
@@ -157,10 +169,12 @@ export function produceHandler(broker: Broker): ApiHandler<ProduceRequest, Produ
         return response(data.index, ErrorCode.INVALID_RECORD, message, [{ batchIndex: at, batchIndexErrorMessage: message }], partition.logStartOffset);
       }
     }
-    if (summary.isTransactional && summary.producerId >= 0n && transactionalId !== null && (partition.producers.entry(summary.producerId)?.currentTxnFirstOffset ?? -1n) === -1n) {
-      // KIP-890 part 1: the first write of a transaction must be to a partition the coordinator added.
+    const entry = summary.isTransactional && summary.producerId >= 0n ? partition.producers.entry(summary.producerId) : undefined;
+    if (summary.isTransactional && summary.producerId >= 0n && transactionalId !== null && ((entry?.currentTxnFirstOffset ?? -1n) === -1n || entry!.epoch !== summary.producerEpoch)) {
+      // KIP-890 part 1: the first write of a transaction (of this producer epoch) must be to a
+      // partition the coordinator added (Kafka's hasOngoingTransaction(producerId, epoch)).
       const code = (await broker.txn.verifyPartitions(transactionalId, summary.producerId, summary.producerEpoch, [{ topic: topicName, partition: data.index }])).values().next().value ?? ErrorCode.NONE;
-      if (code !== ErrorCode.NONE) return response(data.index, code === ErrorCode.PRODUCER_FENCED ? ErrorCode.INVALID_PRODUCER_EPOCH : code === ErrorCode.INVALID_PRODUCER_ID_MAPPING ? ErrorCode.INVALID_TXN_STATE : code, 'transaction verification failed');
+      if (code !== ErrorCode.NONE) return response(data.index, verificationError(code, version >= 11, ErrorCode.INVALID_TXN_STATE), 'transaction verification failed');
     }
     try {
       const info = await partition.appendFromClient(batches, summary);
@@ -171,7 +185,8 @@ export function produceHandler(broker: Broker): ApiHandler<ProduceRequest, Produ
         logStartOffset: info.logStartOffset,
       };
     } catch (e) {
-      if (e instanceof ProducerStateError) return response(data.index, e.code, e.message);
+      // Kafka answers sequence and epoch errors with the partition's log start offset.
+      if (e instanceof ProducerStateError) return { ...response(data.index, e.code, e.message), logStartOffset: partition.logStartOffset };
       const code = toErrorCode(e);
       if (code === ErrorCode.UNKNOWN_SERVER_ERROR) broker.logger.error('append failed', { partition: partition.name, error: e });
       return response(data.index, code, e instanceof Error ? e.message : String(e));

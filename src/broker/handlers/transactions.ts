@@ -20,6 +20,7 @@ import type { Broker } from '../broker.js';
 import { ErrorCode } from '../errors.js';
 import type { ApiHandler } from '../handler.js';
 import { writeTxnMarker } from '../transactions.js';
+import { verificationError } from './produce.js';
 
 const fenced = (code: number, version: number, since: number): number => (code === ErrorCode.PRODUCER_FENCED && version < since ? ErrorCode.INVALID_PRODUCER_EPOCH : code);
 const tpKey = (topic: string, partition: number) => `${topic}\u0000${partition}`;
@@ -72,8 +73,7 @@ export function addOffsetsToTxnHandler(broker: Broker): ApiHandler<AddOffsetsToT
     minVersion: 0,
     maxVersion: 4,
     async handle(req, ctx) {
-      if (req.groupId === '') return { throttleTimeMs: 0, errorCode: ErrorCode.INVALID_GROUP_ID };
-      // The group's __consumer_offsets partition joins the transaction (created with the topic if needed).
+      // The group id is not validated (Kafka: the empty id has its partition like any other). The group's __consumer_offsets partition joins the transaction (created with the topic if needed).
       const code = await broker.groups.findCoordinator(req.groupId);
       if (code !== ErrorCode.NONE) return { throttleTimeMs: 0, errorCode: code };
       const partition = broker.groups.partitionFor(req.groupId);
@@ -131,6 +131,13 @@ export function txnOffsetCommitHandler(broker: Broker): ApiHandler<TxnOffsetComm
     maxVersion: 4,
     async handle(req, ctx) {
       const v = ctx.apiVersion;
+      // KIP-890 part 1: the group's __consumer_offsets partition must be in the transaction
+      // (AddOffsetsToTxn), as Kafka's group coordinator verifies before writing.
+      const verified = (await broker.txn.verifyPartitions(req.transactionalId, req.producerId, req.producerEpoch, [{ topic: OFFSETS_TOPIC, partition: broker.groups.partitionFor(req.groupId) }])).values().next().value ?? ErrorCode.NONE;
+      if (verified !== ErrorCode.NONE) {
+        const errorCode = verificationError(verified, v >= 4, ErrorCode.INVALID_TXN_STATE);
+        return { throttleTimeMs: 0, topics: req.topics.map((t) => ({ name: t.name, partitions: t.partitions.map((p) => ({ partitionIndex: p.partitionIndex, errorCode })) })) };
+      }
       const r = await broker.groups.commitTxnOffsets(
         {
           groupId: req.groupId,

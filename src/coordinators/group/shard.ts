@@ -857,10 +857,19 @@ export class GroupCoordinatorShard {
     const group = this.groups.get(a.groupId);
     if (txn) {
       // TxnOffsetCommit (Kafka's validateTransactionalOffsetCommit): the group may not exist yet.
-      if (group) {
-        if (group.isInState('Dead')) return done(every(E.COORDINATOR_NOT_AVAILABLE));
-        if (a.memberId !== '' && !group.hasMember(a.memberId)) return done(every(E.UNKNOWN_MEMBER_ID));
-        if (a.generationId >= 0 && a.generationId !== group.generationId) return done(every(E.ILLEGAL_GENERATION));
+      // Kafka 4's ClassicGroup.validateOffsetCommit(isTransactional): generation -1 on an empty
+      // (or not yet created) group passes; otherwise the member (static: by instance id) must
+      // exist and the generation match.
+      if (group?.isInState('Dead')) return done(every(E.COORDINATOR_NOT_AVAILABLE));
+      const empty = !group || group.isInState('Empty');
+      if (!(a.generationId < 0 && empty) && (a.generationId >= 0 || a.memberId !== '' || a.groupInstanceId !== null)) {
+        if (!group) return done(every(E.UNKNOWN_MEMBER_ID));
+        if (a.groupInstanceId !== null) {
+          const existing = group.staticMemberId(a.groupInstanceId);
+          if (existing === undefined) return done(every(E.UNKNOWN_MEMBER_ID));
+          if (existing !== a.memberId) return done(every(E.FENCED_INSTANCE_ID));
+        } else if (!group.hasMember(a.memberId)) return done(every(E.UNKNOWN_MEMBER_ID));
+        if (a.generationId !== group.generationId) return done(every(E.ILLEGAL_GENERATION));
       }
     } else if (!group) {
       // No group: only a committer outside group management (generation -1) may create one.

@@ -472,7 +472,10 @@ export class TransactionCoordinator {
       const m = shard.txns.get(transactionalId);
       if (!m || m.producerId !== producerId) return all(TxnErrors.INVALID_PRODUCER_ID_MAPPING);
       if (m.producerEpoch !== producerEpoch) return all(TxnErrors.PRODUCER_FENCED);
-      for (const tp of partitions) out.set(key(tp.topic, tp.partition), m.state === TxnState.Ongoing && m.partitions.has(key(tp.topic, tp.partition)) ? TxnErrors.NONE : TxnErrors.INVALID_TXN_STATE);
+      if (m.pending || m.state === TxnState.PrepareCommit || m.state === TxnState.PrepareAbort) return all(TxnErrors.CONCURRENT_TRANSACTIONS);
+      // Kafka 3.8+ (KAFKA-16314): a partition outside the transaction is TRANSACTION_ABORTABLE;
+      // callers translate it for clients that predate it.
+      for (const tp of partitions) out.set(key(tp.topic, tp.partition), m.state === TxnState.Ongoing && m.partitions.has(key(tp.topic, tp.partition)) ? TxnErrors.NONE : TxnErrors.TRANSACTION_ABORTABLE);
       return out;
     } catch (e) {
       if (e instanceof TxnError) return all(e.code);
@@ -573,7 +576,8 @@ export class TransactionCoordinator {
   describe(transactionalIds: readonly string[]): Promise<DescribedTransaction[]> {
     return Promise.all(
       transactionalIds.map(async (transactionalId): Promise<DescribedTransaction> => {
-        const none = (errorCode: number): DescribedTransaction => ({ errorCode, transactionalId, transactionState: '', transactionTimeoutMs: 0, transactionStartTimeMs: -1n, producerId: -1n, producerEpoch: -1, topics: [] });
+        // Kafka leaves the other fields at their schema defaults (0) for an error.
+        const none = (errorCode: number): DescribedTransaction => ({ errorCode, transactionalId, transactionState: '', transactionTimeoutMs: 0, transactionStartTimeMs: 0n, producerId: 0n, producerEpoch: 0, topics: [] });
         try {
           const shard = await this.route(transactionalId, false);
           const m = shard?.txns.get(transactionalId);
@@ -608,7 +612,9 @@ export class TransactionCoordinator {
         const state = TXN_STATE_NAMES[m.state] ?? 'Dead';
         if (stateFilters.length > 0 && !stateFilters.includes(state)) continue;
         if (producerIdFilters.length > 0 && !producerIdFilters.includes(m.producerId)) continue;
-        if (durationFilterMs >= 0n && (m.state !== TxnState.Ongoing || now - BigInt(m.startTimestamp) < durationFilterMs)) continue;
+        // KIP-994, as Kafka: longer than the filter since the (last) transaction started, in any state but Dead.
+        if (m.state === TxnState.Dead) continue;
+        if (durationFilterMs >= 0n && now - BigInt(m.startTimestamp) <= durationFilterMs) continue;
         out.push({ transactionalId: m.transactionalId, producerId: m.producerId, transactionState: state });
       }
     }

@@ -1,5 +1,541 @@
-// (to be written) differential sessions for this area.
-import type { AllowEntry, Session } from '../harness.js';
+// Idempotent and transactional producing: InitProducerId, AddPartitionsToTxn, AddOffsetsToTxn,
+// EndTxn, WriteTxnMarkers, TxnOffsetCommit, DescribeProducers, DescribeTransactions,
+// ListTransactions, idempotent Produce sequences and read_committed Fetch.
+//
+// Apache Kafka 4.1 formats new clusters with transaction.version=2 (KIP-890 part 2), which a
+// client opts into with EndTxn v5+ / Produce v12+. Samsa serves neither (it implements the
+// transaction protocol of Kafka 3.x), so the versions both serve (EndTxn v0-4, Produce v3-11)
+// are the pre-TV2 protocol on both sides: no epoch bump per transaction, no implicit partition
+// adds on produce.
+import {
+  AddOffsetsToTxn,
+  AddPartitionsToTxn,
+  DescribeProducers,
+  DescribeTransactions,
+  EndTxn,
+  Fetch,
+  InitProducerId,
+  JoinGroup,
+  ListTransactions,
+  OffsetFetch,
+  Produce,
+  SyncGroup,
+  TxnOffsetCommit,
+  WriteTxnMarkers,
+  type AddPartitionsToTxnRequest,
+  type DescribeTransactionsResponse,
+  type FetchRequest,
+  type InitProducerIdResponse,
+} from '../../../src/protocol/generated/index.js';
+import type { AllowEntry, Session, SessionPeer } from '../harness.js';
+import { decodeRecordBatches } from '../../../src/protocol/records/index.js';
+import { T0, batch, createTopic, records, topicId, waitForCoordinator } from './util.js';
 
-export const sessions: Session[] = [];
-export const allow: AllowEntry[] = [];
+const NO_ID = 'AAAAAAAAAAAAAAAAAAAAAA';
+
+/**
+ * Topic configs of every topic here: record timestamps are T0 (in the past) while transaction
+ * markers carry the broker's clock, so Kafka would roll a segment at the first marker (segment.ms
+ * counts from the segment's first timestamp) and retention would then delete the T0 segment:
+ * neither may happen during a session.
+ */
+const TOPIC_CONFIGS = { 'retention.ms': '-1', 'segment.ms': '315360000000000' };
+
+/** Creates a topic and waits until its partitions serve fetches (Kafka's metadata may name a leader first). */
+async function newTopic(peer: SessionPeer, name: string, partitions: number): Promise<void> {
+  await createTopic(peer, name, partitions, TOPIC_CONFIGS);
+  const req = fetchReq(12, name, NO_ID, 0, 0);
+  req.topics[0]!.partitions = Array.from({ length: partitions }, (_, i) => ({ ...req.topics[0]!.partitions[0]!, partition: i }));
+  await peer.quiet(Fetch, 12, req, (r) => r.responses[0]!.partitions.some((p) => p.errorCode !== 0));
+}
+
+/** Produce (v7, acks=-1), quietly, retrying NOT_LEADER_OR_FOLLOWER while a new topic's leader settles. */
+async function produce(peer: SessionPeer, topicName: string, partition: number, bytes: Buffer, transactionalId: string | null = null): Promise<void> {
+  const res = await peer.quiet(Produce, 7, produceReq(topicName, partition, bytes, transactionalId), (r) => r.responses[0]!.partitionResponses[0]!.errorCode === 6);
+  const code = res.responses[0]!.partitionResponses[0]!.errorCode;
+  if (code !== 0) throw new Error(`${peer.name}: produce to ${topicName}-${partition} failed with error ${code}`);
+}
+
+interface Producer {
+  transactionalId: string | null;
+  producerId: bigint;
+  producerEpoch: number;
+}
+
+/** InitProducerId (quietly) for a transactional id, once its coordinator is ready. */
+async function initTxn(peer: SessionPeer, transactionalId: string, timeoutMs = 60_000): Promise<Producer> {
+  await txnReady(peer, transactionalId);
+  // COORDINATOR_LOAD_IN_PROGRESS (14), NOT_COORDINATOR (16), CONCURRENT_TRANSACTIONS (51): retry.
+  const res = await peer.quiet(InitProducerId, 4, { transactionalId, transactionTimeoutMs: timeoutMs, producerId: -1n, producerEpoch: -1 }, (r) => [14, 15, 16, 51].includes(r.errorCode));
+  if (res.errorCode !== 0) throw new Error(`${peer.name}: InitProducerId ${transactionalId} failed with ${res.errorCode}`);
+  return { transactionalId, producerId: res.producerId, producerEpoch: res.producerEpoch };
+}
+
+/** Waits until the transaction coordinator of the id has loaded its partition. */
+async function txnReady(peer: SessionPeer, transactionalId: string): Promise<void> {
+  await waitForCoordinator(peer, transactionalId, 1);
+  await peer.quiet(DescribeTransactions, 0, { transactionalIds: [transactionalId] }, (r) => [14, 15, 16].includes(r.transactionStates[0]!.errorCode), 60_000);
+}
+
+/** Waits until the group coordinator of the group has loaded its partition. */
+async function groupReady(peer: SessionPeer, group: string): Promise<void> {
+  await waitForCoordinator(peer, group, 0);
+  await peer.quiet(OffsetFetch, 8, { groupId: '', topics: [], requireStable: false, groups: [{ groupId: group, memberId: null, memberEpoch: -1, topics: null }] }, (r) => [14, 15, 16].includes(r.groups[0]!.errorCode), 60_000);
+}
+
+async function initIdempotent(peer: SessionPeer): Promise<Producer> {
+  const res = await peer.quiet(InitProducerId, 4, { transactionalId: null, transactionTimeoutMs: 60_000, producerId: -1n, producerEpoch: -1 }, (r) => r.errorCode !== 0);
+  return { transactionalId: null, producerId: res.producerId, producerEpoch: res.producerEpoch };
+}
+
+function addReq(p: Producer, topics: { name: string; partitions: number[] }[], v: number, verifyOnly = false): AddPartitionsToTxnRequest {
+  if (v <= 3) return { transactions: [], v3AndBelowTransactionalId: p.transactionalId!, v3AndBelowProducerId: p.producerId, v3AndBelowProducerEpoch: p.producerEpoch, v3AndBelowTopics: topics };
+  return { transactions: [{ transactionalId: p.transactionalId!, producerId: p.producerId, producerEpoch: p.producerEpoch, verifyOnly, topics }], v3AndBelowTransactionalId: '', v3AndBelowProducerId: 0n, v3AndBelowProducerEpoch: 0, v3AndBelowTopics: [] };
+}
+
+/** Adds partitions quietly (retrying CONCURRENT_TRANSACTIONS while a previous one completes). */
+async function addQuiet(peer: SessionPeer, p: Producer, topic: string, partitions: number[]): Promise<void> {
+  const res = await peer.quiet(AddPartitionsToTxn, 3, addReq(p, [{ name: topic, partitions }], 3), (r) => r.resultsByTopicV3AndBelow.some((t) => t.resultsByPartition.some((x) => x.partitionErrorCode === 51)));
+  const bad = res.resultsByTopicV3AndBelow.flatMap((t) => t.resultsByPartition).find((x) => x.partitionErrorCode !== 0);
+  if (bad) throw new Error(`${peer.name}: AddPartitionsToTxn ${topic} failed with ${bad.partitionErrorCode}`);
+}
+
+/** Waits until the transaction is complete (Kafka writes the markers after answering EndTxn). */
+async function waitComplete(peer: SessionPeer, transactionalId: string): Promise<void> {
+  await peer.quiet(DescribeTransactions, 0, { transactionalIds: [transactionalId] }, (r) => !['CompleteCommit', 'CompleteAbort', 'Empty'].includes(r.transactionStates[0]!.transactionState));
+}
+
+async function endQuiet(peer: SessionPeer, p: Producer, committed: boolean): Promise<void> {
+  const res = await peer.quiet(EndTxn, 3, { transactionalId: p.transactionalId!, producerId: p.producerId, producerEpoch: p.producerEpoch, committed }, (r) => r.errorCode === 51);
+  if (res.errorCode !== 0) throw new Error(`${peer.name}: EndTxn failed with ${res.errorCode}`);
+  await waitComplete(peer, p.transactionalId!);
+}
+
+function txnBatch(p: Producer, n: number, seq: number, tag: string, transactional = true): Buffer {
+  return batch(records(n, tag, seq % 1000), { producerId: p.producerId, producerEpoch: p.producerEpoch, baseSequence: seq, transactional });
+}
+
+function produceReq(topic: string, partition: number, bytes: Buffer, transactionalId: string | null = null, acks = -1) {
+  return { transactionalId, acks, timeoutMs: 30_000, topicData: [{ name: topic, partitionData: [{ index: partition, records: bytes }] }] };
+}
+
+function fetchReq(v: number, topic: string, id: string, partition: number, isolationLevel: number, fetchOffset = 0n): FetchRequest {
+  return {
+    clusterId: null,
+    replicaId: -1,
+    replicaState: { replicaId: -1, replicaEpoch: -1n },
+    maxWaitMs: 0,
+    minBytes: 0,
+    maxBytes: 1 << 20,
+    isolationLevel,
+    sessionId: 0,
+    sessionEpoch: -1,
+    topics: [{ topic, topicId: id, partitions: [{ partition, currentLeaderEpoch: -1, fetchOffset, lastFetchedEpoch: -1, logStartOffset: -1n, partitionMaxBytes: 1 << 20, replicaDirectoryId: NO_ID }] }],
+    forgottenTopicsData: [],
+    rackId: '',
+  };
+}
+
+/**
+ * Waits (quietly) until Kafka's answer to the fetch holds every batch below the high watermark
+ * (read_uncommitted) or the last stable offset (read_committed): right after an append, Kafka
+ * may serve the log only up to the position it last materialised for that offset.
+ */
+async function settle(peer: SessionPeer, v: number, req: FetchRequest): Promise<void> {
+  await peer.quiet(Fetch, v, req, (res) => {
+    const p = res.responses[0]!.partitions[0]!;
+    const limit = req.isolationLevel === 1 ? p.lastStableOffset : p.highWatermark;
+    if (!Buffer.isBuffer(p.records) || limit <= req.topics[0]!.partitions[0]!.fetchOffset) return false;
+    const batches = decodeRecordBatches(p.records, { allowPartialTrailing: true });
+    const last = batches[batches.length - 1];
+    return !last || last.baseOffset + BigInt(last.lastOffsetDelta) + 1n < limit;
+  });
+}
+
+async function fetchSettled(peer: SessionPeer, v: number, req: FetchRequest, label: string): Promise<void> {
+  await settle(peer, v, req);
+  await peer.call(Fetch, v, req, { label, view: fetchView });
+}
+
+/** DescribeTransactions with the start time reduced to whether it is set (it is wall-clock time). */
+const describeView = (res: DescribeTransactionsResponse) => ({
+  ...res,
+  transactionStates: res.transactionStates.map((s) => ({ ...s, transactionStartTimeMs: s.transactionStartTimeMs <= 0n ? s.transactionStartTimeMs : '<set>', topics: s.topics.map((t) => ({ ...t, partitions: [...t.partitions].sort((a, b) => a - b) })) })),
+});
+
+/** Marker batches carry the broker's clock: their timestamps are reduced to '<now>'. */
+function fetchView(res: any): unknown {
+  return {
+    ...res,
+    responses: res.responses.map((t: any) => ({
+      ...t,
+      partitions: t.partitions.map((p: any) => {
+        if (!Buffer.isBuffer(p.records)) return p;
+        try {
+          const batches = decodeRecordBatches(p.records, { allowPartialTrailing: true, verifyCrc: true }).map((b: any) => {
+            const { recordsData: _d, crc: _c, ...rest } = b;
+            if (!b.isControl) return rest;
+            return { ...rest, baseTimestamp: '<now>', maxTimestamp: '<now>', records: b.records.map((r: any) => ({ ...r, timestamp: '<now>' })) };
+          });
+          return { ...p, records: batches, bytes: p.records.length };
+        } catch (e) {
+          return { ...p, records: `undecodable (${p.records.length} bytes): ${(e as Error).message}` };
+        }
+      }),
+    })),
+  };
+}
+
+/** DescribeProducers: producers in id order; a last timestamp from a marker is the broker's clock. */
+function producersView(res: any): unknown {
+  return {
+    ...res,
+    topics: res.topics.map((t: any) => ({
+      ...t,
+      partitions: t.partitions.map((p: any) => ({
+        ...p,
+        activeProducers: [...p.activeProducers]
+          .sort((a: any, b: any) => (a.producerId < b.producerId ? -1 : a.producerId > b.producerId ? 1 : 0))
+          .map((a: any) => ({ ...a, lastTimestamp: a.lastTimestamp > T0 + 1_000_000_000n ? '<now>' : a.lastTimestamp })),
+      })),
+    })),
+  };
+}
+
+
+export const sessions: Session[] = [
+  {
+    // InitProducerId without a transactional id: a new producer id at epoch 0 each time, at every
+    // version, also when v3+ names the current producer id and epoch (KIP-360 applies only to
+    // transactional ids on the broker: an idempotent producer gets a fresh id).
+    name: 'txn-init-idempotent',
+    async run(peer) {
+      // Kafka answers COORDINATOR_LOAD_IN_PROGRESS until its first producer id block arrives.
+      await initIdempotent(peer);
+      let last: InitProducerIdResponse | undefined;
+      for (const v of peer.versions(InitProducerId)) {
+        last = await peer.call(InitProducerId, v, { transactionalId: null, transactionTimeoutMs: 60_000, producerId: -1n, producerEpoch: -1 }, { label: `InitProducerId idempotent v${v}` });
+        if (v >= 3) await peer.call(InitProducerId, v, { transactionalId: null, transactionTimeoutMs: 60_000, producerId: last.producerId, producerEpoch: last.producerEpoch }, { label: `InitProducerId idempotent with current id v${v}` });
+      }
+      // The timeout is not checked without a transactional id.
+      await peer.call(InitProducerId, 4, { transactionalId: null, transactionTimeoutMs: 0, producerId: -1n, producerEpoch: -1 }, { label: 'InitProducerId idempotent timeout 0' });
+    },
+  },
+  {
+    // InitProducerId with a transactional id at every version: the epoch bumps on each call
+    // (fencing the previous holder), KIP-360 re-init with the current id/epoch, a stale epoch,
+    // invalid timeouts, the empty id.
+    name: 'txn-init-transactional',
+    async run(peer) {
+      for (const v of peer.versions(InitProducerId)) {
+        const id = `txn-init-transactional-v${v}`;
+        if (v === peer.versions(InitProducerId)[0]) await newTopic(peer, 'txn-init-transactional', 1);
+        await txnReady(peer, id);
+        const first = await peer.call(InitProducerId, v, { transactionalId: id, transactionTimeoutMs: 60_000, producerId: -1n, producerEpoch: -1 }, { label: `InitProducerId first v${v}` });
+        const second = await peer.call(InitProducerId, v, { transactionalId: id, transactionTimeoutMs: 60_000, producerId: -1n, producerEpoch: -1 }, { label: `InitProducerId again v${v}` });
+        // The first holder is fenced: its epoch is older than the coordinator's.
+        await peer.call(AddPartitionsToTxn, Math.min(v, 3), addReq({ transactionalId: id, ...first }, [{ name: 'txn-init-transactional', partitions: [0] }], Math.min(v, 3)), { label: `AddPartitionsToTxn fenced epoch after v${v}` });
+        if (v >= 3) {
+          const bumped = await peer.call(InitProducerId, v, { transactionalId: id, transactionTimeoutMs: 60_000, producerId: second.producerId, producerEpoch: second.producerEpoch }, { label: `InitProducerId KIP-360 current v${v}` });
+          await peer.call(InitProducerId, v, { transactionalId: id, transactionTimeoutMs: 60_000, producerId: first.producerId, producerEpoch: first.producerEpoch }, { label: `InitProducerId KIP-360 stale epoch v${v}` });
+          await peer.call(InitProducerId, v, { transactionalId: id, transactionTimeoutMs: 60_000, producerId: bumped.producerId + 1000n, producerEpoch: 0 }, { label: `InitProducerId KIP-360 other producer id v${v}` });
+        }
+        await peer.call(InitProducerId, v, { transactionalId: id, transactionTimeoutMs: 900_001, producerId: -1n, producerEpoch: -1 }, { label: `InitProducerId timeout above max v${v}` });
+        await peer.call(InitProducerId, v, { transactionalId: id, transactionTimeoutMs: 0, producerId: -1n, producerEpoch: -1 }, { label: `InitProducerId timeout 0 v${v}` });
+        await peer.call(InitProducerId, v, { transactionalId: id, transactionTimeoutMs: 900_000, producerId: -1n, producerEpoch: -1 }, { label: `InitProducerId timeout at max v${v}` });
+      }
+      await peer.call(InitProducerId, 4, { transactionalId: '', transactionTimeoutMs: 60_000, producerId: -1n, producerEpoch: -1 }, { label: 'InitProducerId empty transactional id' });
+    },
+  },
+  {
+    // The transaction state machine out of order, at every AddPartitionsToTxn and EndTxn version.
+    name: 'txn-state-machine',
+    async run(peer) {
+      await newTopic(peer, 'txn-state-machine', 2);
+      const tp = [{ name: 'txn-state-machine', partitions: [0, 1] }];
+      // Before InitProducerId: the coordinator does not know the id.
+      const ghost: Producer = { transactionalId: 'txn-state-machine-ghost', producerId: 4242n, producerEpoch: 0 };
+      await txnReady(peer, ghost.transactionalId!);
+      for (const v of peer.versions(AddPartitionsToTxn)) await peer.call(AddPartitionsToTxn, v, addReq(ghost, tp, v), { label: `AddPartitionsToTxn before InitProducerId v${v}` });
+      for (const v of peer.versions(EndTxn)) await peer.call(EndTxn, v, { transactionalId: ghost.transactionalId!, producerId: ghost.producerId, producerEpoch: 0, committed: true }, { label: `EndTxn before InitProducerId v${v}` });
+      for (const v of peer.versions(AddOffsetsToTxn)) await peer.call(AddOffsetsToTxn, v, { transactionalId: ghost.transactionalId!, producerId: ghost.producerId, producerEpoch: 0, groupId: 'txn-state-machine-g' }, { label: `AddOffsetsToTxn before InitProducerId v${v}` });
+
+      for (const v of peer.versions(AddPartitionsToTxn)) {
+        const id = `txn-state-machine-a${v}`;
+        const p = await initTxn(peer, id);
+        // EndTxn with no transaction.
+        const ev = Math.min(v, Math.max(...peer.versions(EndTxn)));
+        await peer.call(EndTxn, ev, { transactionalId: id, producerId: p.producerId, producerEpoch: p.producerEpoch, committed: true }, { label: `EndTxn commit, no transaction (a${v}) v${ev}` });
+        await peer.call(EndTxn, ev, { transactionalId: id, producerId: p.producerId, producerEpoch: p.producerEpoch, committed: false }, { label: `EndTxn abort, no transaction (a${v}) v${ev}` });
+        // Unknown topic, and an unknown partition of a known topic, with a known one.
+        await peer.call(AddPartitionsToTxn, v, addReq(p, [{ name: 'txn-state-machine', partitions: [0] }, { name: 'txn-state-machine-nope', partitions: [0] }], v), { label: `AddPartitionsToTxn unknown topic v${v}` });
+        await peer.call(AddPartitionsToTxn, v, addReq(p, [{ name: 'txn-state-machine', partitions: [0, 7] }], v), { label: `AddPartitionsToTxn unknown partition v${v}` });
+        // Wrong producer id, wrong epoch.
+        await peer.call(AddPartitionsToTxn, v, addReq({ ...p, producerId: p.producerId + 1000n }, tp, v), { label: `AddPartitionsToTxn wrong producer id v${v}` });
+        await peer.call(AddPartitionsToTxn, v, addReq({ ...p, producerEpoch: p.producerEpoch + 1 }, tp, v), { label: `AddPartitionsToTxn future epoch v${v}` });
+        if (v >= 4) {
+          // KIP-890 part 1: verifyOnly before the partitions are added.
+          await peer.call(AddPartitionsToTxn, v, addReq(p, tp, v, true), { label: `AddPartitionsToTxn verifyOnly, not added v${v}` });
+        }
+        await peer.call(AddPartitionsToTxn, v, addReq(p, tp, v), { label: `AddPartitionsToTxn v${v}` });
+        await peer.call(AddPartitionsToTxn, v, addReq(p, tp, v), { label: `AddPartitionsToTxn again v${v}` });
+        if (v >= 4) await peer.call(AddPartitionsToTxn, v, addReq(p, [{ name: 'txn-state-machine', partitions: [0] }], v, true), { label: `AddPartitionsToTxn verifyOnly, added v${v}` });
+        await peer.call(Produce, 9, produceReq('txn-state-machine', 0, txnBatch(p, 2, 0, `a${v}`), id), { label: `Produce transactional (a${v})` });
+        await peer.call(DescribeTransactions, 0, { transactionalIds: [id] }, { label: `DescribeTransactions ongoing (a${v})`, view: describeView });
+        // Commit, then the same commit again (a retry), then abort: INVALID_TXN_STATE.
+        const commit = await peer.attempt(EndTxn, ev, { transactionalId: id, producerId: p.producerId, producerEpoch: p.producerEpoch, committed: v % 2 === 0 }, { label: `EndTxn (a${v}) v${ev}` });
+        if (typeof commit === 'string') continue;
+        await waitComplete(peer, id);
+        await peer.call(DescribeTransactions, 0, { transactionalIds: [id] }, { label: `DescribeTransactions complete (a${v})`, view: describeView });
+        await peer.call(EndTxn, ev, { transactionalId: id, producerId: p.producerId, producerEpoch: p.producerEpoch, committed: v % 2 === 0 }, { label: `EndTxn retried (a${v}) v${ev}` });
+        await peer.call(EndTxn, ev, { transactionalId: id, producerId: p.producerId, producerEpoch: p.producerEpoch, committed: v % 2 !== 0 }, { label: `EndTxn opposite after completion (a${v}) v${ev}` });
+        await peer.call(EndTxn, ev, { transactionalId: id, producerId: p.producerId, producerEpoch: p.producerEpoch - 1, committed: true }, { label: `EndTxn stale epoch (a${v}) v${ev}` });
+      }
+      // Every EndTxn version on a transaction of its own, alternating commit and abort.
+      for (const v of peer.versions(EndTxn)) {
+        const id = `txn-state-machine-e${v}`;
+        const p = await initTxn(peer, id);
+        await addQuiet(peer, p, 'txn-state-machine', [1]);
+        await peer.call(EndTxn, v, { transactionalId: id, producerId: p.producerId, producerEpoch: p.producerEpoch + 1, committed: true }, { label: `EndTxn future epoch v${v}` });
+        await peer.call(EndTxn, v, { transactionalId: id, producerId: p.producerId + 1000n, producerEpoch: p.producerEpoch, committed: true }, { label: `EndTxn wrong producer id v${v}` });
+        await peer.call(EndTxn, v, { transactionalId: id, producerId: p.producerId, producerEpoch: p.producerEpoch, committed: v % 2 === 1 }, { label: `EndTxn v${v}` });
+        await waitComplete(peer, id);
+        await peer.call(DescribeTransactions, 0, { transactionalIds: [id] }, { label: `DescribeTransactions after EndTxn v${v}`, view: describeView });
+      }
+    },
+  },
+  {
+    // Transactional produce: to a partition not added to the transaction (KIP-890 part 1
+    // verification), with a transactional id that does not match, then after adding it.
+    name: 'txn-produce',
+    async run(peer) {
+      await newTopic(peer, 'txn-produce', 1);
+      const id = 'txn-produce';
+      const p = await initTxn(peer, id);
+      for (const v of peer.versions(Produce).filter((x) => x >= 3)) {
+        await peer.call(Produce, v, produceReq('txn-produce', 0, txnBatch(p, 1, 0, `n${v}`), id), { label: `Produce transactional, partition not added v${v}` });
+      }
+      await peer.call(Produce, 9, produceReq('txn-produce', 0, txnBatch(p, 1, 0, 'x'), null), { label: 'Produce transactional batch without transactional id' });
+      await peer.call(Produce, 9, produceReq('txn-produce', 0, txnBatch(p, 1, 0, 'x'), 'txn-produce-other'), { label: 'Produce transactional batch, other transactional id' });
+      await peer.call(Produce, 9, produceReq('txn-produce', 0, txnBatch(p, 1, 0, 'x', false), id), { label: 'Produce idempotent batch with transactional id' });
+      await addQuiet(peer, p, 'txn-produce', [0]);
+      await peer.call(Produce, 9, produceReq('txn-produce', 0, txnBatch(p, 2, 0, 'a'), id), { label: 'Produce transactional, partition added' });
+      await peer.call(Produce, 9, produceReq('txn-produce', 0, txnBatch(p, 2, 2, 'b'), id), { label: 'Produce transactional, next sequence' });
+      await peer.call(Produce, 9, produceReq('txn-produce', 0, txnBatch({ ...p, producerEpoch: p.producerEpoch + 1 }, 1, 0, 'c'), id), { label: 'Produce transactional, future epoch' });
+      await peer.call(DescribeProducers, 0, { topics: [{ name: 'txn-produce', partitionIndexes: [0] }] }, { view: producersView });
+      await endQuiet(peer, p, true);
+      // The next transaction's first write to a partition that was in the previous one.
+      await peer.call(Produce, 9, produceReq('txn-produce', 0, txnBatch(p, 1, 4, 'd'), id), { label: 'Produce transactional, after commit, not added' });
+    },
+  },
+  {
+    // Idempotent produce sequences at every Produce version: duplicates answered with the
+    // original offsets, gaps, an unknown producer id, epochs older and newer.
+    name: 'txn-idempotent',
+    async run(peer) {
+      const versions = peer.versions(Produce).filter((v) => v >= 3);
+      const topic = 'txn-idempotent';
+      await newTopic(peer, topic, versions.length);
+      for (const [i, v] of versions.entries()) {
+        const p = await initIdempotent(peer);
+        const call = (label: string, bytes: Buffer) => peer.call(Produce, v, produceReq(topic, i, bytes), { label: `Produce ${label} v${v}` });
+        await call('first seq 0', txnBatch(p, 3, 0, 'a', false));
+        await call('duplicate of first', txnBatch(p, 3, 0, 'a', false));
+        await call('second seq 3', txnBatch(p, 2, 3, 'b', false));
+        await call('duplicate of first after second', txnBatch(p, 3, 0, 'a', false));
+        await call('duplicate of second', txnBatch(p, 2, 3, 'b', false));
+        await call('gap seq 10', txnBatch(p, 1, 10, 'c', false));
+        await call('overlapping seq 4', txnBatch(p, 2, 4, 'c', false));
+        await call('next seq 5', txnBatch(p, 1, 5, 'c', false));
+        await call('new epoch seq 0', txnBatch({ ...p, producerEpoch: p.producerEpoch + 1 }, 1, 0, 'd', false));
+        await call('old epoch', txnBatch(p, 1, 6, 'e', false));
+        await call('new epoch seq 3', txnBatch({ ...p, producerEpoch: p.producerEpoch + 3 }, 1, 3, 'f', false));
+        await call('unknown producer seq 0', txnBatch({ ...p, producerId: p.producerId + 5000n }, 1, 0, 'g', false));
+        await call('unknown producer seq 7', txnBatch({ ...p, producerId: p.producerId + 6000n }, 1, 7, 'h', false));
+        await call('sequence wraps', txnBatch({ ...p, producerId: p.producerId + 7000n }, 2, 0x7fffffff, 'i', false));
+      }
+      const id = await topicId(peer, topic);
+      const last = versions.length - 1;
+      await fetchSettled(peer, 12, fetchReq(12, topic, id, last, 0), 'Fetch the last partition');
+      await peer.call(DescribeProducers, 0, { topics: [{ name: topic, partitionIndexes: [last] }] }, { label: 'DescribeProducers the last partition', view: producersView });
+    },
+  },
+  {
+    // read_committed Fetch after a commit, an abort, and with a transaction still open: the last
+    // stable offset and the aborted transactions, at every Fetch version; DescribeProducers;
+    // DescribeTransactions and ListTransactions with their filters.
+    name: 'txn-read-committed',
+    async run(peer) {
+      const topic = 'txn-read-committed';
+      await newTopic(peer, topic, 1);
+      const p = await initTxn(peer, 'txn-read-committed-a');
+      const q = await initTxn(peer, 'txn-read-committed-b');
+      const idem = await initIdempotent(peer);
+      await produce(peer, topic, 0, batch(records(2, 'plain')));
+      // committed
+      await addQuiet(peer, p, topic, [0]);
+      await produce(peer, topic, 0, txnBatch(p, 3, 0, 'c1'), p.transactionalId);
+      await endQuiet(peer, p, true);
+      await produce(peer, topic, 0, txnBatch(idem, 1, 0, 'idem', false));
+      // aborted
+      await addQuiet(peer, p, topic, [0]);
+      await produce(peer, topic, 0, txnBatch(p, 2, 3, 'a1'), p.transactionalId);
+      await endQuiet(peer, p, false);
+      // one open (q), another committed after it started (p)
+      await addQuiet(peer, q, topic, [0]);
+      await produce(peer, topic, 0, txnBatch(q, 2, 0, 'open'), q.transactionalId);
+      await addQuiet(peer, p, topic, [0]);
+      await produce(peer, topic, 0, txnBatch(p, 1, 5, 'c2'), p.transactionalId);
+      await endQuiet(peer, p, true);
+      await produce(peer, topic, 0, batch(records(1, 'tail')));
+      const id = await topicId(peer, topic);
+      for (const v of peer.versions(Fetch)) {
+        await fetchSettled(peer, v, fetchReq(v, topic, id, 0, 1), `Fetch read_committed, one open v${v}`);
+        if (v === 4 || v === 12 || v === 17) await fetchSettled(peer, v, fetchReq(v, topic, id, 0, 0), `Fetch read_uncommitted, one open v${v}`);
+      }
+      await fetchSettled(peer, 12, fetchReq(12, topic, id, 0, 1, 9n), 'Fetch read_committed from the open transaction');
+      await peer.call(DescribeProducers, 0, { topics: [{ name: topic, partitionIndexes: [0, 1] }, { name: 'txn-read-committed-nope', partitionIndexes: [0] }] }, { view: producersView });
+      const mine = (res: any) => ({ ...res, transactionStates: res.transactionStates.filter((s: any) => s.transactionalId.startsWith('txn-read-committed-')) });
+      for (const v of peer.versions(ListTransactions)) {
+        await peer.call(ListTransactions, v, { stateFilters: [], producerIdFilters: [], durationFilter: -1n }, { label: `ListTransactions all v${v}`, view: mine });
+        await peer.call(ListTransactions, v, { stateFilters: ['Ongoing'], producerIdFilters: [], durationFilter: -1n }, { label: `ListTransactions Ongoing v${v}`, view: mine });
+        await peer.call(ListTransactions, v, { stateFilters: ['CompleteCommit', 'Bogus'], producerIdFilters: [], durationFilter: -1n }, { label: `ListTransactions CompleteCommit and unknown state v${v}`, view: mine });
+        await peer.call(ListTransactions, v, { stateFilters: [], producerIdFilters: [p.producerId], durationFilter: -1n }, { label: `ListTransactions by producer id v${v}`, view: mine });
+        await peer.call(ListTransactions, v, { stateFilters: ['Ongoing'], producerIdFilters: [p.producerId], durationFilter: -1n }, { label: `ListTransactions state and producer id v${v}`, view: mine });
+        if (v >= 1) {
+          await peer.call(ListTransactions, v, { stateFilters: [], producerIdFilters: [], durationFilter: 0n }, { label: `ListTransactions running at least 0 ms v${v}`, view: mine });
+          await peer.call(ListTransactions, v, { stateFilters: [], producerIdFilters: [], durationFilter: 3_600_000n }, { label: `ListTransactions running at least an hour v${v}`, view: mine });
+        }
+      }
+      await peer.call(DescribeTransactions, 0, { transactionalIds: ['txn-read-committed-a', 'txn-read-committed-b', 'txn-read-committed-unknown'] }, { view: describeView });
+      await endQuiet(peer, q, false);
+      for (const v of [4, 12, 17]) {
+        if (peer.versions(Fetch).includes(v)) await fetchSettled(peer, v, fetchReq(v, topic, id, 0, 1), `Fetch read_committed, all ended v${v}`);
+      }
+      await peer.call(DescribeProducers, 0, { topics: [{ name: topic, partitionIndexes: [0] }] }, { label: 'DescribeProducers all ended', view: producersView });
+      await peer.call(DescribeTransactions, 0, { transactionalIds: ['txn-read-committed-b'] }, { label: 'DescribeTransactions after abort', view: describeView });
+    },
+  },
+  {
+    // Offsets in a transaction: AddOffsetsToTxn, TxnOffsetCommit (every version), OffsetFetch
+    // with requireStable while pending and after the commit/abort; member id and generation.
+    name: 'txn-offsets',
+    async run(peer) {
+      const topic = 'txn-offsets';
+      await newTopic(peer, topic, 2);
+      const fetchOffsets = (group: string, label: string) =>
+        peer.call(OffsetFetch, 8, { groupId: '', topics: [], requireStable: true, groups: [{ groupId: group, memberId: null, memberEpoch: -1, topics: [{ name: topic, partitionIndexes: [0, 1] }] }] }, { label });
+      for (const v of peer.versions(TxnOffsetCommit)) {
+        const av = Math.min(v, Math.max(...peer.versions(AddOffsetsToTxn)));
+        const group = `txn-offsets-g${v}`;
+        const id = `txn-offsets-t${v}`;
+        const p = await initTxn(peer, id);
+        await groupReady(peer, group);
+        const commit = (label: string, q: Producer, offset: bigint, extra: { generationId?: number; memberId?: string; groupInstanceId?: string | null } = {}) =>
+          peer.call(
+            TxnOffsetCommit,
+            v,
+            {
+              transactionalId: q.transactionalId!,
+              groupId: group,
+              producerId: q.producerId,
+              producerEpoch: q.producerEpoch,
+              generationId: extra.generationId ?? -1,
+              memberId: extra.memberId ?? '',
+              groupInstanceId: extra.groupInstanceId ?? null,
+              topics: [{ name: topic, partitions: [{ partitionIndex: 0, committedOffset: offset, committedLeaderEpoch: -1, committedMetadata: `m${v}` }, { partitionIndex: 1, committedOffset: offset + 1n, committedLeaderEpoch: -1, committedMetadata: null }] }],
+            },
+            { label: `TxnOffsetCommit ${label} v${v}` },
+          );
+        await commit('before AddOffsetsToTxn', p, 5n);
+        await peer.call(AddOffsetsToTxn, av, { transactionalId: id, producerId: p.producerId, producerEpoch: p.producerEpoch + 1, groupId: group }, { label: `AddOffsetsToTxn future epoch v${av}` });
+        await peer.call(AddOffsetsToTxn, av, { transactionalId: id, producerId: p.producerId, producerEpoch: p.producerEpoch, groupId: group }, { label: `AddOffsetsToTxn v${av}` });
+        await peer.call(AddOffsetsToTxn, av, { transactionalId: id, producerId: p.producerId, producerEpoch: p.producerEpoch, groupId: group }, { label: `AddOffsetsToTxn again v${av}` });
+        await commit('wrong epoch', { ...p, producerEpoch: p.producerEpoch + 1 }, 6n);
+        await commit('', p, 10n);
+        if (v >= 3) await commit('unknown member of an empty group', p, 11n, { generationId: 3, memberId: 'nobody' });
+        await fetchOffsets(group, `OffsetFetch requireStable, pending (t${v})`);
+        await endQuiet(peer, p, v % 2 === 0);
+        await peer.quiet(OffsetFetch, 8, { groupId: '', topics: [], requireStable: true, groups: [{ groupId: group, memberId: null, memberEpoch: -1, topics: [{ name: topic, partitionIndexes: [0, 1] }] }] }, (r) => r.groups[0]!.errorCode === 88 || r.groups[0]!.topics.some((t) => t.partitions.some((x) => x.errorCode === 88)));
+        await fetchOffsets(group, `OffsetFetch requireStable, after ${v % 2 === 0 ? 'commit' : 'abort'} (t${v})`);
+      }
+      // AddOffsetsToTxn: every version, the empty group id.
+      for (const v of peer.versions(AddOffsetsToTxn)) {
+        const id = `txn-offsets-a${v}`;
+        const p = await initTxn(peer, id);
+        await peer.call(AddOffsetsToTxn, v, { transactionalId: id, producerId: p.producerId, producerEpoch: p.producerEpoch, groupId: '' }, { label: `AddOffsetsToTxn empty group v${v}` });
+        await peer.call(AddOffsetsToTxn, v, { transactionalId: id, producerId: p.producerId + 1000n, producerEpoch: p.producerEpoch, groupId: `txn-offsets-ga${v}` }, { label: `AddOffsetsToTxn wrong producer id v${v}` });
+      }
+      // A group with a member: TxnOffsetCommit v3+ with its member id and generation, and wrong ones.
+      const group = 'txn-offsets-member';
+      await groupReady(peer, group);
+      const join = (memberId: string) =>
+        peer.quiet(JoinGroup, 5, { groupId: group, sessionTimeoutMs: 30_000, rebalanceTimeoutMs: 30_000, memberId, groupInstanceId: null, protocolType: 'consumer', protocols: [{ name: 'range', metadata: Buffer.alloc(0) }], reason: null });
+      const j1 = await join('');
+      const j = await join(j1.memberId);
+      await peer.quiet(SyncGroup, 3, { groupId: group, generationId: j.generationId, memberId: j.memberId, groupInstanceId: null, protocolType: 'consumer', protocolName: 'range', assignments: [{ memberId: j.memberId, assignment: Buffer.alloc(0) }] });
+      const p = await initTxn(peer, 'txn-offsets-member');
+      await peer.quiet(AddOffsetsToTxn, 3, { transactionalId: 'txn-offsets-member', producerId: p.producerId, producerEpoch: p.producerEpoch, groupId: group }, (r) => r.errorCode === 51);
+      const tocommit = (generationId: number, memberId: string, groupInstanceId: string | null = null) => ({
+        transactionalId: 'txn-offsets-member',
+        groupId: group,
+        producerId: p.producerId,
+        producerEpoch: p.producerEpoch,
+        generationId,
+        memberId,
+        groupInstanceId,
+        topics: [{ name: topic, partitions: [{ partitionIndex: 0, committedOffset: 3n, committedLeaderEpoch: -1, committedMetadata: null }] }],
+      });
+      for (const v of peer.versions(TxnOffsetCommit)) {
+        if (v < 3) continue;
+        await peer.call(TxnOffsetCommit, v, tocommit(j.generationId, j.memberId), { label: `TxnOffsetCommit member v${v}` });
+        await peer.call(TxnOffsetCommit, v, tocommit(j.generationId + 1, j.memberId), { label: `TxnOffsetCommit member, wrong generation v${v}` });
+        await peer.call(TxnOffsetCommit, v, tocommit(j.generationId, 'someone-else'), { label: `TxnOffsetCommit unknown member v${v}` });
+        await peer.call(TxnOffsetCommit, v, tocommit(-1, ''), { label: `TxnOffsetCommit no member v${v}` });
+        await peer.call(TxnOffsetCommit, v, tocommit(j.generationId, j.memberId, 'instance-x'), { label: `TxnOffsetCommit unknown instance id v${v}` });
+      }
+      await endQuiet(peer, p, true);
+      await peer.quiet(OffsetFetch, 8, { groupId: '', topics: [], requireStable: true, groups: [{ groupId: group, memberId: null, memberEpoch: -1, topics: [{ name: topic, partitionIndexes: [0] }] }] }, (r) => r.groups[0]!.topics.some((t) => t.partitions.some((x) => x.errorCode === 88)));
+      await fetchOffsets(group, 'OffsetFetch requireStable, member group after commit');
+    },
+  },
+  {
+    // WriteTxnMarkers is inter-broker (CLUSTER_ACTION); with no authorizer configured both
+    // brokers serve it to a client. Markers for an open transaction, for a producer with none,
+    // for an unknown topic.
+    name: 'txn-write-markers',
+    async run(peer) {
+      const topic = 'txn-write-markers';
+      await newTopic(peer, topic, 1);
+      const p = await initTxn(peer, 'txn-write-markers');
+      await addQuiet(peer, p, topic, [0]);
+      await produce(peer, topic, 0, txnBatch(p, 2, 0, 'w'), p.transactionalId);
+      const idem = await initIdempotent(peer);
+      await produce(peer, topic, 0, txnBatch(idem, 1, 0, 'i', false));
+      const marker = (q: Producer, commit: boolean, topics: { name: string; partitionIndexes: number[] }[], coordinatorEpoch = 0) => ({
+        markers: [{ producerId: q.producerId, producerEpoch: q.producerEpoch, transactionResult: commit, topics, coordinatorEpoch }],
+      });
+      for (const v of peer.versions(WriteTxnMarkers)) {
+        await peer.attempt(WriteTxnMarkers, v, marker(idem, false, [{ name: topic, partitionIndexes: [0] }]), { label: `WriteTxnMarkers no transaction v${v}` });
+        await peer.attempt(WriteTxnMarkers, v, marker(p, true, [{ name: 'txn-write-markers-nope', partitionIndexes: [0] }, { name: topic, partitionIndexes: [3] }]), { label: `WriteTxnMarkers unknown partitions v${v}` });
+        await peer.attempt(WriteTxnMarkers, v, marker({ ...p, producerEpoch: p.producerEpoch - 1 }, true, [{ name: topic, partitionIndexes: [0] }]), { label: `WriteTxnMarkers stale epoch v${v}` });
+      }
+      const last = Math.max(...peer.versions(WriteTxnMarkers));
+      await peer.attempt(WriteTxnMarkers, last, marker(p, true, [{ name: topic, partitionIndexes: [0] }]), { label: `WriteTxnMarkers commit open transaction v${last}` });
+      const id = await topicId(peer, topic);
+      await fetchSettled(peer, 12, fetchReq(12, topic, id, 0, 1), 'Fetch read_committed after client marker');
+      await peer.call(DescribeProducers, 0, { topics: [{ name: topic, partitionIndexes: [0] }] }, { label: 'DescribeProducers after client marker', view: producersView });
+      await peer.call(DescribeTransactions, 0, { transactionalIds: ['txn-write-markers'] }, { label: 'DescribeTransactions after client marker', view: describeView });
+    },
+  },
+];
+
+
+export const allow: AllowEntry[] = [
+  {
+    session: 'txn-write-markers',
+    where: /^WriteTxnMarkers stale epoch v\d+: markers\[0\]\.topics\[name=txn-write-markers\]\.partitions\[partitionIndex=0\]\.errorCode$/,
+    reason:
+      'A marker whose producer epoch is older than the partition\'s: Kafka 4.1 answers UNKNOWN_SERVER_ERROR (the producer-state exception reaches the WriteTxnMarkers handler unmapped), Samsa the error of the check that fails, INVALID_PRODUCER_EPOCH. WriteTxnMarkers is inter-broker: only a transaction coordinator sends it, and neither answer is retried differently by one.',
+  },
+];
