@@ -1,6 +1,6 @@
 // Setup steps that sessions share: not recorded, and waiting out what Apache Kafka does
 // asynchronously (a topic's metadata reaching the broker, coordinators loading).
-import { CreateTopics, FindCoordinator, Metadata, Produce, type ProduceResponse } from '../../../src/protocol/generated/index.js';
+import { CreateTopics, DescribeGroups, FindCoordinator, ListOffsets, Metadata, Produce, type ProduceResponse } from '../../../src/protocol/generated/index.js';
 import { buildRecordBatch, type BuildBatchOptions, type RecordInput } from '../../../src/protocol/records/index.js';
 import type { SessionPeer } from '../harness.js';
 
@@ -30,6 +30,10 @@ export async function waitForTopic(peer: SessionPeer, name: string, partitions =
       return !t || t.errorCode !== 0 || t.partitions.length < partitions || t.partitions.some((p) => p.leaderId < 0 || p.errorCode !== 0);
     },
   );
+  // Kafka's metadata cache can name a leader before its replica manager leads the partition
+  // (NOT_LEADER_OR_FOLLOWER meanwhile): wait until every partition answers ListOffsets.
+  const all = Array.from({ length: partitions }, (_, partitionIndex) => ({ partitionIndex, currentLeaderEpoch: -1, timestamp: -1n, maxNumOffsets: 1 }));
+  await peer.quiet(ListOffsets, 1, { replicaId: -1, isolationLevel: 0, topics: [{ name, partitions: all }] }, (res) => res.topics[0]!.partitions.some((p) => p.errorCode !== 0));
 }
 
 /** The topic id a broker gave a topic (Metadata v10+). */
@@ -41,6 +45,9 @@ export async function topicId(peer: SessionPeer, name: string): Promise<string> 
 /** Waits until the group (or transaction, keyType 1) coordinator answers FindCoordinator without error. */
 export async function waitForCoordinator(peer: SessionPeer, key: string, keyType = 0): Promise<void> {
   await peer.quiet(FindCoordinator, 4, { key: '', keyType, coordinatorKeys: [key] }, (res) => res.coordinators[0]!.errorCode !== 0, 60_000);
+  // Kafka answers FindCoordinator before the group coordinator has loaded its partition of
+  // __consumer_offsets (NOT_COORDINATOR / COORDINATOR_LOAD_IN_PROGRESS to group requests meanwhile).
+  if (keyType === 0) await peer.quiet(DescribeGroups, 5, { groups: [key], includeAuthorizedOperations: false }, (res) => res.groups[0]!.errorCode !== 0, 60_000);
 }
 
 /** `n` records with keys, values, headers and fixed timestamps. */
