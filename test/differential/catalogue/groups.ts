@@ -79,8 +79,8 @@ function joinReq(groupId: string, o: JoinOpts = {}, v = 9): JoinGroupRequest {
   };
 }
 
-function syncReq(v: number, groupId: string, generationId: number, memberId: string, assignments: { memberId: string; assignment: Buffer }[] = [], instance: string | null = null, protocolName = 'range') {
-  return { groupId, generationId, memberId, groupInstanceId: instance, protocolType: v >= 5 ? 'consumer' : null, protocolName: v >= 5 ? protocolName : null, assignments };
+function syncReq(v: number, groupId: string, generationId: number, memberId: string, assignments: { memberId: string; assignment: Buffer }[] = [], instance: string | null = null, protocolName = 'range', protocolType = 'consumer') {
+  return { groupId, generationId, memberId, groupInstanceId: instance, protocolType: v >= 5 ? protocolType : null, protocolName: v >= 5 ? protocolName : null, assignments };
 }
 
 /** LeaveGroup for a version: v0-2 one member id, v3+ a batch (reasons from v5). */
@@ -123,7 +123,7 @@ async function stableAlone(peer: SessionPeer, conn: WireConnection | undefined, 
   const j = await joinMember(peer, conn, jv, groupId, o);
   if (j.errorCode !== 0) throw new Error(`${peer.name}: join ${groupId} failed with ${j.errorCode}`);
   const sv = top(peer, SyncGroup);
-  const s = await send(peer, conn, SyncGroup, sv, syncReq(sv, groupId, j.generationId, j.memberId, [{ memberId: j.memberId, assignment: assignmentBytes }], o.instance ?? null, j.protocolName ?? 'range'));
+  const s = await send(peer, conn, SyncGroup, sv, syncReq(sv, groupId, j.generationId, j.memberId, [{ memberId: j.memberId, assignment: assignmentBytes }], o.instance ?? null, j.protocolName ?? 'range', o.protocolType ?? 'consumer'));
   if (s.errorCode !== 0) throw new Error(`${peer.name}: sync ${groupId} failed with ${s.errorCode}`);
   return { memberId: j.memberId, generationId: j.generationId };
 }
@@ -252,6 +252,8 @@ export const sessions: Session[] = [
         await send(peer, undefined, SyncGroup, v, syncReq(v, g, j.generationId + 1, j.memberId), `SyncGroup v${v} wrong generation`);
         await send(peer, undefined, SyncGroup, v, syncReq(v, g, j.generationId, 'grp-unknown-member'), `SyncGroup v${v} unknown member`);
         if (v >= 5) {
+          await send(peer, undefined, SyncGroup, v, { ...syncReq(v, g, j.generationId, j.memberId), protocolName: null }, `SyncGroup v${v} no protocol name`);
+          await send(peer, undefined, SyncGroup, v, { ...syncReq(v, g, j.generationId, j.memberId), protocolType: null }, `SyncGroup v${v} no protocol type`);
           await send(peer, undefined, SyncGroup, v, { ...syncReq(v, g, j.generationId, j.memberId), protocolName: 'roundrobin' }, `SyncGroup v${v} other protocol name`);
           await send(peer, undefined, SyncGroup, v, { ...syncReq(v, g, j.generationId, j.memberId), protocolType: 'connect' }, `SyncGroup v${v} other protocol type`);
         }
@@ -649,6 +651,12 @@ export const sessions: Session[] = [
       await peer.quiet(OffsetCommit, cv, commitReq(`${g}-empty`, -1, '', [{ name: t, partitions: [{ index: 1, offset: 9n }] }]));
       await peer.call(OffsetDelete, 0, { groupId: `${g}-empty`, topics: [{ name: t, partitions: [{ partitionIndex: 1 }] }] }, { label: 'OffsetDelete simple group' });
       await fetchAll('OffsetFetch after OffsetDelete of a simple group', `${g}-empty`);
+      // A group of another protocol type.
+      const connect = `${g}-connect`;
+      await ready(peer, connect);
+      const mc = await stableAlone(peer, undefined, connect, { protocolType: 'connect', protocols: [{ name: 'default', metadata: Buffer.from('x') }] });
+      await peer.quiet(OffsetCommit, cv, commitReq(connect, mc.generationId, mc.memberId, [{ name: t, partitions: [{ index: 0, offset: 1n }] }]));
+      await peer.call(OffsetDelete, 0, { groupId: connect, topics: [{ name: t, partitions: [{ partitionIndex: 0 }] }] }, { label: 'OffsetDelete non-empty connect group' });
       await describe(peer, [g, `${g}-empty`], 'DescribeGroups after OffsetDelete');
       await listOwn(peer, g, 'ListGroups after OffsetDelete');
     },
@@ -724,6 +732,13 @@ export const sessions: Session[] = [
         await peer.call(OffsetFetch, fv, fetchReq(fv, [{ groupId: empty, topics: null }, { groupId: simple, topics: [{ name: t, partitionIndexes: [0] }] }]), { label: `OffsetFetch after DeleteGroups v${v}` });
         await leave(peer, busy, b.memberId);
         await peer.call(DeleteGroups, v, { groupsNames: [busy] }, { label: `DeleteGroups v${v} after the last member left` });
+        // A group whose only member is between its two KIP-394 joins is Empty: it can be deleted.
+        const pend = `${p}-pending`;
+        await ready(peer, pend);
+        const first = await send(peer, undefined, JoinGroup, top(peer, JoinGroup), joinReq(pend));
+        await settle(peer, [pend]);
+        await peer.call(DeleteGroups, v, { groupsNames: [pend] }, { label: `DeleteGroups v${v} with a pending member` });
+        await send(peer, undefined, JoinGroup, top(peer, JoinGroup), joinReq(pend, { memberId: first.memberId }), `JoinGroup v${v} of the pending member of the deleted group`);
       }
     },
   },
