@@ -500,6 +500,55 @@ export const sessions: Session[] = [
     },
   },
   {
+    // A static member coming back (new process, no member id) with other metadata: a new
+    // subscription with the same protocol keeps the group Stable; a protocol change rebalances.
+    // Then a static follower and a static leader rejoining with their member ids.
+    name: 'grp-static-rejoin',
+    async run(peer) {
+      const g = 'grp-static-rejoin';
+      const t = 'grp-static-rejoin-t';
+      await createTopic(peer, t, 2);
+      await ready(peer, g);
+      const sv = top(peer, SyncGroup);
+      const hv = top(peer, Heartbeat);
+      for (const jv of peer.versions(JoinGroup).filter((v) => v >= 5)) {
+        const gv = `${g}-v${jv}`;
+        await ready(peer, gv);
+        const b = await peer.connection();
+        const a = await stableAlone(peer, undefined, gv, { instance: 'inst-a', topics: [t] }, assignment(t, [0, 1]));
+        const a2 = await send(peer, undefined, JoinGroup, jv, joinReq(gv, { instance: 'inst-a', topics: [t, 'grp-static-rejoin-other'] }), `JoinGroup v${jv} static, new subscription`);
+        await describe(peer, [gv], `DescribeGroups v${jv} after a new subscription`);
+        await peer.call(Heartbeat, hv, hbReq(gv, a.generationId, a2.memberId, 'inst-a'), { label: `Heartbeat v${jv} after a new subscription` });
+        const sub = subscription([t]);
+        await send(peer, undefined, JoinGroup, jv, joinReq(gv, { instance: 'inst-a', protocols: [{ name: 'roundrobin', metadata: sub }] }), `JoinGroup v${jv} static, unsupported protocol`);
+        const both = [{ name: 'roundrobin', metadata: sub }, { name: 'range', metadata: sub }];
+        const a3 = await send(peer, undefined, JoinGroup, jv, joinReq(gv, { instance: 'inst-a', protocols: both }), `JoinGroup v${jv} static, other protocol preferred`);
+        await send(peer, undefined, SyncGroup, sv, syncReq(sv, gv, a3.generationId, a3.memberId, [{ memberId: a3.memberId, assignment: assignment(t, [0, 1]) }], 'inst-a', a3.protocolName ?? ''), `SyncGroup v${jv} after the protocol change`);
+        // A second static member, B: then B (a follower) and A (the leader) rejoin with their ids.
+        const bJoin = send(peer, b, JoinGroup, jv, joinReq(gv, { instance: 'inst-b', protocols: [{ name: 'roundrobin', metadata: sub }] }));
+        await waitState(peer, gv, 'PreparingRebalance');
+        const [a4, b4] = await together(peer, [`A rejoins v${jv}`, send(peer, undefined, JoinGroup, jv, joinReq(gv, { instance: 'inst-a', memberId: a3.memberId, protocols: both }))], [`B joins v${jv}`, bJoin]);
+        const plan = [
+          { memberId: a4.memberId, assignment: assignment(t, [0]) },
+          { memberId: b4.memberId, assignment: assignment(t, [1]) },
+        ];
+        const leaderIsA = a4.leader === a4.memberId;
+        await together(
+          peer,
+          [`A syncs v${jv}`, send(peer, undefined, SyncGroup, sv, syncReq(sv, gv, a4.generationId, a4.memberId, leaderIsA ? plan : [], 'inst-a', 'roundrobin'))],
+          [`B syncs v${jv}`, send(peer, b, SyncGroup, sv, syncReq(sv, gv, b4.generationId, b4.memberId, leaderIsA ? [] : plan, 'inst-b', 'roundrobin'))],
+        );
+        const follower = leaderIsA ? { conn: b, r: b4, inst: 'inst-b', protocols: [{ name: 'roundrobin', metadata: sub }] } : { conn: undefined, r: a4, inst: 'inst-a', protocols: both };
+        await send(peer, follower.conn, JoinGroup, jv, joinReq(gv, { instance: follower.inst, memberId: follower.r.memberId, protocols: follower.protocols }), `JoinGroup v${jv} static follower rejoins`);
+        // B restarts (new process): it takes its place again without a rebalance.
+        const b5 = await send(peer, b, JoinGroup, jv, joinReq(gv, { instance: 'inst-b', protocols: [{ name: 'roundrobin', metadata: sub }] }), `JoinGroup v${jv} B restarts`);
+        await describe(peer, [gv], `DescribeGroups v${jv} after B restarted`);
+        await peer.callOn(b, Heartbeat, hv, hbReq(gv, b5.generationId, b5.memberId, 'inst-b'), { label: `Heartbeat v${jv} B after its restart` });
+        await send(peer, b, SyncGroup, sv, syncReq(sv, gv, b5.generationId, b5.memberId, [], 'inst-b', 'roundrobin'), `SyncGroup v${jv} B after its restart`);
+      }
+    },
+  },
+  {
     // LeaveGroup every version; v3+ a batch with unknown members.
     name: 'grp-leave',
     async run(peer) {
