@@ -436,6 +436,30 @@ export const sessions: Session[] = [
     },
   },
   {
+    // The same group, key or partition twice in one request.
+    name: 'grp-duplicates',
+    async run(peer) {
+      const g = 'grp-duplicates';
+      const t = 'grp-duplicates-t';
+      await createTopic(peer, t, 2);
+      await ready(peer, g, `${g}-other`);
+      const cv = top(peer, OffsetCommit);
+      const fv = top(peer, OffsetFetch);
+      await peer.call(FindCoordinator, top(peer, FindCoordinator), { key: '', keyType: 0, coordinatorKeys: [g, g] }, { label: 'FindCoordinator the same key twice' });
+      await peer.call(OffsetCommit, cv, commitReq(g, -1, '', [{ name: t, partitions: [{ index: 0, offset: 1n, metadata: 'first' }, { index: 0, offset: 2n, metadata: 'second' }] }, { name: t, partitions: [{ index: 1, offset: 3n }] }]), { label: 'OffsetCommit the same partition twice, the same topic twice' });
+      await peer.call(OffsetFetch, fv, fetchReq(fv, [{ groupId: g, topics: [{ name: t, partitionIndexes: [0, 0, 1] }] }]), { label: 'OffsetFetch the same partition twice' });
+      await peer.call(OffsetFetch, fv, fetchReq(fv, [{ groupId: g, topics: [{ name: t, partitionIndexes: [0] }, { name: t, partitionIndexes: [1] }] }]), { label: 'OffsetFetch the same topic twice' });
+      await peer.call(OffsetFetch, fv, fetchReq(fv, [{ groupId: g, topics: null }, { groupId: g, topics: [{ name: t, partitionIndexes: [1] }] }]), { label: 'OffsetFetch the same group twice' });
+      for (const v of peer.versions(OffsetFetch).filter((x) => x >= 2 && x < 8)) {
+        await peer.call(OffsetFetch, v, fetchReq(v, [{ groupId: g, topics: [{ name: t, partitionIndexes: [0, 0] }] }]), { label: `OffsetFetch v${v} the same partition twice` });
+      }
+      await settle(peer, [g]);
+      await describe(peer, [g, g, `${g}-other`], 'DescribeGroups the same group twice', undefined, false, [`${g}-other`]);
+      await peer.call(OffsetDelete, 0, { groupId: g, topics: [{ name: t, partitions: [{ partitionIndex: 0 }, { partitionIndex: 0 }] }] }, { label: 'OffsetDelete the same partition twice' });
+      await peer.call(OffsetFetch, fv, fetchReq(fv, [{ groupId: g, topics: null }]), { label: 'OffsetFetch after OffsetDelete' });
+    },
+  },
+  {
     name: 'grp-invalid',
     async run(peer) {
       const g = 'grp-invalid';
@@ -446,6 +470,11 @@ export const sessions: Session[] = [
       await peer.call(JoinGroup, jv, joinReq(g, { sessionTimeoutMs: 6_000 }), { label: 'JoinGroup session timeout at min' });
       await peer.call(JoinGroup, jv, joinReq(''), { label: 'JoinGroup empty group id' });
       await peer.call(JoinGroup, jv, joinReq('', { sessionTimeoutMs: 1 }), { label: 'JoinGroup empty group id, bad session timeout' });
+      for (const instance of ['', 'bad instance!', 'i'.repeat(250)]) {
+        const gi = `${g}-instance-${instance.length}`;
+        await ready(peer, gi);
+        await peer.call(JoinGroup, jv, joinReq(gi, { instance }), { label: `JoinGroup group instance id of ${instance.length} characters` });
+      }
       await peer.call(LeaveGroup, top(peer, LeaveGroup), leaveReq(top(peer, LeaveGroup), '', [{ memberId: 'x' }]), { label: 'LeaveGroup empty group id' });
       await peer.call(OffsetCommit, top(peer, OffsetCommit), commitReq('', -1, '', [{ name: 'grp-invalid-t', partitions: [{ index: 0, offset: 1n }] }]), { label: 'OffsetCommit empty group id' });
       const fv = top(peer, OffsetFetch);
