@@ -24,6 +24,7 @@ import {
   type DescribeGroupsResponse,
   type JoinGroupRequest,
   type JoinGroupResponse,
+  type LeaveGroupResponse,
   type ListGroupsResponse,
   type OffsetCommitRequest,
   type OffsetFetchRequest,
@@ -406,6 +407,51 @@ export const sessions: Session[] = [
     },
   },
   {
+    // Rebalances cut short: a member waiting in SyncGroup when a new member joins, and when the
+    // leader leaves before sending the assignment.
+    name: 'grp-rebalance-interrupted',
+    async run(peer) {
+      const g = 'grp-rebalance-interrupted';
+      const t = 'grp-rebalance-interrupted-t';
+      await createTopic(peer, t, 3);
+      await ready(peer, g);
+      const jv = top(peer, JoinGroup);
+      const sv = top(peer, SyncGroup);
+      const lv = top(peer, LeaveGroup);
+      const b = await peer.connection();
+      const c = await peer.connection();
+      const a = await stableAlone(peer, undefined, g, { topics: [t] }, assignment(t, [0, 1, 2]));
+      const bFirst = await send(peer, b, JoinGroup, jv, joinReq(g, { topics: [t] }));
+      const bJoin = send(peer, b, JoinGroup, jv, joinReq(g, { topics: [t], memberId: bFirst.memberId }));
+      await waitState(peer, g, 'PreparingRebalance');
+      const [a2, b2] = await together(peer, ['A rejoins', send(peer, undefined, JoinGroup, jv, joinReq(g, { topics: [t], memberId: a.memberId }))], ['B joined', bJoin]);
+      // B waits for its assignment; C joins before the leader's SyncGroup.
+      const bSync = send(peer, b, SyncGroup, sv, syncReq(sv, g, b2.generationId, b2.memberId));
+      const cFirst = await send(peer, c, JoinGroup, jv, joinReq(g, { topics: [t] }), 'C gets its member id');
+      const cJoin = send(peer, c, JoinGroup, jv, joinReq(g, { topics: [t], memberId: cFirst.memberId }));
+      const [bs] = await Promise.all([bSync, waitState(peer, g, 'PreparingRebalance')]);
+      peer.record('B SyncGroup when C joins', bs);
+      await describe(peer, [g], 'DescribeGroups after C joined');
+      await send(peer, undefined, SyncGroup, sv, syncReq(sv, g, a2.generationId, a2.memberId, [{ memberId: a2.memberId, assignment: assignment(t, [0]) }]), 'A syncs the old generation');
+      const [a3, b3, c3] = await Promise.all([send(peer, undefined, JoinGroup, jv, joinReq(g, { topics: [t], memberId: a2.memberId })), send(peer, b, JoinGroup, jv, joinReq(g, { topics: [t], memberId: b2.memberId })), cJoin]);
+      peer.record('A rejoins with C', a3);
+      peer.record('B rejoins with C', b3);
+      peer.record('C joined', c3);
+      // B and C wait for their assignments; the leader leaves instead.
+      const bSync3 = send(peer, b, SyncGroup, sv, syncReq(sv, g, b3.generationId, b3.memberId));
+      const cSync3 = send(peer, c, SyncGroup, sv, syncReq(sv, g, c3.generationId, c3.memberId));
+      const leader = [a3, b3, c3].find((r) => r.memberId === r.leader)!;
+      if (leader !== a3) throw new Error(`${peer.name}: A should lead`);
+      await together(peer, ['A leaves', send(peer, undefined, LeaveGroup, lv, leaveReq(lv, g, [{ memberId: a3.memberId }]))], ['B SyncGroup when the leader left', bSync3]);
+      peer.record('C SyncGroup when the leader left', await cSync3);
+      await describe(peer, [g], 'DescribeGroups after the leader left');
+      const [b4, c4] = await together(peer, ['B rejoins without A', send(peer, b, JoinGroup, jv, joinReq(g, { topics: [t], memberId: b3.memberId }))], ['C rejoins without A', send(peer, c, JoinGroup, jv, joinReq(g, { topics: [t], memberId: c3.memberId }))]);
+      const newLeader = b4.leader === b4.memberId ? 'B' : c4.leader === c4.memberId ? 'C' : 'none';
+      peer.record('the new leader', newLeader);
+      await describe(peer, [g], 'DescribeGroups CompletingRebalance without A');
+    },
+  },
+  {
     // Protocol selection: the protocol every member supports that most prefer; inconsistent ones refused.
     name: 'grp-protocols',
     async run(peer) {
@@ -610,6 +656,7 @@ export const sessions: Session[] = [
             { label: `LeaveGroup v${v} batch` },
           );
           await peer.call(LeaveGroup, v, leaveReq(v, g, [{ memberId: a2.memberId }]), { label: `LeaveGroup v${v} again` });
+          await peer.call(LeaveGroup, v, leaveReq(v, g, [{ memberId: 'grp-unknown-member' }, { memberId: 'grp-unknown-member' }]), { label: `LeaveGroup v${v} the same member twice`, view: (res: LeaveGroupResponse) => ({ ...res, count: res.members.length }) });
         }
         await describe(peer, [g], `DescribeGroups after LeaveGroup v${v}`);
       }
