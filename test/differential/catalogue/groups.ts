@@ -216,6 +216,8 @@ export const sessions: Session[] = [
           await peer.call(FindCoordinator, v, { key: '', keyType: 0, coordinatorKeys: ['grp-fc-g', 'grp-fc-h'] }, { label: `FindCoordinator v${v} two groups` });
           await peer.call(FindCoordinator, v, { key: '', keyType: 1, coordinatorKeys: ['grp-fc-txn'] }, { label: `FindCoordinator v${v} transaction` });
           await peer.call(FindCoordinator, v, { key: '', keyType: 7, coordinatorKeys: ['grp-fc-g'] }, { label: `FindCoordinator v${v} invalid key type` });
+          // Key type 2: share groups' coordinator (KIP-932, v6), which neither broker serves here.
+          await peer.call(FindCoordinator, v, { key: '', keyType: 2, coordinatorKeys: ['grp-fc-g:grp-fc-t:0'] }, { label: `FindCoordinator v${v} share key type` });
           await peer.call(FindCoordinator, v, { key: '', keyType: 0, coordinatorKeys: [] }, { label: `FindCoordinator v${v} no keys` });
           await peer.call(FindCoordinator, v, { key: '', keyType: 0, coordinatorKeys: [''] }, { label: `FindCoordinator v${v} empty group id` });
           await peer.call(FindCoordinator, v, { key: '', keyType: 1, coordinatorKeys: [''] }, { label: `FindCoordinator v${v} empty transactional id` });
