@@ -294,7 +294,9 @@ export class GroupCoordinator {
     return { errorCode, groups };
   }
 
-  async deleteGroups(groupIds: readonly string[]): Promise<{ groupId: string; errorCode: number }[]> {
+  /** DeleteGroups: one result per distinct group id (Kafka answers a group named twice once). */
+  async deleteGroups(requested: readonly string[]): Promise<{ groupId: string; errorCode: number }[]> {
+    const groupIds = [...new Set(requested)];
     const byPartition = new Map<number, string[]>();
     const results = new Map<string, number>();
     if (this.opts.offsetsTopic.partitions() === undefined) return groupIds.map((groupId) => ({ groupId, errorCode: this.stopped ? E.COORDINATOR_NOT_AVAILABLE : E.GROUP_ID_NOT_FOUND }));

@@ -20,9 +20,11 @@ import {
   OffsetDelete,
   OffsetFetch,
   SyncGroup,
+  type DeleteGroupsResponse,
   type DescribeGroupsResponse,
   type JoinGroupRequest,
   type JoinGroupResponse,
+  type LeaveGroupResponse,
   type ListGroupsResponse,
   type OffsetCommitRequest,
   type OffsetFetchRequest,
@@ -79,8 +81,8 @@ function joinReq(groupId: string, o: JoinOpts = {}, v = 9): JoinGroupRequest {
   };
 }
 
-function syncReq(v: number, groupId: string, generationId: number, memberId: string, assignments: { memberId: string; assignment: Buffer }[] = [], instance: string | null = null, protocolName = 'range') {
-  return { groupId, generationId, memberId, groupInstanceId: instance, protocolType: v >= 5 ? 'consumer' : null, protocolName: v >= 5 ? protocolName : null, assignments };
+function syncReq(v: number, groupId: string, generationId: number, memberId: string, assignments: { memberId: string; assignment: Buffer }[] = [], instance: string | null = null, protocolName = 'range', protocolType = 'consumer') {
+  return { groupId, generationId, memberId, groupInstanceId: instance, protocolType: v >= 5 ? protocolType : null, protocolName: v >= 5 ? protocolName : null, assignments };
 }
 
 /** LeaveGroup for a version: v0-2 one member id, v3+ a batch (reasons from v5). */
@@ -123,7 +125,7 @@ async function stableAlone(peer: SessionPeer, conn: WireConnection | undefined, 
   const j = await joinMember(peer, conn, jv, groupId, o);
   if (j.errorCode !== 0) throw new Error(`${peer.name}: join ${groupId} failed with ${j.errorCode}`);
   const sv = top(peer, SyncGroup);
-  const s = await send(peer, conn, SyncGroup, sv, syncReq(sv, groupId, j.generationId, j.memberId, [{ memberId: j.memberId, assignment: assignmentBytes }], o.instance ?? null, j.protocolName ?? 'range'));
+  const s = await send(peer, conn, SyncGroup, sv, syncReq(sv, groupId, j.generationId, j.memberId, [{ memberId: j.memberId, assignment: assignmentBytes }], o.instance ?? null, j.protocolName ?? 'range', o.protocolType ?? 'consumer'));
   if (s.errorCode !== 0) throw new Error(`${peer.name}: sync ${groupId} failed with ${s.errorCode}`);
   return { memberId: j.memberId, generationId: j.generationId };
 }
@@ -214,6 +216,8 @@ export const sessions: Session[] = [
           await peer.call(FindCoordinator, v, { key: '', keyType: 0, coordinatorKeys: ['grp-fc-g', 'grp-fc-h'] }, { label: `FindCoordinator v${v} two groups` });
           await peer.call(FindCoordinator, v, { key: '', keyType: 1, coordinatorKeys: ['grp-fc-txn'] }, { label: `FindCoordinator v${v} transaction` });
           await peer.call(FindCoordinator, v, { key: '', keyType: 7, coordinatorKeys: ['grp-fc-g'] }, { label: `FindCoordinator v${v} invalid key type` });
+          // Key type 2: share groups' coordinator (KIP-932, v6), which neither broker serves here.
+          await peer.call(FindCoordinator, v, { key: '', keyType: 2, coordinatorKeys: ['grp-fc-g:grp-fc-t:0'] }, { label: `FindCoordinator v${v} share key type` });
           await peer.call(FindCoordinator, v, { key: '', keyType: 0, coordinatorKeys: [] }, { label: `FindCoordinator v${v} no keys` });
           await peer.call(FindCoordinator, v, { key: '', keyType: 0, coordinatorKeys: [''] }, { label: `FindCoordinator v${v} empty group id` });
           await peer.call(FindCoordinator, v, { key: '', keyType: 1, coordinatorKeys: [''] }, { label: `FindCoordinator v${v} empty transactional id` });
@@ -252,6 +256,8 @@ export const sessions: Session[] = [
         await send(peer, undefined, SyncGroup, v, syncReq(v, g, j.generationId + 1, j.memberId), `SyncGroup v${v} wrong generation`);
         await send(peer, undefined, SyncGroup, v, syncReq(v, g, j.generationId, 'grp-unknown-member'), `SyncGroup v${v} unknown member`);
         if (v >= 5) {
+          await send(peer, undefined, SyncGroup, v, { ...syncReq(v, g, j.generationId, j.memberId), protocolName: null }, `SyncGroup v${v} no protocol name`);
+          await send(peer, undefined, SyncGroup, v, { ...syncReq(v, g, j.generationId, j.memberId), protocolType: null }, `SyncGroup v${v} no protocol type`);
           await send(peer, undefined, SyncGroup, v, { ...syncReq(v, g, j.generationId, j.memberId), protocolName: 'roundrobin' }, `SyncGroup v${v} other protocol name`);
           await send(peer, undefined, SyncGroup, v, { ...syncReq(v, g, j.generationId, j.memberId), protocolType: 'connect' }, `SyncGroup v${v} other protocol type`);
         }
@@ -403,6 +409,51 @@ export const sessions: Session[] = [
     },
   },
   {
+    // Rebalances cut short: a member waiting in SyncGroup when a new member joins, and when the
+    // leader leaves before sending the assignment.
+    name: 'grp-rebalance-interrupted',
+    async run(peer) {
+      const g = 'grp-rebalance-interrupted';
+      const t = 'grp-rebalance-interrupted-t';
+      await createTopic(peer, t, 3);
+      await ready(peer, g);
+      const jv = top(peer, JoinGroup);
+      const sv = top(peer, SyncGroup);
+      const lv = top(peer, LeaveGroup);
+      const b = await peer.connection();
+      const c = await peer.connection();
+      const a = await stableAlone(peer, undefined, g, { topics: [t] }, assignment(t, [0, 1, 2]));
+      const bFirst = await send(peer, b, JoinGroup, jv, joinReq(g, { topics: [t] }));
+      const bJoin = send(peer, b, JoinGroup, jv, joinReq(g, { topics: [t], memberId: bFirst.memberId }));
+      await waitState(peer, g, 'PreparingRebalance');
+      const [a2, b2] = await together(peer, ['A rejoins', send(peer, undefined, JoinGroup, jv, joinReq(g, { topics: [t], memberId: a.memberId }))], ['B joined', bJoin]);
+      // B waits for its assignment; C joins before the leader's SyncGroup.
+      const bSync = send(peer, b, SyncGroup, sv, syncReq(sv, g, b2.generationId, b2.memberId));
+      const cFirst = await send(peer, c, JoinGroup, jv, joinReq(g, { topics: [t] }), 'C gets its member id');
+      const cJoin = send(peer, c, JoinGroup, jv, joinReq(g, { topics: [t], memberId: cFirst.memberId }));
+      const [bs] = await Promise.all([bSync, waitState(peer, g, 'PreparingRebalance')]);
+      peer.record('B SyncGroup when C joins', bs);
+      await describe(peer, [g], 'DescribeGroups after C joined');
+      await send(peer, undefined, SyncGroup, sv, syncReq(sv, g, a2.generationId, a2.memberId, [{ memberId: a2.memberId, assignment: assignment(t, [0]) }]), 'A syncs the old generation');
+      const [a3, b3, c3] = await Promise.all([send(peer, undefined, JoinGroup, jv, joinReq(g, { topics: [t], memberId: a2.memberId })), send(peer, b, JoinGroup, jv, joinReq(g, { topics: [t], memberId: b2.memberId })), cJoin]);
+      peer.record('A rejoins with C', a3);
+      peer.record('B rejoins with C', b3);
+      peer.record('C joined', c3);
+      // B and C wait for their assignments; the leader leaves instead.
+      const bSync3 = send(peer, b, SyncGroup, sv, syncReq(sv, g, b3.generationId, b3.memberId));
+      const cSync3 = send(peer, c, SyncGroup, sv, syncReq(sv, g, c3.generationId, c3.memberId));
+      const leader = [a3, b3, c3].find((r) => r.memberId === r.leader)!;
+      if (leader !== a3) throw new Error(`${peer.name}: A should lead`);
+      await together(peer, ['A leaves', send(peer, undefined, LeaveGroup, lv, leaveReq(lv, g, [{ memberId: a3.memberId }]))], ['B SyncGroup when the leader left', bSync3]);
+      peer.record('C SyncGroup when the leader left', await cSync3);
+      await describe(peer, [g], 'DescribeGroups after the leader left');
+      const [b4, c4] = await together(peer, ['B rejoins without A', send(peer, b, JoinGroup, jv, joinReq(g, { topics: [t], memberId: b3.memberId }))], ['C rejoins without A', send(peer, c, JoinGroup, jv, joinReq(g, { topics: [t], memberId: c3.memberId }))]);
+      const newLeader = b4.leader === b4.memberId ? 'B' : c4.leader === c4.memberId ? 'C' : 'none';
+      peer.record('the new leader', newLeader);
+      await describe(peer, [g], 'DescribeGroups CompletingRebalance without A');
+    },
+  },
+  {
     // Protocol selection: the protocol every member supports that most prefer; inconsistent ones refused.
     name: 'grp-protocols',
     async run(peer) {
@@ -434,6 +485,30 @@ export const sessions: Session[] = [
     },
   },
   {
+    // The same group, key or partition twice in one request.
+    name: 'grp-duplicates',
+    async run(peer) {
+      const g = 'grp-duplicates';
+      const t = 'grp-duplicates-t';
+      await createTopic(peer, t, 2);
+      await ready(peer, g, `${g}-other`);
+      const cv = top(peer, OffsetCommit);
+      const fv = top(peer, OffsetFetch);
+      await peer.call(FindCoordinator, top(peer, FindCoordinator), { key: '', keyType: 0, coordinatorKeys: [g, g] }, { label: 'FindCoordinator the same key twice' });
+      await peer.call(OffsetCommit, cv, commitReq(g, -1, '', [{ name: t, partitions: [{ index: 0, offset: 1n, metadata: 'first' }, { index: 0, offset: 2n, metadata: 'second' }] }, { name: t, partitions: [{ index: 1, offset: 3n }] }]), { label: 'OffsetCommit the same partition twice, the same topic twice' });
+      await peer.call(OffsetFetch, fv, fetchReq(fv, [{ groupId: g, topics: [{ name: t, partitionIndexes: [0, 0, 1] }] }]), { label: 'OffsetFetch the same partition twice' });
+      await peer.call(OffsetFetch, fv, fetchReq(fv, [{ groupId: g, topics: [{ name: t, partitionIndexes: [0] }, { name: t, partitionIndexes: [1] }] }]), { label: 'OffsetFetch the same topic twice' });
+      await peer.call(OffsetFetch, fv, fetchReq(fv, [{ groupId: g, topics: null }, { groupId: g, topics: [{ name: t, partitionIndexes: [1] }] }]), { label: 'OffsetFetch the same group twice' });
+      for (const v of peer.versions(OffsetFetch).filter((x) => x >= 2 && x < 8)) {
+        await peer.call(OffsetFetch, v, fetchReq(v, [{ groupId: g, topics: [{ name: t, partitionIndexes: [0, 0] }] }]), { label: `OffsetFetch v${v} the same partition twice` });
+      }
+      await settle(peer, [g]);
+      await describe(peer, [g, g, `${g}-other`], 'DescribeGroups the same group twice', undefined, false, [`${g}-other`]);
+      await peer.call(OffsetDelete, 0, { groupId: g, topics: [{ name: t, partitions: [{ partitionIndex: 0 }, { partitionIndex: 0 }] }] }, { label: 'OffsetDelete the same partition twice' });
+      await peer.call(OffsetFetch, fv, fetchReq(fv, [{ groupId: g, topics: null }]), { label: 'OffsetFetch after OffsetDelete' });
+    },
+  },
+  {
     name: 'grp-invalid',
     async run(peer) {
       const g = 'grp-invalid';
@@ -444,6 +519,11 @@ export const sessions: Session[] = [
       await peer.call(JoinGroup, jv, joinReq(g, { sessionTimeoutMs: 6_000 }), { label: 'JoinGroup session timeout at min' });
       await peer.call(JoinGroup, jv, joinReq(''), { label: 'JoinGroup empty group id' });
       await peer.call(JoinGroup, jv, joinReq('', { sessionTimeoutMs: 1 }), { label: 'JoinGroup empty group id, bad session timeout' });
+      for (const instance of ['', 'bad instance!', 'i'.repeat(250)]) {
+        const gi = `${g}-instance-${instance.length}`;
+        await ready(peer, gi);
+        await peer.call(JoinGroup, jv, joinReq(gi, { instance }), { label: `JoinGroup group instance id of ${instance.length} characters` });
+      }
       await peer.call(LeaveGroup, top(peer, LeaveGroup), leaveReq(top(peer, LeaveGroup), '', [{ memberId: 'x' }]), { label: 'LeaveGroup empty group id' });
       await peer.call(OffsetCommit, top(peer, OffsetCommit), commitReq('', -1, '', [{ name: 'grp-invalid-t', partitions: [{ index: 0, offset: 1n }] }]), { label: 'OffsetCommit empty group id' });
       const fv = top(peer, OffsetFetch);
@@ -498,6 +578,55 @@ export const sessions: Session[] = [
     },
   },
   {
+    // A static member coming back (new process, no member id) with other metadata: a new
+    // subscription with the same protocol keeps the group Stable; a protocol change rebalances.
+    // Then a static follower and a static leader rejoining with their member ids.
+    name: 'grp-static-rejoin',
+    async run(peer) {
+      const g = 'grp-static-rejoin';
+      const t = 'grp-static-rejoin-t';
+      await createTopic(peer, t, 2);
+      await ready(peer, g);
+      const sv = top(peer, SyncGroup);
+      const hv = top(peer, Heartbeat);
+      for (const jv of peer.versions(JoinGroup).filter((v) => v >= 5)) {
+        const gv = `${g}-v${jv}`;
+        await ready(peer, gv);
+        const b = await peer.connection();
+        const a = await stableAlone(peer, undefined, gv, { instance: 'inst-a', topics: [t] }, assignment(t, [0, 1]));
+        const a2 = await send(peer, undefined, JoinGroup, jv, joinReq(gv, { instance: 'inst-a', topics: [t, 'grp-static-rejoin-other'] }), `JoinGroup v${jv} static, new subscription`);
+        await describe(peer, [gv], `DescribeGroups v${jv} after a new subscription`);
+        await peer.call(Heartbeat, hv, hbReq(gv, a.generationId, a2.memberId, 'inst-a'), { label: `Heartbeat v${jv} after a new subscription` });
+        const sub = subscription([t]);
+        await send(peer, undefined, JoinGroup, jv, joinReq(gv, { instance: 'inst-a', protocols: [{ name: 'roundrobin', metadata: sub }] }), `JoinGroup v${jv} static, unsupported protocol`);
+        const both = [{ name: 'roundrobin', metadata: sub }, { name: 'range', metadata: sub }];
+        const a3 = await send(peer, undefined, JoinGroup, jv, joinReq(gv, { instance: 'inst-a', protocols: both }), `JoinGroup v${jv} static, other protocol preferred`);
+        await send(peer, undefined, SyncGroup, sv, syncReq(sv, gv, a3.generationId, a3.memberId, [{ memberId: a3.memberId, assignment: assignment(t, [0, 1]) }], 'inst-a', a3.protocolName ?? ''), `SyncGroup v${jv} after the protocol change`);
+        // A second static member, B: then B (a follower) and A (the leader) rejoin with their ids.
+        const bJoin = send(peer, b, JoinGroup, jv, joinReq(gv, { instance: 'inst-b', protocols: [{ name: 'roundrobin', metadata: sub }] }));
+        await waitState(peer, gv, 'PreparingRebalance');
+        const [a4, b4] = await together(peer, [`A rejoins v${jv}`, send(peer, undefined, JoinGroup, jv, joinReq(gv, { instance: 'inst-a', memberId: a3.memberId, protocols: both }))], [`B joins v${jv}`, bJoin]);
+        const plan = [
+          { memberId: a4.memberId, assignment: assignment(t, [0]) },
+          { memberId: b4.memberId, assignment: assignment(t, [1]) },
+        ];
+        const leaderIsA = a4.leader === a4.memberId;
+        await together(
+          peer,
+          [`A syncs v${jv}`, send(peer, undefined, SyncGroup, sv, syncReq(sv, gv, a4.generationId, a4.memberId, leaderIsA ? plan : [], 'inst-a', 'roundrobin'))],
+          [`B syncs v${jv}`, send(peer, b, SyncGroup, sv, syncReq(sv, gv, b4.generationId, b4.memberId, leaderIsA ? [] : plan, 'inst-b', 'roundrobin'))],
+        );
+        const follower = leaderIsA ? { conn: b, r: b4, inst: 'inst-b', protocols: [{ name: 'roundrobin', metadata: sub }] } : { conn: undefined, r: a4, inst: 'inst-a', protocols: both };
+        await send(peer, follower.conn, JoinGroup, jv, joinReq(gv, { instance: follower.inst, memberId: follower.r.memberId, protocols: follower.protocols }), `JoinGroup v${jv} static follower rejoins`);
+        // B restarts (new process): it takes its place again without a rebalance.
+        const b5 = await send(peer, b, JoinGroup, jv, joinReq(gv, { instance: 'inst-b', protocols: [{ name: 'roundrobin', metadata: sub }] }), `JoinGroup v${jv} B restarts`);
+        await describe(peer, [gv], `DescribeGroups v${jv} after B restarted`);
+        await peer.callOn(b, Heartbeat, hv, hbReq(gv, b5.generationId, b5.memberId, 'inst-b'), { label: `Heartbeat v${jv} B after its restart` });
+        await send(peer, b, SyncGroup, sv, syncReq(sv, gv, b5.generationId, b5.memberId, [], 'inst-b', 'roundrobin'), `SyncGroup v${jv} B after its restart`);
+      }
+    },
+  },
+  {
     // LeaveGroup every version; v3+ a batch with unknown members.
     name: 'grp-leave',
     async run(peer) {
@@ -529,6 +658,7 @@ export const sessions: Session[] = [
             { label: `LeaveGroup v${v} batch` },
           );
           await peer.call(LeaveGroup, v, leaveReq(v, g, [{ memberId: a2.memberId }]), { label: `LeaveGroup v${v} again` });
+          await peer.call(LeaveGroup, v, leaveReq(v, g, [{ memberId: 'grp-unknown-member' }, { memberId: 'grp-unknown-member' }]), { label: `LeaveGroup v${v} the same member twice`, view: (res: LeaveGroupResponse) => ({ ...res, count: res.members.length }) });
         }
         await describe(peer, [g], `DescribeGroups after LeaveGroup v${v}`);
       }
@@ -649,6 +779,12 @@ export const sessions: Session[] = [
       await peer.quiet(OffsetCommit, cv, commitReq(`${g}-empty`, -1, '', [{ name: t, partitions: [{ index: 1, offset: 9n }] }]));
       await peer.call(OffsetDelete, 0, { groupId: `${g}-empty`, topics: [{ name: t, partitions: [{ partitionIndex: 1 }] }] }, { label: 'OffsetDelete simple group' });
       await fetchAll('OffsetFetch after OffsetDelete of a simple group', `${g}-empty`);
+      // A group of another protocol type.
+      const connect = `${g}-connect`;
+      await ready(peer, connect);
+      const mc = await stableAlone(peer, undefined, connect, { protocolType: 'connect', protocols: [{ name: 'default', metadata: Buffer.from('x') }] });
+      await peer.quiet(OffsetCommit, cv, commitReq(connect, mc.generationId, mc.memberId, [{ name: t, partitions: [{ index: 0, offset: 1n }] }]));
+      await peer.call(OffsetDelete, 0, { groupId: connect, topics: [{ name: t, partitions: [{ partitionIndex: 0 }] }] }, { label: 'OffsetDelete non-empty connect group' });
       await describe(peer, [g, `${g}-empty`], 'DescribeGroups after OffsetDelete');
       await listOwn(peer, g, 'ListGroups after OffsetDelete');
     },
@@ -716,7 +852,8 @@ export const sessions: Session[] = [
         await settle(peer, [busy, empty, simple]);
         await listOwn(peer, p, `ListGroups before DeleteGroups v${v}`);
         await peer.call(DeleteGroups, v, { groupsNames: [busy, `${p}-unknown`, empty, simple] }, { label: `DeleteGroups v${v}` });
-        await peer.call(DeleteGroups, v, { groupsNames: [empty, empty] }, { label: `DeleteGroups v${v} again, twice` });
+        // (the count is recorded: results are compared by group id, which would hide a duplicate)
+        await peer.call(DeleteGroups, v, { groupsNames: [empty, empty] }, { label: `DeleteGroups v${v} again, twice`, view: (res: DeleteGroupsResponse) => ({ ...res, count: res.results.length }) });
         await peer.call(DeleteGroups, v, { groupsNames: [] }, { label: `DeleteGroups v${v} none` });
         await listOwn(peer, p, `ListGroups after DeleteGroups v${v}`);
         await describe(peer, [busy, empty, simple], `DescribeGroups after DeleteGroups v${v}`, undefined, false, [empty, simple]);
@@ -724,6 +861,13 @@ export const sessions: Session[] = [
         await peer.call(OffsetFetch, fv, fetchReq(fv, [{ groupId: empty, topics: null }, { groupId: simple, topics: [{ name: t, partitionIndexes: [0] }] }]), { label: `OffsetFetch after DeleteGroups v${v}` });
         await leave(peer, busy, b.memberId);
         await peer.call(DeleteGroups, v, { groupsNames: [busy] }, { label: `DeleteGroups v${v} after the last member left` });
+        // A group whose only member is between its two KIP-394 joins is Empty: it can be deleted.
+        const pend = `${p}-pending`;
+        await ready(peer, pend);
+        const first = await send(peer, undefined, JoinGroup, top(peer, JoinGroup), joinReq(pend));
+        await settle(peer, [pend]);
+        await peer.call(DeleteGroups, v, { groupsNames: [pend] }, { label: `DeleteGroups v${v} with a pending member` });
+        await send(peer, undefined, JoinGroup, top(peer, JoinGroup), joinReq(pend, { memberId: first.memberId }), `JoinGroup v${v} of the pending member of the deleted group`);
       }
     },
   },
