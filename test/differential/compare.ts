@@ -106,7 +106,9 @@ function diffValues(path: string, a: unknown, b: unknown, out: { path: string; k
   if (Array.isArray(a) && Array.isArray(b)) {
     const ka = a.map(identityOf);
     const kb = b.map(identityOf);
-    if (ka.every((k) => k !== undefined) && kb.every((k) => k !== undefined) && (a.length > 0 || b.length > 0)) {
+    // Aligned by key only when keys are unique on both sides (a duplicated element must not vanish).
+    const unique = (keys: (string | undefined)[]) => new Set(keys).size === keys.length;
+    if (ka.every((k) => k !== undefined) && kb.every((k) => k !== undefined) && unique(ka) && unique(kb) && (a.length > 0 || b.length > 0)) {
       const ma = new Map(a.map((x, i) => [ka[i]!, x]));
       const mb = new Map(b.map((x, i) => [kb[i]!, x]));
       for (const k of new Set([...ma.keys(), ...mb.keys()])) diffValues(`${path}[${k}]`, ma.get(k), mb.get(k), out);

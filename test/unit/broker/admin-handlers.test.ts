@@ -704,8 +704,12 @@ describe('DescribeCluster', () => {
         res.brokers.map((b) => [b.brokerId, b.host, b.port, b.rack]),
         [[3, 'samsa.example', 19092, null]],
       );
-      assert.equal(res.clusterAuthorizedOperations, -2147483648);
+      // Asked for, with no authorizer: every cluster operation (CREATE, ALTER, DESCRIBE, CLUSTER_ACTION,
+      // DESCRIBE_CONFIGS, ALTER_CONFIGS, IDEMPOTENT_WRITE), the value Kafka 4.1 reports.
+      assert.equal(res.clusterAuthorizedOperations, 8096);
     }
+    const omitted = await call(handler, { includeClusterAuthorizedOperations: false, endpointType: 1 }, 1);
+    assert.equal(omitted.clusterAuthorizedOperations, -2147483648);
     const bad = await call(handler, { endpointType: 5 }, 1);
     assert.equal(bad.errorCode, ErrorCode.UNSUPPORTED_ENDPOINT_TYPE);
   });
