@@ -264,6 +264,7 @@ export const sessions: Session[] = [
         await describeCall(peer, v, describe([[BROKER_LOGGER, '', null], [BROKER_LOGGER, '2', null]]), `DescribeConfigs broker logger errors v${v}`);
       }
       await describeCall(peer, latest(peer, DescribeConfigs), describe([[BROKER_LOGGER, '1', ['no.such.logger']]]), 'DescribeConfigs broker logger, unknown logger');
+      await describeCall(peer, latest(peer, DescribeConfigs), describe([[BROKER_LOGGER, '1', null]]), 'DescribeConfigs broker loggers');
     },
   },
   {
@@ -565,6 +566,11 @@ export const allow: AllowEntry[] = [
     session: 'adm-incremental',
     where: /^IncrementalAlterConfigs unknown operation v\d: responses\[resourceName=adm-incremental-v\d\]\.errorCode$/,
     reason: 'Kafka fails on an unknown operation id with an unhandled exception (UNKNOWN_SERVER_ERROR); Samsa answers INVALID_REQUEST, which tells the client what is wrong.',
+  },
+  {
+    session: 'adm-describe-broker',
+    where: /^DescribeConfigs broker loggers: results\[resourceName=1\]\.configs\[name=[^\]]+\]$/,
+    reason: "not yet: Samsa has no log4j loggers and describes none for BROKER_LOGGER; Kafka lists its loggers and their levels.",
   },
   {
     session: 'adm-incremental',
