@@ -217,6 +217,15 @@ export function describeBrokerConfigs(config: BrokerConfig, keys: readonly strin
       configType: brokerConfigType(name),
     });
   }
+  // Dynamic configs the broker does not know (kept for plugins): Kafka lists them too, and as
+  // their type is unknown it treats them as possibly sensitive: no value, read-only.
+  for (const name of new Set([...config.dynamic.keys(), ...config.dynamicDefault.keys()])) {
+    if (BROKER_CONFIGS[name] || !include(name)) continue;
+    const synonyms: ConfigSynonym[] = [];
+    if (config.dynamic.has(name)) synonyms.push({ name, value: null, source: ConfigSource.DYNAMIC_BROKER_CONFIG });
+    if (config.dynamicDefault.has(name)) synonyms.push({ name, value: null, source: ConfigSource.DYNAMIC_DEFAULT_BROKER_CONFIG });
+    out.push({ name, value: null, readOnly: true, source: synonyms[0]!.source, isSensitive: true, synonyms, configType: ConfigType.UNKNOWN });
+  }
   return out;
 }
 
@@ -245,14 +254,17 @@ export function validateTopicOverrides(configs: Record<string, string | null>): 
 export function describeDynamicDefaultConfigs(config: BrokerConfig, keys: readonly string[] | null = null): DescribedConfig[] {
   const include = wanted(keys);
   const out: DescribedConfig[] = [];
-  for (const [name, value] of config.dynamicDefault) {
+  for (const [name, raw] of config.dynamicDefault) {
     if (!include(name)) continue;
+    // A key the broker does not know: possibly sensitive, as Kafka treats configs of unknown type.
+    const unknown = !BROKER_CONFIGS[name];
+    const value = unknown ? null : raw;
     out.push({
       name,
       value,
       readOnly: false,
       source: ConfigSource.DYNAMIC_DEFAULT_BROKER_CONFIG,
-      isSensitive: false,
+      isSensitive: unknown,
       synonyms: [{ name, value, source: ConfigSource.DYNAMIC_DEFAULT_BROKER_CONFIG }],
       configType: brokerConfigType(name),
     });

@@ -93,6 +93,15 @@ async function settled(peer: SessionPeer, type: number, name: string, key: strin
   }
 }
 
+/** Waits (not recorded, at most 5 s) until a DescribeConfigs of one key lists it. */
+async function listed(peer: SessionPeer, type: number, name: string, key: string): Promise<void> {
+  try {
+    await peer.quiet(DescribeConfigs, 4, describe([[type, name, [key]]]), (res) => !res.results[0]!.configs.some((c) => c.name === key), 5_000);
+  } catch {
+    // not listed: the recorded answer shows it
+  }
+}
+
 /** Puts the dynamic broker configs this module changes back to none (not recorded). */
 async function resetBrokerConfigs(peer: SessionPeer): Promise<void> {
   const keys = ['log.retention.bytes', 'log.cleanup.policy', 'log.cleaner.backoff.ms', 'compression.type', 'no.such.config'];
@@ -373,6 +382,8 @@ export const sessions: Session[] = [
           await alter([[BROKER, '1', [['log.retention.bytes', SET, 'lots']]]], 'broker invalid value');
           await alter([[BROKER, '1', [['log.dirs', SET, '/tmp/elsewhere']]], [BROKER, '', [['broker.id', DELETE, null]]]], 'broker read-only configs');
           await alter([[BROKER, '1', [['no.such.config', SET, '1']]]], 'broker unknown config');
+          await listed(peer, BROKER, '1', 'no.such.config');
+          await describeCall(peer, latest(peer, DescribeConfigs), describe([[BROKER, '1', ['no.such.config']]], true), `DescribeConfigs broker unknown config v${v}`);
           await alter([[BROKER, '1', [['log.retention.bytes', APPEND, '1']]]], 'broker append to a non-list');
           await alter([[BROKER, '1', [['log.retention.bytes', SET, '1']]]], 'broker validateOnly', true);
           await alter([[BROKER, '2', [['log.retention.bytes', SET, '1']]], [BROKER, 'one', [['log.retention.bytes', SET, '1']]], [99, 'x', []]], 'other resources');

@@ -179,6 +179,12 @@ describe('incremental config operations', () => {
     const bad = applyBrokerIncrementalOps(c, {}, ops(['log.retention.bytes', AlterConfigOp.SET, 'lots']));
     assert.ok(isError(bad) && bad.code === ErrorCode.INVALID_REQUEST);
     assert.deepEqual(applyBrokerIncrementalOps(c, { 'log.retention.bytes': '5' }, ops(['broker.id', AlterConfigOp.DELETE, null])), { configs: { 'log.retention.bytes': '5' } });
+    // Described as Kafka does a config of unknown type: listed, no value, sensitive, read-only.
+    const withCustom = config();
+    withCustom.setDynamic({ 'plugin.custom.key': 'x' }, {});
+    assert.deepEqual(describeBrokerConfigs(withCustom, ['plugin.custom.key']), [
+      { name: 'plugin.custom.key', value: null, readOnly: true, source: ConfigSource.DYNAMIC_BROKER_CONFIG, isSensitive: true, synonyms: [{ name: 'plugin.custom.key', value: null, source: ConfigSource.DYNAMIC_BROKER_CONFIG }], configType: ConfigType.UNKNOWN },
+    ]);
     // Only the primary key of a topic config's synonyms is dynamic.
     const hours = applyBrokerIncrementalOps(c, {}, ops(['log.retention.hours', AlterConfigOp.SET, '1']));
     assert.ok(isError(hours) && hours.code === ErrorCode.INVALID_REQUEST);
