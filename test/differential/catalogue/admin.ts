@@ -172,6 +172,15 @@ export const sessions: Session[] = [
       }
       // Two new names that collide with each other in one request.
       await create(peer, latest(peer, CreateTopics), [topic(`${p}-pair.x`, 1, 1), topic(`${p}-pair_x`, 1, 1)], 'CreateTopics colliding in one request');
+      // An empty cleanup.policy (Kafka 4.1 accepts it, deprecated); configs Kafka 4.0 removed.
+      await create(peer, latest(peer, CreateTopics), [topic(`${p}-no-policy`, 1, 1, { 'cleanup.policy': '' })], 'CreateTopics empty cleanup.policy', true);
+      const v = latest(peer, CreateTopics);
+      await peer.call(
+        CreateTopics,
+        v,
+        { topics: [topic(`${p}-old-format`, 1, 1, { 'message.format.version': '2.8' }), topic(`${p}-old-downconversion`, 1, 1, { 'message.downconversion.enable': 'false' })], timeoutMs: 30_000, validateOnly: true },
+        { label: `CreateTopics configs removed in Kafka 4 v${v}`, view: (res) => res.topics.map((t: any) => ({ name: t.name, errorCode: t.errorCode })) },
+      );
     },
   },
   {
@@ -550,7 +559,7 @@ export const allow: AllowEntry[] = [
   },
   {
     session: /^adm-(create-versions|create-errors|describe-topic)$/,
-    where: /: (topics\[name=[^\]]+\]|results\[resourceName=[^\]]+\])\.configs\[name=(message\.downconversion\.enable|message\.format\.version|message\.timestamp\.difference\.max\.ms|samsa\.flush\.durable)\]$/,
+    where: /(: (topics\[name=[^\]]+\]|results\[resourceName=[^\]]+\])\.configs\[name=(message\.downconversion\.enable|message\.format\.version|message\.timestamp\.difference\.max\.ms|samsa\.flush\.durable)\]|^CreateTopics configs removed in Kafka 4 v\d: \[name=adm-create-errors-old-(format|downconversion)\]\.errorCode)$/,
     reason: "Samsa serves Kafka 3.9's topic configs, which keep the three that Kafka 4.0 removed with the old message formats (KIP-724), so 3.x tools that set them work; samsa.flush.durable is Samsa's own (fsync per topic).",
   },
   {
