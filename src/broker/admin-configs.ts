@@ -206,7 +206,9 @@ export function describeBrokerConfigs(config: BrokerConfig, keys: readonly strin
     if (dyn !== undefined) synonyms.push({ name, value: dyn, source: ConfigSource.DYNAMIC_BROKER_CONFIG });
     if (dynDefault !== undefined) synonyms.push({ name, value: dynDefault, source: ConfigSource.DYNAMIC_DEFAULT_BROKER_CONFIG });
     if (explicit) synonyms.push({ name, value: formatBrokerValue(name, config.staticValue(name)), source: ConfigSource.STATIC_BROKER_CONFIG });
-    if (def.default !== null) synonyms.push({ name, value: def.default, source: ConfigSource.DEFAULT_CONFIG });
+    // broker.id has no default here (it follows node.id); Kafka's is -1.
+    const defaultValue = name === 'broker.id' ? '-1' : def.default;
+    if (defaultValue !== null) synonyms.push({ name, value: defaultValue, source: ConfigSource.DEFAULT_CONFIG });
     out.push({
       name,
       value,

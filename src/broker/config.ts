@@ -29,7 +29,7 @@ export const BROKER_CONFIGS: Record<string, ConfigDef> = {
   'inter.broker.listener.name': { type: 'string', default: null, ignored: true },
   'controller.listener.names': { type: 'list', default: null, ignored: true },
   'process.roles': { type: 'list', default: 'broker,controller', ignored: true },
-  'controller.quorum.voters': { type: 'list', default: null, ignored: true },
+  'controller.quorum.voters': { type: 'list', default: '', ignored: true },
   'controller.quorum.bootstrap.servers': { type: 'list', default: '', ignored: true },
   'cluster.id': { type: 'string', default: null },
   'log.dirs': { type: 'list', default: null },

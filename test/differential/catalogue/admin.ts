@@ -281,6 +281,7 @@ export const sessions: Session[] = [
         await describeCall(peer, v, describe([[BROKER, '2', null], [BROKER, 'one', null]]), `DescribeConfigs other brokers v${v}`);
         await describeCall(peer, v, describe([[BROKER_LOGGER, '', null], [BROKER_LOGGER, '2', null]]), `DescribeConfigs broker logger errors v${v}`);
       }
+      await describeCall(peer, latest(peer, DescribeConfigs), describe([[BROKER, '1', null]], true), 'DescribeConfigs broker with synonyms');
       await describeCall(peer, latest(peer, DescribeConfigs), describe([[BROKER_LOGGER, '1', ['no.such.logger']]]), 'DescribeConfigs broker logger, unknown logger');
       await describeCall(peer, latest(peer, DescribeConfigs), describe([[BROKER_LOGGER, '1', null]]), 'DescribeConfigs broker loggers');
     },
@@ -519,32 +520,37 @@ const keyAlternation = (keys: readonly string[]) => keys.map((k) => k.replace(/\
 export const allow: AllowEntry[] = [
   {
     session: 'adm-describe-broker',
-    where: new RegExp(`^DescribeConfigs broker v\\d: results\\[resourceName=1\\]\\.configs\\[name=(${keyAlternation(KAFKA_ONLY_BROKER_CONFIGS)})\\]$`),
+    where: new RegExp(`^DescribeConfigs broker (v\\d|with synonyms): results\\[resourceName=1\\]\\.configs\\[name=(${keyAlternation(KAFKA_ONLY_BROKER_CONFIGS)})\\]$`),
     reason: 'not yet: broker configs of Kafka that Samsa does not implement (listed in KAFKA_ONLY_BROKER_CONFIGS); every broker config both know is compared.',
   },
   {
     session: 'adm-describe-broker',
-    where: /^DescribeConfigs broker v\d: results\[resourceName=1\]\.configs\[name=(cluster\.id|samsa\.log\.flush\.durable|samsa\.log\.level)\]$/,
+    where: /^DescribeConfigs broker (v\d|with synonyms): results\[resourceName=1\]\.configs\[name=(cluster\.id|samsa\.log\.flush\.durable|samsa\.log\.level)\]$/,
     reason: "Samsa's own broker configs (fsync before acknowledging, log level) and cluster.id, which Samsa takes from its configuration where Kafka reads it from meta.properties written by kafka-storage format.",
   },
   {
     session: 'adm-describe-broker',
-    where: /^DescribeConfigs broker v\d: results\[resourceName=1\]\.configs\[name=(advertised\.listeners|broker\.id|controller\.listener\.names|controller\.quorum\.voters|inter\.broker\.listener\.name|listener\.security\.protocol\.map|listeners|log\.dirs?|process\.roles)\]\.(value|configSource)$/,
+    where: /^DescribeConfigs broker (v\d|with synonyms): results\[resourceName=1\]\.configs\[name=(advertised\.listeners|broker\.id|controller\.listener\.names|controller\.quorum\.voters|inter\.broker\.listener\.name|listener\.security\.protocol\.map|listeners|log\.dirs?|process\.roles)\]\.(value|configSource|synonyms\[\d\])$/,
     reason: 'Set up differently by the harness: the Kafka launcher writes its KRaft listeners, quorum, log dir and roles into server.properties (STATIC_BROKER_CONFIG), Samsa runs with its defaults, a temporary log dir and port 0; log.dir defaults to a Samsa path.',
   },
   {
     session: 'adm-describe-broker',
-    where: /^DescribeConfigs broker v\d: results\[resourceName=1\]\.configs\[name=(listeners|listener\.security\.protocol\.map|num\.io\.threads|num\.network\.threads|num\.recovery\.threads\.per\.data\.dir)\]\.readOnly$/,
+    where: /^DescribeConfigs broker (v\d|with synonyms): results\[resourceName=1\]\.configs\[name=(listeners|listener\.security\.protocol\.map|num\.io\.threads|num\.network\.threads|num\.recovery\.threads\.per\.data\.dir)\]\.readOnly$/,
     reason: 'Kafka resizes its thread pools and adds listeners at run time; Samsa has one event loop and binds its listeners at start, so these are read-only (and accepted but without effect in server.properties).',
   },
   {
     session: 'adm-describe-broker',
-    where: /^DescribeConfigs broker v\d: results\[resourceName=1\]\.configs\[name=producer\.id\.expiration\.ms\]\.readOnly$/,
+    where: /^DescribeConfigs broker with synonyms: results\[resourceName=1\]\.configs\[name=(listener\.security\.protocol\.map\]\.synonyms\[[01]\]|node\.id\]\.synonyms\[1\])$/,
+    reason: "Deliberate defaults: Samsa's listener.security.protocol.map maps its CONTROLLER listener and no SASL/SSL (which it does not implement), and node.id defaults to 1 so that Samsa starts without configuration (Kafka requires node.id).",
+  },
+  {
+    session: 'adm-describe-broker',
+    where: /^DescribeConfigs broker (v\d|with synonyms): results\[resourceName=1\]\.configs\[name=producer\.id\.expiration\.ms\]\.readOnly$/,
     reason: 'not yet: producer.id.expiration.ms is read at start only; Kafka changes it dynamically.',
   },
   {
     session: 'adm-describe-broker',
-    where: /^DescribeConfigs broker v\d: results\[resourceName=1\]\.configs\[name=log\.cleaner\.dedupe\.buffer\.size\]\.value$/,
+    where: /^DescribeConfigs broker (v\d|with synonyms): results\[resourceName=1\]\.configs\[name=log\.cleaner\.dedupe\.buffer\.size\]\.(value|synonyms\[0\])$/,
     reason: 'Deliberate: Samsa allocates the offset map only while cleaning and defaults it to 32 MiB (Kafka: 128 MiB, allocated at start).',
   },
   {

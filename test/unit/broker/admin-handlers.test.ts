@@ -110,6 +110,9 @@ describe('broker config description', () => {
     assert.equal(brokerConfigValue(c, 'log.retention.ms'), null);
     assert.equal(brokerConfigValue(c, 'log.cleaner.min.cleanable.ratio'), '1.0');
     assert.equal(brokerConfigValue(c, 'broker.id'), '1');
+    // Kafka's default of broker.id (-1) is its DEFAULT_CONFIG synonym; the value follows node.id.
+    assert.deepEqual(describeBrokerConfigs(c, ['broker.id'])[0]!.synonyms, [{ name: 'broker.id', value: '-1', source: ConfigSource.DEFAULT_CONFIG }]);
+    assert.equal(brokerConfigValue(c, 'controller.quorum.voters'), '');
     const all = describeBrokerConfigs(c);
     const parts = all.find((x) => x.name === 'num.partitions')!;
     assert.equal(parts.value, '3');
