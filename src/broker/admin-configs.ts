@@ -101,11 +101,37 @@ function formatBrokerValue(key: string, v: ConfigValue): string | null {
   if (Array.isArray(v)) return v.join(',');
   if (typeof v === 'number') {
     if (def.type === 'long' && v >= Number.MAX_SAFE_INTEGER) return LONG_MAX;
-    if (def.type === 'double' && Number.isInteger(v)) return `${v}.0`;
+    if (def.type === 'double') return javaDouble(v);
     return String(v);
   }
   return String(v);
 }
+
+/** A double as Java's Double.toString prints it: 0.5, 1.0, 1.0E7, 1.7976931348623157E308. */
+export function javaDouble(v: number): string {
+  if (!Number.isFinite(v)) return Number.isNaN(v) ? 'NaN' : v > 0 ? 'Infinity' : '-Infinity';
+  const a = Math.abs(v);
+  if (a === 0 || (a >= 1e-3 && a < 1e7)) return Number.isInteger(v) ? `${v}.0` : String(v);
+  const [mantissa, exponent] = v.toExponential().split('e') as [string, string];
+  return `${mantissa.includes('.') ? mantissa : `${mantissa}.0`}E${Number(exponent)}`;
+}
+
+/**
+ * Broker keys whose Kafka type differs from how Samsa parses them: Kafka declares the listener
+ * keys and log.dirs as STRING (parsed as lists later) and the internal topics' replication
+ * factors as SHORT.
+ */
+const BROKER_CONFIG_TYPES: Record<string, number> = {
+  'listeners': ConfigType.STRING,
+  'advertised.listeners': ConfigType.STRING,
+  'listener.security.protocol.map': ConfigType.STRING,
+  'controller.listener.names': ConfigType.STRING,
+  'log.dirs': ConfigType.STRING,
+  'offsets.topic.replication.factor': ConfigType.SHORT,
+  'transaction.state.log.replication.factor': ConfigType.SHORT,
+};
+
+const brokerConfigType = (name: string) => BROKER_CONFIG_TYPES[name] ?? TYPE_IDS[BROKER_CONFIGS[name]?.type ?? ''] ?? ConfigType.UNKNOWN;
 
 const wanted = (keys: readonly string[] | null) => {
   // Kafka treats an empty key list like null: every config.
@@ -122,26 +148,33 @@ export function describeTopicConfigs(config: BrokerConfig, overrides: Record<str
     if (!include(name)) continue;
     const sensitive = def.sensitive === true;
     const hide = (v: string | null) => (sensitive ? null : v);
-    const synonyms: ConfigSynonym[] = [];
-    const own = overrides[name];
-    if (own !== undefined) synonyms.push({ name, value: hide(own), source: ConfigSource.TOPIC_CONFIG });
+    // Kafka's ConfigHelper.configSynonyms: the broker keys by source (dynamic, dynamic default,
+    // static, default), each source in the keys' precedence order, then everything before the
+    // first entry of the primary key dropped: log.retention.hours alone (set or by default) is
+    // not listed under retention.ms unless log.retention.ms is set somewhere too.
+    const broker: ConfigSynonym[] = [];
     for (const [key] of def.synonyms) {
       const v = config.dynamic.get(key);
-      if (v !== undefined) synonyms.push({ name: key, value: hide(v), source: ConfigSource.DYNAMIC_BROKER_CONFIG });
+      if (v !== undefined) broker.push({ name: key, value: hide(v), source: ConfigSource.DYNAMIC_BROKER_CONFIG });
     }
     for (const [key] of def.synonyms) {
       const v = config.dynamicDefault.get(key);
-      if (v !== undefined) synonyms.push({ name: key, value: hide(v), source: ConfigSource.DYNAMIC_DEFAULT_BROKER_CONFIG });
+      if (v !== undefined) broker.push({ name: key, value: hide(v), source: ConfigSource.DYNAMIC_DEFAULT_BROKER_CONFIG });
     }
     for (const [key] of def.synonyms) {
       if (!config.explicit.has(key) || !BROKER_CONFIGS[key]) continue;
       const v = formatBrokerValue(key, config.staticValue(key));
-      if (v !== null) synonyms.push({ name: key, value: hide(v), source: ConfigSource.STATIC_BROKER_CONFIG });
+      if (v !== null) broker.push({ name: key, value: hide(v), source: ConfigSource.STATIC_BROKER_CONFIG });
     }
     for (const [key] of def.synonyms) {
       const d = BROKER_CONFIGS[key]?.default;
-      if (d !== undefined && d !== null) synonyms.push({ name: key, value: hide(d), source: ConfigSource.DEFAULT_CONFIG });
+      if (d !== undefined && d !== null) broker.push({ name: key, value: hide(d), source: ConfigSource.DEFAULT_CONFIG });
     }
+    const primary = def.synonyms[0]?.[0];
+    const first = broker.findIndex((x) => x.name === primary);
+    const synonyms: ConfigSynonym[] = first < 0 ? [] : broker.slice(first);
+    const own = overrides[name];
+    if (own !== undefined) synonyms.unshift({ name, value: hide(own), source: ConfigSource.TOPIC_CONFIG });
     out.push({
       name,
       value: hide(effectiveTopicConfig(config, overrides, name).value),
@@ -173,7 +206,9 @@ export function describeBrokerConfigs(config: BrokerConfig, keys: readonly strin
     if (dyn !== undefined) synonyms.push({ name, value: dyn, source: ConfigSource.DYNAMIC_BROKER_CONFIG });
     if (dynDefault !== undefined) synonyms.push({ name, value: dynDefault, source: ConfigSource.DYNAMIC_DEFAULT_BROKER_CONFIG });
     if (explicit) synonyms.push({ name, value: formatBrokerValue(name, config.staticValue(name)), source: ConfigSource.STATIC_BROKER_CONFIG });
-    if (def.default !== null) synonyms.push({ name, value: def.default, source: ConfigSource.DEFAULT_CONFIG });
+    // broker.id has no default here (it follows node.id); Kafka's is -1.
+    const defaultValue = name === 'broker.id' ? '-1' : def.default;
+    if (defaultValue !== null) synonyms.push({ name, value: defaultValue, source: ConfigSource.DEFAULT_CONFIG });
     out.push({
       name,
       value,
@@ -181,8 +216,17 @@ export function describeBrokerConfigs(config: BrokerConfig, keys: readonly strin
       source: synonyms[0]?.source ?? ConfigSource.DEFAULT_CONFIG,
       isSensitive: false,
       synonyms,
-      configType: TYPE_IDS[def.type] ?? ConfigType.UNKNOWN,
+      configType: brokerConfigType(name),
     });
+  }
+  // Dynamic configs the broker does not know (kept for plugins): Kafka lists them too, and as
+  // their type is unknown it treats them as possibly sensitive: no value, read-only.
+  for (const name of new Set([...config.dynamic.keys(), ...config.dynamicDefault.keys()])) {
+    if (BROKER_CONFIGS[name] || !include(name)) continue;
+    const synonyms: ConfigSynonym[] = [];
+    if (config.dynamic.has(name)) synonyms.push({ name, value: null, source: ConfigSource.DYNAMIC_BROKER_CONFIG });
+    if (config.dynamicDefault.has(name)) synonyms.push({ name, value: null, source: ConfigSource.DYNAMIC_DEFAULT_BROKER_CONFIG });
+    out.push({ name, value: null, readOnly: true, source: synonyms[0]!.source, isSensitive: true, synonyms, configType: ConfigType.UNKNOWN });
   }
   return out;
 }
@@ -212,35 +256,38 @@ export function validateTopicOverrides(configs: Record<string, string | null>): 
 export function describeDynamicDefaultConfigs(config: BrokerConfig, keys: readonly string[] | null = null): DescribedConfig[] {
   const include = wanted(keys);
   const out: DescribedConfig[] = [];
-  for (const [name, value] of config.dynamicDefault) {
+  for (const [name, raw] of config.dynamicDefault) {
     if (!include(name)) continue;
-    const def = BROKER_CONFIGS[name]!;
+    // A key the broker does not know: possibly sensitive, as Kafka treats configs of unknown type.
+    const unknown = !BROKER_CONFIGS[name];
+    const value = unknown ? null : raw;
     out.push({
       name,
       value,
       readOnly: false,
       source: ConfigSource.DYNAMIC_DEFAULT_BROKER_CONFIG,
-      isSensitive: false,
+      isSensitive: unknown,
       synonyms: [{ name, value, source: ConfigSource.DYNAMIC_DEFAULT_BROKER_CONFIG }],
-      configType: TYPE_IDS[def.type] ?? ConfigType.UNKNOWN,
+      configType: brokerConfigType(name),
     });
   }
   return out;
 }
 
 /**
- * Checks a new set of dynamic broker configs (Kafka's DynamicBrokerConfig.validate): only keys
- * that can change at run time (INVALID_REQUEST otherwise, as Kafka), values of the right type
- * and range (INVALID_CONFIG).
+ * Checks a new set of dynamic broker configs as Kafka's ConfigAdminManager does before it sends
+ * them to the controller: a known key that cannot change at run time, or a bad value, is an
+ * INVALID_REQUEST. Keys the broker does not know are accepted (Kafka keeps them for plugins).
  */
 export function validateDynamicBrokerConfigs(configs: Record<string, string>): ApiError | undefined {
-  const notDynamic = Object.keys(configs).filter((k) => !DYNAMIC_BROKER_CONFIGS.has(k));
+  const notDynamic = Object.keys(configs).filter((k) => BROKER_CONFIGS[k] && !DYNAMIC_BROKER_CONFIGS.has(k));
   if (notDynamic.length > 0) return { code: ErrorCode.INVALID_REQUEST, message: `Cannot update these configs dynamically: Set(${notDynamic.join(', ')})` };
   for (const [k, v] of Object.entries(configs)) {
+    if (!BROKER_CONFIGS[k]) continue;
     try {
       BrokerConfig.check(k, v);
     } catch (e) {
-      if (e instanceof ConfigError) return { code: ErrorCode.INVALID_CONFIG, message: e.message };
+      if (e instanceof ConfigError) return { code: ErrorCode.INVALID_REQUEST, message: `Invalid config value for resource: ${e.message}` };
       throw e;
     }
   }
@@ -273,8 +320,7 @@ export function applyBrokerIncrementalOps(config: BrokerConfig, current: Record<
       next[key] = changed[key] = items.join(',');
     }
   }
-  const deleted = ops.filter((o) => o.configOperation === AlterConfigOp.DELETE && !DYNAMIC_BROKER_CONFIGS.has(o.name)).map((o) => o.name);
-  if (deleted.length > 0) return { code: ErrorCode.INVALID_REQUEST, message: `Cannot update these configs dynamically: Set(${deleted.join(', ')})` };
+  // Deleting a key that is not set (even one that cannot be set dynamically) changes nothing, as in Kafka.
   return validateDynamicBrokerConfigs(changed) ?? { configs: next };
 }
 

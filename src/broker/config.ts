@@ -29,8 +29,8 @@ export const BROKER_CONFIGS: Record<string, ConfigDef> = {
   'inter.broker.listener.name': { type: 'string', default: null, ignored: true },
   'controller.listener.names': { type: 'list', default: null, ignored: true },
   'process.roles': { type: 'list', default: 'broker,controller', ignored: true },
-  'controller.quorum.voters': { type: 'list', default: null, ignored: true },
-  'controller.quorum.bootstrap.servers': { type: 'list', default: null, ignored: true },
+  'controller.quorum.voters': { type: 'list', default: '', ignored: true },
+  'controller.quorum.bootstrap.servers': { type: 'list', default: '', ignored: true },
   'cluster.id': { type: 'string', default: null },
   'log.dirs': { type: 'list', default: null },
   'log.dir': { type: 'string', default: './data/samsa-logs' },
@@ -39,13 +39,15 @@ export const BROKER_CONFIGS: Record<string, ConfigDef> = {
   'min.insync.replicas': { type: 'int', default: '1', validate: atLeast(1) },
   'auto.create.topics.enable': { type: 'boolean', default: 'true' },
   'delete.topic.enable': { type: 'boolean', default: 'true' },
+  // One replica per partition: there is never an out-of-sync replica to elect.
+  'unclean.leader.election.enable': { type: 'boolean', default: 'false', ignored: true },
   'message.max.bytes': { type: 'int', default: '1048588', validate: atLeast(0) },
   'socket.request.max.bytes': { type: 'int', default: '104857600', validate: atLeast(1) },
   'socket.send.buffer.bytes': { type: 'int', default: '102400', ignored: true },
   'socket.receive.buffer.bytes': { type: 'int', default: '102400', ignored: true },
   'num.network.threads': { type: 'int', default: '3', ignored: true },
   'num.io.threads': { type: 'int', default: '8', ignored: true },
-  'num.recovery.threads.per.data.dir': { type: 'int', default: '1', ignored: true },
+  'num.recovery.threads.per.data.dir': { type: 'int', default: '2', ignored: true },
   'connections.max.idle.ms': { type: 'long', default: '600000', validate: atLeast(0) },
   'queued.max.requests': { type: 'int', default: '500', validate: atLeast(1) },
   'queued.max.request.bytes': { type: 'long', default: '-1' },
@@ -67,6 +69,10 @@ export const BROKER_CONFIGS: Record<string, ConfigDef> = {
   'log.flush.scheduler.interval.ms': { type: 'long', default: '9223372036854775807' },
   'log.flush.offset.checkpoint.interval.ms': { type: 'int', default: '60000', validate: atLeast(0) },
   'log.cleanup.policy': { type: 'list', default: 'delete' },
+  // Kafka's defaults of topic configs Samsa accepts without effect (no tiered storage, no preallocation).
+  'log.local.retention.bytes': { type: 'long', default: '-2', validate: atLeast(-2), ignored: true },
+  'log.local.retention.ms': { type: 'long', default: '-2', validate: atLeast(-2), ignored: true },
+  'log.preallocate': { type: 'boolean', default: 'false', ignored: true },
   'log.cleaner.enable': { type: 'boolean', default: 'true' },
   'log.cleaner.delete.retention.ms': { type: 'long', default: '86400000', validate: atLeast(0) },
   'log.cleaner.min.cleanable.ratio': { type: 'double', default: '0.5' },
@@ -115,21 +121,19 @@ export const BROKER_CONFIGS: Record<string, ConfigDef> = {
  * Broker keys that AlterConfigs/IncrementalAlterConfigs may change at run time (Kafka's
  * DynamicLogConfig and log cleaner reconfigurables): per broker (resource name = node id) or as
  * the cluster default (resource name ""). Log keys apply at once to every topic without its own override.
+ * As in Kafka, only the primary key of a topic config's synonyms is dynamic (log.retention.ms, not
+ * log.retention.minutes/hours; log.roll.ms and log.roll.jitter.ms, not their hours).
  */
 export const DYNAMIC_BROKER_CONFIGS: ReadonlySet<string> = new Set([
   'log.segment.bytes',
   'log.roll.ms',
-  'log.roll.hours',
   'log.roll.jitter.ms',
-  'log.roll.jitter.hours',
   'log.index.size.max.bytes',
   'log.index.interval.bytes',
   'log.flush.interval.messages',
   'log.flush.interval.ms',
   'log.retention.bytes',
   'log.retention.ms',
-  'log.retention.minutes',
-  'log.retention.hours',
   'log.segment.delete.delay.ms',
   'log.cleanup.policy',
   'log.cleaner.delete.retention.ms',
@@ -151,6 +155,10 @@ export const DYNAMIC_BROKER_CONFIGS: ReadonlySet<string> = new Set([
   'compression.lz4.level',
   'compression.zstd.level',
   'min.insync.replicas',
+  'unclean.leader.election.enable',
+  'log.local.retention.bytes',
+  'log.local.retention.ms',
+  'log.preallocate',
 ]);
 
 export class ConfigError extends Error {
@@ -308,11 +316,14 @@ export class BrokerConfig {
     return value;
   }
 
-  /** Replaces the dynamic configs of this node (`node`) and the cluster default (`clusterDefault`); values are checked first. */
+  /**
+   * Replaces the dynamic configs of this node (`node`) and the cluster default (`clusterDefault`);
+   * values are checked first. Keys the broker does not know are kept (and described) but have no
+   * effect, as Kafka keeps custom dynamic configs for plugins.
+   */
   setDynamic(node: Record<string, string>, clusterDefault: Record<string, string>): void {
     const values = new Map<string, ConfigValue>();
-    for (const [k, v] of Object.entries(clusterDefault)) values.set(k, BrokerConfig.check(k, v));
-    for (const [k, v] of Object.entries(node)) values.set(k, BrokerConfig.check(k, v));
+    for (const [k, v] of [...Object.entries(clusterDefault), ...Object.entries(node)]) if (BROKER_CONFIGS[k]) values.set(k, BrokerConfig.check(k, v));
     this.dynamic.clear();
     this.dynamicDefault.clear();
     for (const [k, v] of Object.entries(node)) this.dynamic.set(k, v);

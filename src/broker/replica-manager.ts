@@ -4,6 +4,7 @@
  */
 import { LogManager, logConfigFrom, type LogConfig } from '../storage/index.js';
 import type { Broker } from './broker.js';
+import { BROKER_CONFIGS } from './config.js';
 import type { TopicMetadata } from './metadata.js';
 import { Partition, type ProduceChecks } from './partition.js';
 import { effectiveTopicConfig, topicProperties } from './topic-configs.js';
@@ -153,6 +154,7 @@ export class ReplicaManager {
 function brokerLogProperties(broker: Broker): Record<string, string | number | boolean | undefined> {
   const out: Record<string, string | number | boolean | undefined> = {};
   for (const key of new Set([...broker.config.explicit, ...broker.config.dynamicDefault.keys(), ...broker.config.dynamic.keys()])) {
+    if (!BROKER_CONFIGS[key]) continue; // a dynamic config the broker does not know: kept, without effect
     const v = broker.config.get(key);
     if (v === null) continue;
     out[key] = Array.isArray(v) ? v.join(',') : typeof v === 'bigint' ? v.toString() : v;

@@ -37,7 +37,8 @@ const oneOf =
 const LONG_MAX = '9223372036854775807';
 
 export const TOPIC_CONFIGS: Record<string, TopicConfigDef> = {
-  'cleanup.policy': { type: 'list', synonyms: [['log.cleanup.policy', 1]], default: 'delete', validate: oneOf('delete', 'compact') },
+  // Kafka 4.1 accepts an empty list (neither deletion nor compaction: records are kept) with a deprecation warning (KIP-1161).
+  'cleanup.policy': { type: 'list', synonyms: [['log.cleanup.policy', 1]], default: 'delete', validate: (v) => (v.trim() === '' ? undefined : oneOf('delete', 'compact')(v)) },
   'compression.type': { type: 'string', synonyms: [['compression.type', 1]], default: 'producer', validate: oneOf('producer', 'uncompressed', 'gzip', 'snappy', 'lz4', 'zstd') },
   'compression.gzip.level': { type: 'int', synonyms: [['compression.gzip.level', 1]], default: '-1', validate: num(-1, 9) },
   'compression.lz4.level': { type: 'int', synonyms: [['compression.lz4.level', 1]], default: '9', validate: num(1, 17) },
@@ -49,8 +50,8 @@ export const TOPIC_CONFIGS: Record<string, TopicConfigDef> = {
   'follower.replication.throttled.replicas': { type: 'list', synonyms: [], default: '' },
   'index.interval.bytes': { type: 'int', synonyms: [['log.index.interval.bytes', 1]], default: '4096', validate: num(0) },
   'leader.replication.throttled.replicas': { type: 'list', synonyms: [], default: '' },
-  'local.retention.bytes': { type: 'long', synonyms: [], default: '-2', validate: num(-2) },
-  'local.retention.ms': { type: 'long', synonyms: [], default: '-2', validate: num(-2) },
+  'local.retention.bytes': { type: 'long', synonyms: [['log.local.retention.bytes', 1]], default: '-2', validate: num(-2) },
+  'local.retention.ms': { type: 'long', synonyms: [['log.local.retention.ms', 1]], default: '-2', validate: num(-2) },
   'max.compaction.lag.ms': { type: 'long', synonyms: [['log.cleaner.max.compaction.lag.ms', 1]], default: LONG_MAX, validate: num(1, Infinity) },
   'max.message.bytes': { type: 'int', synonyms: [['message.max.bytes', 1]], default: '1048588', validate: num(0) },
   'message.downconversion.enable': { type: 'boolean', synonyms: [], default: 'true', validate: bool },
@@ -62,15 +63,18 @@ export const TOPIC_CONFIGS: Record<string, TopicConfigDef> = {
   'min.cleanable.dirty.ratio': { type: 'double', synonyms: [['log.cleaner.min.cleanable.ratio', 1]], default: '0.5', validate: ratio },
   'min.compaction.lag.ms': { type: 'long', synonyms: [['log.cleaner.min.compaction.lag.ms', 1]], default: '0', validate: num(0, Infinity) },
   'min.insync.replicas': { type: 'int', synonyms: [['min.insync.replicas', 1]], default: '1', validate: num(1) },
-  'preallocate': { type: 'boolean', synonyms: [], default: 'false', validate: bool },
+  'preallocate': { type: 'boolean', synonyms: [['log.preallocate', 1]], default: 'false', validate: bool },
   'remote.storage.enable': { type: 'boolean', synonyms: [], default: 'false', validate: bool },
+  // Tiered storage (KIP-950), which Samsa does not have: accepted and described, without effect.
+  'remote.log.copy.disable': { type: 'boolean', synonyms: [], default: 'false', validate: bool },
+  'remote.log.delete.on.disable': { type: 'boolean', synonyms: [], default: 'false', validate: bool },
   'retention.bytes': { type: 'long', synonyms: [['log.retention.bytes', 1]], default: '-1', validate: num(-1, Infinity) },
   'retention.ms': { type: 'long', synonyms: [['log.retention.ms', 1], ['log.retention.minutes', 60_000], ['log.retention.hours', 3_600_000]], default: '604800000', validate: num(-1, Infinity) },
   'segment.bytes': { type: 'int', synonyms: [['log.segment.bytes', 1]], default: '1073741824', validate: num(14) },
   'segment.index.bytes': { type: 'int', synonyms: [['log.index.size.max.bytes', 1]], default: '10485760', validate: num(4) },
   'segment.jitter.ms': { type: 'long', synonyms: [['log.roll.jitter.ms', 1], ['log.roll.jitter.hours', 3_600_000]], default: '0', validate: num(0, Infinity) },
   'segment.ms': { type: 'long', synonyms: [['log.roll.ms', 1], ['log.roll.hours', 3_600_000]], default: '604800000', validate: num(1, Infinity) },
-  'unclean.leader.election.enable': { type: 'boolean', synonyms: [], default: 'false', validate: bool },
+  'unclean.leader.election.enable': { type: 'boolean', synonyms: [['unclean.leader.election.enable', 1]], default: 'false', validate: bool },
   'samsa.flush.durable': { type: 'boolean', synonyms: [['samsa.log.flush.durable', 1]], default: 'true', validate: bool },
 };
 

@@ -50,17 +50,17 @@ export function checkManualAssignment(brokerIds: readonly number[], nodeId: numb
 
 /**
  * CreateTopics with manual assignments (KRaft's rules): numPartitions and replicationFactor must
- * be -1 and are derived from the assignments, which must cover partitions 0..n-1 once each.
+ * be -1 (INVALID_REQUEST otherwise, as ReplicationControlManager answers) and are derived from the assignments, which must cover partitions 0..n-1 once each.
  */
 export function checkCreateAssignments(
   topic: { numPartitions: number; replicationFactor: number; assignments: readonly { partitionIndex: number; brokerIds: readonly number[] }[] },
   nodeId: number,
 ): { partitions: number; replicationFactor: number } | ApiError {
   if (topic.replicationFactor !== -1) {
-    return { code: ErrorCode.INVALID_REPLICATION_FACTOR, message: 'A manual partition assignment was specified, but replication factor was not set to -1.' };
+    return { code: ErrorCode.INVALID_REQUEST, message: 'A manual partition assignment was specified, but replication factor was not set to -1.' };
   }
   if (topic.numPartitions !== -1) {
-    return { code: ErrorCode.INVALID_PARTITIONS, message: 'A manual partition assignment was specified, but numPartitions was not set to -1.' };
+    return { code: ErrorCode.INVALID_REQUEST, message: 'A manual partition assignment was specified, but numPartitions was not set to -1.' };
   }
   const partitions = new Set<number>();
   let replicationFactor: number | undefined;

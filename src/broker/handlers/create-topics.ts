@@ -2,14 +2,15 @@
 // throttleTimeMs; v5+ (flexible) answers with the topic's effective configs (with their
 // DescribeConfigs sources), partition count and replication factor; v7 with the topic id.
 // As KRaft's ControllerApis: a name given twice gets one INVALID_REQUEST result and is not
-// created; manual assignments need numPartitions/replicationFactor -1 and may only name this node.
+// created; manual assignments need numPartitions/replicationFactor -1 (INVALID_REQUEST otherwise)
+// and may only name this node; validateOnly answers with a fresh topic id, as Kafka does.
 import { CreateTopics, type CreateTopicsRequest, type CreateTopicsResponse } from '../../protocol/generated/apis/19-create-topics.js';
 import { UUID_ZERO } from '../../protocol/runtime/index.js';
 import { describeTopicConfigs } from '../admin-configs.js';
 import type { Broker } from '../broker.js';
 import { ErrorCode } from '../errors.js';
 import type { ApiHandler } from '../handler.js';
-import { invalidTopicName } from '../metadata.js';
+import { invalidTopicName, randomUuid } from '../metadata.js';
 import { checkCreateAssignments, isApiError, toApiError, type ApiError } from './admin-util.js';
 
 type Result = CreateTopicsResponse.CreatableTopicResult;
@@ -42,22 +43,26 @@ export function createTopicsHandler(broker: Broker): ApiHandler<CreateTopicsRequ
       .map((c) => ({ name: c.name, value: c.value, readOnly: c.readOnly, configSource: c.source, isSensitive: c.isSensitive })),
   });
 
-  /** Name checks that come before the topic's settings in Kafka's order. */
-  const nameError = (name: string): ApiError | undefined => {
+  /**
+   * Name checks that come before the topic's settings in Kafka's order. Collisions are checked
+   * against the topics that existed before the request (`existing`), as Kafka's
+   * ReplicationControlManager does: two new names of one request that collide are both created.
+   */
+  const nameError = (name: string, existing: readonly string[]): ApiError | undefined => {
     const bad = invalidTopicName(name);
     if (bad) return { code: ErrorCode.INVALID_TOPIC_EXCEPTION, message: bad };
     if (broker.metadata.topic(name)) return { code: ErrorCode.TOPIC_ALREADY_EXISTS, message: `Topic '${name}' already exists.` };
     if (/[._]/.test(name)) {
       const key = unify(name);
-      for (const other of broker.metadata.topics.keys()) {
+      for (const other of existing) {
         if (unify(other) === key) return { code: ErrorCode.INVALID_TOPIC_EXCEPTION, message: `Topic '${name}' collides with existing topic: ${other}` };
       }
     }
     return undefined;
   };
 
-  const createOne = async (t: CreateTopicsRequest.CreatableTopic, validateOnly: boolean): Promise<Result> => {
-    const bad = nameError(t.name);
+  const createOne = async (t: CreateTopicsRequest.CreatableTopic, validateOnly: boolean, existing: readonly string[]): Promise<Result> => {
+    const bad = nameError(t.name, existing);
     if (bad) return failed(t.name, bad);
     let partitions = t.numPartitions;
     let replicationFactor = t.replicationFactor;
@@ -73,7 +78,8 @@ export function createTopicsHandler(broker: Broker): ApiHandler<CreateTopicsRequ
         const checked = broker.topics.validateCreate(t.name, partitions, replicationFactor, configs);
         const overrides: Record<string, string> = {};
         for (const [k, v] of Object.entries(configs)) if (v !== null) overrides[k] = v;
-        return created(t.name, UUID_ZERO, checked.partitions, overrides);
+        // Kafka draws the topic id before it checks validateOnly, and answers with it (v7).
+        return created(t.name, randomUuid(), checked.partitions, overrides);
       }
       const topic = await broker.topics.create(t.name, partitions, replicationFactor, configs);
       return created(t.name, topic.topicId, topic.partitions, topic.configs);
@@ -92,11 +98,12 @@ export function createTopicsHandler(broker: Broker): ApiHandler<CreateTopicsRequ
       for (const t of req.topics) count.set(t.name, (count.get(t.name) ?? 0) + 1);
       const answered = new Set<string>();
       const topics: Result[] = [];
+      const existing = [...broker.metadata.topics.keys()];
       // One at a time, so that topics of one request see each other (collisions, existence).
       for (const t of req.topics) {
         if (answered.has(t.name)) continue;
         answered.add(t.name);
-        topics.push(count.get(t.name)! > 1 ? failed(t.name, { code: ErrorCode.INVALID_REQUEST, message: 'Duplicate topic name.' }) : await createOne(t, validateOnly));
+        topics.push(count.get(t.name)! > 1 ? failed(t.name, { code: ErrorCode.INVALID_REQUEST, message: 'Duplicate topic name.' }) : await createOne(t, validateOnly, existing));
       }
       return { throttleTimeMs: 0, topics };
     },

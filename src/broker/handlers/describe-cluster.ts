@@ -1,6 +1,6 @@
 // DescribeCluster (key 60), v0-1 (KIP-700). v1 adds endpointType (KIP-919): 1 asks for the
-// brokers, 2 for the controllers; this node is both, on the same listeners, so either way the
-// answer is this node (echoing the type asked for). Other types: UNSUPPORTED_ENDPOINT_TYPE.
+// brokers; 2 (the controllers) is answered only by a controller's listener in Kafka, so here, as
+// on a Kafka broker listener, it gets MISMATCHED_ENDPOINT_TYPE; other types UNSUPPORTED_ENDPOINT_TYPE.
 // The controller is this node; authorized operations on request (no authorizer: all of the cluster's).
 import { DescribeCluster, type DescribeClusterRequest, type DescribeClusterResponse } from '../../protocol/generated/apis/60-describe-cluster.js';
 import type { Broker } from '../broker.js';
@@ -17,11 +17,12 @@ export function describeClusterHandler(broker: Broker): ApiHandler<DescribeClust
     maxVersion: 1,
     handle(req, ctx) {
       const endpointType = ctx.apiVersion >= 1 ? req.endpointType : EndpointType.BROKER;
-      if (endpointType !== EndpointType.BROKER && endpointType !== EndpointType.CONTROLLER) {
+      if (endpointType !== EndpointType.BROKER) {
+        const mismatched = endpointType === EndpointType.CONTROLLER;
         return {
           throttleTimeMs: 0,
-          errorCode: ErrorCode.UNSUPPORTED_ENDPOINT_TYPE,
-          errorMessage: `Unsupported endpoint type ${endpointType}`,
+          errorCode: mismatched ? ErrorCode.MISMATCHED_ENDPOINT_TYPE : ErrorCode.UNSUPPORTED_ENDPOINT_TYPE,
+          errorMessage: mismatched ? 'The request was sent to an endpoint of type BROKER, but we wanted an endpoint of type CONTROLLER' : `Unsupported endpoint type ${endpointType}`,
           endpointType: EndpointType.BROKER,
           clusterId: '',
           controllerId: -1,

@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { decodeMessage, encodeMessage, UUID_ZERO } from '../../../src/protocol/runtime/index.js';
 import {
   AlterConfigOp,
+  applyBrokerIncrementalOps,
   applyIncrementalOps,
   brokerConfigValue,
   ConfigSource,
@@ -46,10 +47,12 @@ describe('topic config description', () => {
     assert.equal(retention.source, ConfigSource.DEFAULT_CONFIG);
     assert.equal(retention.configType, ConfigType.LONG);
     assert.equal(retention.readOnly, false);
-    // log.retention.ms and .minutes have no default; .hours does, in its own unit.
-    assert.deepEqual(retention.synonyms, [{ name: 'log.retention.hours', value: '168', source: ConfigSource.DEFAULT_CONFIG }]);
+    // log.retention.ms has no default and .hours is not listed without it (Kafka drops the
+    // synonyms before the first entry of the primary key).
+    assert.deepEqual(retention.synonyms, []);
     const jitter = all.find((c) => c.name === 'segment.jitter.ms')!;
-    assert.deepEqual(jitter.synonyms, [{ name: 'log.roll.jitter.hours', value: '0', source: ConfigSource.DEFAULT_CONFIG }]);
+    assert.deepEqual(jitter.synonyms, []);
+    assert.deepEqual(all.find((c) => c.name === 'segment.bytes')!.synonyms, [{ name: 'log.segment.bytes', value: '1073741824', source: ConfigSource.DEFAULT_CONFIG }]);
     assert.equal(jitter.source, ConfigSource.DEFAULT_CONFIG);
     assert.equal(all.find((c) => c.name === 'cleanup.policy')!.configType, ConfigType.LIST);
     assert.equal(all.find((c) => c.name === 'preallocate')!.configType, ConfigType.BOOLEAN);
@@ -60,11 +63,19 @@ describe('topic config description', () => {
   });
 
   test('a broker key set explicitly is the source; the topic override comes first', () => {
-    const c = config({ 'log.retention.hours': '24' });
+    // Only log.retention.hours set: the value follows it, but (as in Kafka) no synonym is listed
+    // and the source is DEFAULT_CONFIG, since log.retention.ms is set nowhere.
+    const hours = config({ 'log.retention.hours': '24' });
+    const [fromHours] = describeTopicConfigs(hours, {}, ['retention.ms']);
+    assert.equal(fromHours!.value, String(24 * 3_600_000));
+    assert.equal(fromHours!.source, ConfigSource.DEFAULT_CONFIG);
+    assert.deepEqual(fromHours!.synonyms, []);
+    const c = config({ 'log.retention.ms': '7200000', 'log.retention.hours': '24' });
     const [fromBroker] = describeTopicConfigs(c, {}, ['retention.ms']);
-    assert.equal(fromBroker!.value, String(24 * 3_600_000));
+    assert.equal(fromBroker!.value, '7200000');
     assert.equal(fromBroker!.source, ConfigSource.STATIC_BROKER_CONFIG);
     assert.deepEqual(fromBroker!.synonyms, [
+      { name: 'log.retention.ms', value: '7200000', source: ConfigSource.STATIC_BROKER_CONFIG },
       { name: 'log.retention.hours', value: '24', source: ConfigSource.STATIC_BROKER_CONFIG },
       { name: 'log.retention.hours', value: '168', source: ConfigSource.DEFAULT_CONFIG },
     ]);
@@ -75,6 +86,7 @@ describe('topic config description', () => {
       own!.synonyms.map((s) => [s.name, s.source]),
       [
         ['retention.ms', ConfigSource.TOPIC_CONFIG],
+        ['log.retention.ms', ConfigSource.STATIC_BROKER_CONFIG],
         ['log.retention.hours', ConfigSource.STATIC_BROKER_CONFIG],
         ['log.retention.hours', ConfigSource.DEFAULT_CONFIG],
       ],
@@ -98,6 +110,9 @@ describe('broker config description', () => {
     assert.equal(brokerConfigValue(c, 'log.retention.ms'), null);
     assert.equal(brokerConfigValue(c, 'log.cleaner.min.cleanable.ratio'), '1.0');
     assert.equal(brokerConfigValue(c, 'broker.id'), '1');
+    // Kafka's default of broker.id (-1) is its DEFAULT_CONFIG synonym; the value follows node.id.
+    assert.deepEqual(describeBrokerConfigs(c, ['broker.id'])[0]!.synonyms, [{ name: 'broker.id', value: '-1', source: ConfigSource.DEFAULT_CONFIG }]);
+    assert.equal(brokerConfigValue(c, 'controller.quorum.voters'), '');
     const all = describeBrokerConfigs(c);
     const parts = all.find((x) => x.name === 'num.partitions')!;
     assert.equal(parts.value, '3');
@@ -113,7 +128,10 @@ describe('broker config description', () => {
     assert.equal(roll.source, ConfigSource.DEFAULT_CONFIG);
     assert.deepEqual(roll.synonyms, []);
     assert.equal(all.find((x) => x.name === 'auto.create.topics.enable')!.configType, ConfigType.BOOLEAN);
-    assert.equal(all.find((x) => x.name === 'listeners')!.configType, ConfigType.LIST);
+    // Kafka declares the listener keys as STRING, the internal topics' replication factors as SHORT.
+    assert.equal(all.find((x) => x.name === 'listeners')!.configType, ConfigType.STRING);
+    assert.equal(all.find((x) => x.name === 'offsets.topic.replication.factor')!.configType, ConfigType.SHORT);
+    assert.equal(all.find((x) => x.name === 'log.cleaner.io.max.bytes.per.second')!.value, '1.7976931348623157E308');
   });
 });
 
@@ -153,6 +171,27 @@ describe('incremental config operations', () => {
     const badList = apply({}, ['cleanup.policy', AlterConfigOp.APPEND, 'forever']);
     assert.ok(isError(badList) && badList.code === ErrorCode.INVALID_CONFIG);
   });
+
+  test('SUBTRACT of the last cleanup.policy item leaves an empty policy, as Kafka 4.1 accepts', () => {
+    assert.deepEqual(apply({ 'cleanup.policy': 'compact' }, ['cleanup.policy', AlterConfigOp.SUBTRACT, 'compact']), { configs: { 'cleanup.policy': '' } });
+  });
+
+  test('broker resources: unknown keys accepted, bad values INVALID_REQUEST, DELETE of a key not set changes nothing', () => {
+    const ops = (...list: [string, number, string | null][]) => list.map(([name, configOperation, value]) => ({ name, configOperation, value }));
+    assert.deepEqual(applyBrokerIncrementalOps(c, {}, ops(['plugin.custom.key', AlterConfigOp.SET, 'x'])), { configs: { 'plugin.custom.key': 'x' } });
+    const bad = applyBrokerIncrementalOps(c, {}, ops(['log.retention.bytes', AlterConfigOp.SET, 'lots']));
+    assert.ok(isError(bad) && bad.code === ErrorCode.INVALID_REQUEST);
+    assert.deepEqual(applyBrokerIncrementalOps(c, { 'log.retention.bytes': '5' }, ops(['broker.id', AlterConfigOp.DELETE, null])), { configs: { 'log.retention.bytes': '5' } });
+    // Described as Kafka does a config of unknown type: listed, no value, sensitive, read-only.
+    const withCustom = config();
+    withCustom.setDynamic({ 'plugin.custom.key': 'x' }, {});
+    assert.deepEqual(describeBrokerConfigs(withCustom, ['plugin.custom.key']), [
+      { name: 'plugin.custom.key', value: null, readOnly: true, source: ConfigSource.DYNAMIC_BROKER_CONFIG, isSensitive: true, synonyms: [{ name: 'plugin.custom.key', value: null, source: ConfigSource.DYNAMIC_BROKER_CONFIG }], configType: ConfigType.UNKNOWN },
+    ]);
+    // Only the primary key of a topic config's synonyms is dynamic.
+    const hours = applyBrokerIncrementalOps(c, {}, ops(['log.retention.hours', AlterConfigOp.SET, '1']));
+    assert.ok(isError(hours) && hours.code === ErrorCode.INVALID_REQUEST);
+  });
 });
 
 describe('manual replica assignments', () => {
@@ -171,8 +210,9 @@ describe('manual replica assignments', () => {
       assignments: lists.map(([partitionIndex, brokerIds]) => ({ partitionIndex, brokerIds })),
     });
     assert.deepEqual(checkCreateAssignments(t(-1, -1, [1, [1]], [0, [1]]), 1), { partitions: 2, replicationFactor: 1 });
-    assert.equal((checkCreateAssignments(t(2, -1, [0, [1]]), 1) as ApiError).code, ErrorCode.INVALID_PARTITIONS);
-    assert.equal((checkCreateAssignments(t(-1, 1, [0, [1]]), 1) as ApiError).code, ErrorCode.INVALID_REPLICATION_FACTOR);
+    // Kafka's ReplicationControlManager: INVALID_REQUEST when counts come with assignments.
+    assert.equal((checkCreateAssignments(t(2, -1, [0, [1]]), 1) as ApiError).code, ErrorCode.INVALID_REQUEST);
+    assert.equal((checkCreateAssignments(t(-1, 1, [0, [1]]), 1) as ApiError).code, ErrorCode.INVALID_REQUEST);
     assert.equal((checkCreateAssignments(t(-1, -1, [0, [1]], [2, [1]]), 1) as ApiError).message, 'partitions should be a consecutive 0-based integer sequence');
     assert.equal((checkCreateAssignments(t(-1, -1, [0, [1]], [0, [1]]), 1) as ApiError).message, 'Found multiple manual partition assignments for partition 0');
     assert.equal((checkCreateAssignments(t(-1, -1, [0, [3]]), 1) as ApiError).code, ErrorCode.INVALID_REPLICA_ASSIGNMENT);
@@ -280,6 +320,9 @@ describe('CreateTopics', () => {
     assert.equal(ok.topics[0]!.errorCode, ErrorCode.NONE);
     assert.equal(ok.topics[0]!.numPartitions, 3);
     assert.equal(h.broker.metadata.topic('dry'), undefined);
+    // v7: Kafka draws a topic id before it checks validateOnly and answers with it.
+    const withId = await call(handler, { topics: [topic('dry', 3)], validateOnly: true }, 7);
+    assert.notEqual(withId.topics[0]!.topicId, UUID_ZERO);
     const bad = await call(handler, { topics: [topic('dry', 1, 3)], validateOnly: true }, 1);
     assert.equal(bad.topics[0]!.errorCode, ErrorCode.INVALID_REPLICATION_FACTOR);
   });
@@ -328,6 +371,9 @@ describe('CreateTopics', () => {
     await call(handler, { topics: [topic('a_b')] }, 7);
     const res = await call(handler, { topics: [topic('a.b')] }, 7);
     assert.deepEqual([res.topics[0]!.errorCode, res.topics[0]!.errorMessage], [ErrorCode.INVALID_TOPIC_EXCEPTION, "Topic 'a.b' collides with existing topic: a_b"]);
+    // As Kafka's ReplicationControlManager: only topics that existed before the request collide.
+    const pair = await call(handler, { topics: [topic('c.d'), topic('c_d')] }, 7);
+    assert.deepEqual(pair.topics.map((t) => t.errorCode), [ErrorCode.NONE, ErrorCode.NONE]);
   });
 
   test('manual assignments on this node', async () => {
@@ -339,7 +385,7 @@ describe('CreateTopics', () => {
     const other = await call(handler, { topics: [topic('manual2', -1, -1, {}, [[0, [2]]])] }, 5);
     assert.deepEqual([other.topics[0]!.errorCode, other.topics[0]!.errorMessage], [ErrorCode.INVALID_REPLICA_ASSIGNMENT, 'The manual partition assignment includes broker 2, but no such broker is registered.']);
     const mixed = await call(handler, { topics: [topic('manual3', 1, -1, {}, [[0, [1]]])] }, 5);
-    assert.equal(mixed.topics[0]!.errorCode, ErrorCode.INVALID_PARTITIONS);
+    assert.equal(mixed.topics[0]!.errorCode, ErrorCode.INVALID_REQUEST);
     assert.equal(h.broker.metadata.topic('manual2'), undefined);
   });
 
@@ -486,7 +532,7 @@ describe('CreatePartitions', () => {
 describe('DescribeConfigs', () => {
   let h: Harness;
   before(async () => {
-    h = await harness({ 'num.partitions': '2', 'log.retention.hours': '48' });
+    h = await harness({ 'num.partitions': '2', 'log.retention.ms': String(48 * 3_600_000), 'log.retention.hours': '48' });
     await call(createTopicsHandler(h.broker), { topics: [topic('cfg', 1, -1, { 'cleanup.policy': 'compact' })] }, 7);
   });
   after(() => rm(h.dir, { recursive: true, force: true }));
@@ -513,6 +559,7 @@ describe('DescribeConfigs', () => {
         assert.deepEqual(
           retention.synonyms.map((s) => [s.name, s.value, s.source]),
           [
+            ['log.retention.ms', String(48 * 3_600_000), ConfigSource.STATIC_BROKER_CONFIG],
             ['log.retention.hours', '48', ConfigSource.STATIC_BROKER_CONFIG],
             ['log.retention.hours', '168', ConfigSource.DEFAULT_CONFIG],
           ],
@@ -688,12 +735,11 @@ describe('DescribeCluster', () => {
   before(async () => (h = await harness({ 'node.id': '3' })));
   after(() => rm(h.dir, { recursive: true, force: true }));
 
-  test('this node, as broker and as controller', async () => {
+  test('this node, as broker; controllers are not described on a broker listener', async () => {
     const handler = describeClusterHandler(h.broker);
     for (const [v, endpointType] of [
       [0, 1],
       [1, 1],
-      [1, 2],
     ] as const) {
       const res = await call(handler, { includeClusterAuthorizedOperations: true, endpointType }, v);
       assert.equal(res.errorCode, ErrorCode.NONE);
@@ -710,7 +756,12 @@ describe('DescribeCluster', () => {
     }
     const omitted = await call(handler, { includeClusterAuthorizedOperations: false, endpointType: 1 }, 1);
     assert.equal(omitted.clusterAuthorizedOperations, -2147483648);
-    const bad = await call(handler, { endpointType: 5 }, 1);
-    assert.equal(bad.errorCode, ErrorCode.UNSUPPORTED_ENDPOINT_TYPE);
+    for (const [endpointType, errorCode] of [
+      [2, ErrorCode.MISMATCHED_ENDPOINT_TYPE],
+      [5, ErrorCode.UNSUPPORTED_ENDPOINT_TYPE],
+    ] as const) {
+      const bad = await call(handler, { endpointType }, 1);
+      assert.deepEqual([bad.errorCode, bad.endpointType, bad.controllerId, bad.brokers], [errorCode, 1, -1, []]);
+    }
   });
 });
