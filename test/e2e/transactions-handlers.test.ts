@@ -170,10 +170,13 @@ describe('transaction handlers', () => {
     assert.equal(tcCode(await commit(4, producerEpoch)), ErrorCode.TRANSACTION_ABORTABLE);
     assert.equal((await call(25, 3, { transactionalId: 'h-k41', producerId, producerEpoch, groupId: 'h-k41-group' })).errorCode, 0);
     assert.equal(tcCode(await commit(3, producerEpoch + 1)), ErrorCode.INVALID_PRODUCER_EPOCH);
-    // A member of a group that has none, or an unknown static member: UNKNOWN_MEMBER_ID.
+    // A generation for a group that does not exist: ILLEGAL_GENERATION. A commit without one
+    // creates it (empty); then a member it does not have, or an unknown static member: UNKNOWN_MEMBER_ID.
+    assert.equal(tcCode(await commit(3, producerEpoch, 3, 'nobody')), ErrorCode.ILLEGAL_GENERATION);
+    assert.equal(tcCode(await commit(3, producerEpoch)), 0);
     assert.equal(tcCode(await commit(3, producerEpoch, 3, 'nobody')), ErrorCode.UNKNOWN_MEMBER_ID);
     assert.equal(tcCode(await commit(3, producerEpoch, 3, 'nobody', 'instance')), ErrorCode.UNKNOWN_MEMBER_ID);
-    assert.equal(tcCode(await commit(3, producerEpoch)), 0);
+    assert.equal(tcCode(await commit(3, producerEpoch, -1, 'anyone')), 0);
     // AddOffsetsToTxn does not validate the group id.
     assert.equal((await call(25, 3, { transactionalId: 'h-k41', producerId, producerEpoch, groupId: '' })).errorCode, 0);
     assert.equal((await call(26, 3, { transactionalId: 'h-k41', producerId, producerEpoch, committed: false })).errorCode, 0);
