@@ -354,6 +354,12 @@ export const sessions: Session[] = [
         await call('unknown producer seq 7', txnBatch({ ...p, producerId: p.producerId + 6000n }, 1, 7, 'h', false));
         await call('sequence wraps', txnBatch({ ...p, producerId: p.producerId + 7000n }, 2, 0x7fffffff, 'i', false));
       }
+      // Kafka keeps the last 5 batches of a producer: a duplicate of an older one is out of order.
+      const p = await initIdempotent(peer);
+      for (let i = 0; i < 7; i++) await produce(peer, topic, 0, txnBatch(p, 1, i, 'old', false));
+      await peer.call(Produce, 9, produceReq(topic, 0, txnBatch(p, 1, 2, 'old', false)), { label: 'Produce duplicate of the 5th last batch' });
+      await peer.call(Produce, 9, produceReq(topic, 0, txnBatch(p, 1, 1, 'old', false)), { label: 'Produce duplicate of the 6th last batch' });
+      await peer.call(Produce, 9, produceReq(topic, 0, txnBatch(p, 1, 6, 'old', false), null, 1), { label: 'Produce duplicate of the last batch, acks=1' });
       const id = await topicId(peer, topic);
       const last = versions.length - 1;
       await fetchSettled(peer, 12, fetchReq(12, topic, id, last, 0), 'Fetch the last partition');
@@ -454,6 +460,18 @@ export const sessions: Session[] = [
         await commit('wrong epoch', { ...p, producerEpoch: p.producerEpoch + 1 }, 6n);
         await commit('', p, 10n);
         if (v >= 3) await commit('unknown member of an empty group', p, 11n, { generationId: 3, memberId: 'nobody' });
+        if (v >= 3) {
+          // A group nothing created yet (its partition is in the transaction through another group's AddOffsetsToTxn? no: its own).
+          const fresh = `txn-offsets-fresh${v}`;
+          await groupReady(peer, fresh);
+          await peer.quiet(AddOffsetsToTxn, av, { transactionalId: id, producerId: p.producerId, producerEpoch: p.producerEpoch, groupId: fresh }, (r) => r.errorCode === 51);
+          await peer.call(
+            TxnOffsetCommit,
+            v,
+            { transactionalId: id, groupId: fresh, producerId: p.producerId, producerEpoch: p.producerEpoch, generationId: 1, memberId: 'm', groupInstanceId: null, topics: [{ name: topic, partitions: [{ partitionIndex: 0, committedOffset: 1n, committedLeaderEpoch: -1, committedMetadata: null }] }] },
+            { label: `TxnOffsetCommit member of a group never created v${v}` },
+          );
+        }
         await fetchOffsets(group, `OffsetFetch requireStable, pending (t${v})`);
         await endQuiet(peer, p, v % 2 === 0);
         await peer.quiet(OffsetFetch, 8, { groupId: '', topics: [], requireStable: true, groups: [{ groupId: group, memberId: null, memberEpoch: -1, topics: [{ name: topic, partitionIndexes: [0, 1] }] }] }, (r) => r.groups[0]!.errorCode === 88 || r.groups[0]!.topics.some((t) => t.partitions.some((x) => x.errorCode === 88)));
@@ -500,6 +518,73 @@ export const sessions: Session[] = [
     },
   },
   {
+    // Fencing: InitProducerId while a transaction is open (the coordinator aborts it), a
+    // transaction that outlives its timeout (aborted by the coordinator, the producer fenced),
+    // and what the fenced producer is answered, at every version.
+    name: 'txn-fencing',
+    async run(peer) {
+      const topic = 'txn-fencing';
+      await newTopic(peer, topic, 1);
+      const id = await topicId(peer, topic);
+      // Re-init with a transaction open.
+      const p = await initTxn(peer, 'txn-fencing-reinit');
+      await addQuiet(peer, p, topic, [0]);
+      await produce(peer, topic, 0, txnBatch(p, 2, 0, 'open'), p.transactionalId);
+      await peer.call(InitProducerId, 4, { transactionalId: p.transactionalId, transactionTimeoutMs: 60_000, producerId: -1n, producerEpoch: -1 }, { label: 'InitProducerId with a transaction open' });
+      await waitComplete(peer, p.transactionalId!);
+      await peer.call(DescribeTransactions, 0, { transactionalIds: [p.transactionalId!] }, { label: 'DescribeTransactions after re-init', view: describeView });
+      const after = await peer.quiet(InitProducerId, 4, { transactionalId: p.transactionalId, transactionTimeoutMs: 60_000, producerId: -1n, producerEpoch: -1 }, (r) => r.errorCode === 51);
+      peer.record('InitProducerId retried after re-init', { errorCode: after.errorCode, epochBump: after.producerEpoch - p.producerEpoch });
+      for (const v of peer.versions(EndTxn)) await peer.call(EndTxn, v, { transactionalId: p.transactionalId!, producerId: p.producerId, producerEpoch: p.producerEpoch, committed: true }, { label: `EndTxn fenced by re-init v${v}` });
+      for (const v of peer.versions(AddPartitionsToTxn)) await peer.call(AddPartitionsToTxn, v, addReq(p, [{ name: topic, partitions: [0] }], v), { label: `AddPartitionsToTxn fenced by re-init v${v}` });
+      for (const v of peer.versions(AddOffsetsToTxn)) await peer.call(AddOffsetsToTxn, v, { transactionalId: p.transactionalId!, producerId: p.producerId, producerEpoch: p.producerEpoch, groupId: 'txn-fencing-g' }, { label: `AddOffsetsToTxn fenced by re-init v${v}` });
+      await peer.call(Produce, 9, produceReq(topic, 0, txnBatch(p, 1, 2, 'late'), p.transactionalId), { label: 'Produce fenced by re-init' });
+      await fetchSettled(peer, 12, fetchReq(12, topic, id, 0, 1), 'Fetch read_committed after re-init');
+
+      // A transaction older than its timeout: aborted by the coordinator (Kafka checks every 10 s).
+      const q = await initTxn(peer, 'txn-fencing-timeout', 1_000);
+      await addQuiet(peer, q, topic, [0]);
+      await produce(peer, topic, 0, txnBatch(q, 1, 0, 'slow'), q.transactionalId);
+      await peer.quiet(DescribeTransactions, 0, { transactionalIds: [q.transactionalId!] }, (r) => r.transactionStates[0]!.transactionState !== 'CompleteAbort', 60_000);
+      await peer.call(DescribeTransactions, 0, { transactionalIds: [q.transactionalId!] }, { label: 'DescribeTransactions after the timeout', view: describeView });
+      await peer.call(Produce, 9, produceReq(topic, 0, txnBatch(q, 1, 1, 'slow'), q.transactionalId), { label: 'Produce after the timeout' });
+      for (const v of peer.versions(EndTxn)) await peer.call(EndTxn, v, { transactionalId: q.transactionalId!, producerId: q.producerId, producerEpoch: q.producerEpoch, committed: true }, { label: `EndTxn commit after the timeout v${v}` });
+      await peer.call(EndTxn, 3, { transactionalId: q.transactionalId!, producerId: q.producerId, producerEpoch: q.producerEpoch, committed: false }, { label: 'EndTxn abort after the timeout' });
+      await peer.call(InitProducerId, 4, { transactionalId: q.transactionalId, transactionTimeoutMs: 60_000, producerId: q.producerId, producerEpoch: q.producerEpoch }, { label: 'InitProducerId KIP-360 after the timeout' });
+      await fetchSettled(peer, 12, fetchReq(12, topic, id, 0, 1), 'Fetch read_committed after the timeout');
+      await peer.call(DescribeProducers, 0, { topics: [{ name: topic, partitionIndexes: [0] }] }, { label: 'DescribeProducers after the timeout', view: producersView });
+    },
+  },
+  {
+    // AddPartitionsToTxn v4+ (KIP-890 part 1, the broker-to-coordinator form): two transactions
+    // in one request, verifyOnly and not, an unknown transactional id, a fenced epoch, an unknown
+    // topic, none at all. Each on a connection of its own: Kafka does not answer some (below).
+    name: 'txn-batched-add',
+    async run(peer) {
+      const topic = 'txn-batched-add';
+      await newTopic(peer, topic, 2);
+      const a = await initTxn(peer, 'txn-batched-add-a');
+      const b = await initTxn(peer, 'txn-batched-add-b');
+      const ghost: Producer = { transactionalId: 'txn-batched-add-ghost', producerId: 777n, producerEpoch: 0 };
+      await txnReady(peer, ghost.transactionalId!);
+      await addQuiet(peer, b, topic, [1]);
+      const tx = (p: Producer, verifyOnly: boolean, partitions: number[], name = topic): AddPartitionsToTxnRequest.AddPartitionsToTxnTransaction => ({ transactionalId: p.transactionalId!, producerId: p.producerId, producerEpoch: p.producerEpoch, verifyOnly, topics: [{ name, partitions }] });
+      for (const v of peer.versions(AddPartitionsToTxn)) {
+        if (v < 4) continue;
+        const req = (transactions: AddPartitionsToTxnRequest.AddPartitionsToTxnTransaction[]): AddPartitionsToTxnRequest => ({ transactions, v3AndBelowTransactionalId: '', v3AndBelowProducerId: 0n, v3AndBelowProducerEpoch: 0, v3AndBelowTopics: [] });
+        const attempt = async (r: AddPartitionsToTxnRequest, label: string) => peer.callOn(await peer.connection(), AddPartitionsToTxn, v, r, { label, timeoutMs: 5000 });
+        await attempt(req([tx(a, false, [0]), tx(b, true, [0, 1])]), `AddPartitionsToTxn two transactions v${v}`);
+        await attempt(req([tx(a, false, [1])]), `AddPartitionsToTxn one transaction v${v}`);
+        await attempt(req([tx(ghost, false, [0])]), `AddPartitionsToTxn unknown transactional id v${v}`);
+        await attempt(req([tx(b, true, [0, 1])]), `AddPartitionsToTxn verifyOnly, one added v${v}`);
+        await attempt(req([tx(a, true, [0, 1]), tx({ ...b, producerEpoch: b.producerEpoch + 1 }, true, [1])]), `AddPartitionsToTxn verifyOnly, one fenced v${v}`);
+        await attempt(req([tx(a, false, [0], 'txn-batched-add-nope')]), `AddPartitionsToTxn batched unknown topic v${v}`);
+        await attempt(req([]), `AddPartitionsToTxn no transactions v${v}`);
+      }
+      await peer.call(DescribeTransactions, 0, { transactionalIds: [a.transactionalId!, b.transactionalId!, ghost.transactionalId!] }, { view: describeView });
+    },
+  },
+  {
     // WriteTxnMarkers is inter-broker (CLUSTER_ACTION); with no authorizer configured both
     // brokers serve it to a client. Markers for an open transaction, for a producer with none,
     // for an unknown topic.
@@ -532,6 +617,12 @@ export const sessions: Session[] = [
 
 
 export const allow: AllowEntry[] = [
+  {
+    session: 'txn-batched-add',
+    where: /^AddPartitionsToTxn no transactions v[45]: <response>$/,
+    reason:
+      'Kafka 4.1 never answers an AddPartitionsToTxn v4+ whose transactions array is empty (its response is sent once the last transaction is answered, and there is none): the request times out. Samsa answers at once with an empty result. Only brokers send v4+ (KIP-890 verification) and never an empty one.',
+  },
   {
     session: 'txn-write-markers',
     where: /^WriteTxnMarkers stale epoch v\d+: markers\[0\]\.topics\[name=txn-write-markers\]\.partitions\[partitionIndex=0\]\.errorCode$/,
