@@ -177,6 +177,12 @@ describe('transaction handlers', () => {
     assert.equal(tcCode(await commit(3, producerEpoch, 3, 'nobody')), ErrorCode.UNKNOWN_MEMBER_ID);
     assert.equal(tcCode(await commit(3, producerEpoch, 3, 'nobody', 'instance')), ErrorCode.UNKNOWN_MEMBER_ID);
     assert.equal(tcCode(await commit(3, producerEpoch, -1, 'anyone')), 0);
+    // Partitions of unknown topics are refused one by one; the others are committed.
+    const partial = await call(28, 3, { transactionalId: 'h-k41', groupId: 'h-k41-group', producerId, producerEpoch, generationId: -1, memberId: '', groupInstanceId: null, topics: [{ name: 't', partitions: [{ partitionIndex: 1, committedOffset: 4n, committedLeaderEpoch: -1, committedMetadata: null }, { partitionIndex: 9, committedOffset: 4n, committedLeaderEpoch: -1, committedMetadata: null }] }, { name: 'nope', partitions: [{ partitionIndex: 0, committedOffset: 4n, committedLeaderEpoch: -1, committedMetadata: null }] }] });
+    assert.deepEqual(partial.topics.map((t: any) => t.partitions.map((p: any) => p.errorCode)), [[0, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION], [ErrorCode.UNKNOWN_TOPIC_OR_PARTITION]]);
+    // Internal topics cannot be added by a client: TOPIC_AUTHORIZATION_FAILED, the others not attempted.
+    const internal = await call(24, 3, { v3AndBelowTransactionalId: 'h-k41', v3AndBelowProducerId: producerId, v3AndBelowProducerEpoch: producerEpoch, v3AndBelowTopics: [{ name: '__consumer_offsets', partitions: [0] }, { name: 't', partitions: [1] }, { name: 'nope', partitions: [0] }] });
+    assert.deepEqual(internal.resultsByTopicV3AndBelow.map((t: any) => t.resultsByPartition[0].partitionErrorCode), [ErrorCode.TOPIC_AUTHORIZATION_FAILED, ErrorCode.OPERATION_NOT_ATTEMPTED, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION]);
     // AddOffsetsToTxn does not validate the group id.
     assert.equal((await call(25, 3, { transactionalId: 'h-k41', producerId, producerEpoch, groupId: '' })).errorCode, 0);
     assert.equal((await call(26, 3, { transactionalId: 'h-k41', producerId, producerEpoch, committed: false })).errorCode, 0);
