@@ -16,6 +16,7 @@ import {
   Fetch,
   InitProducerId,
   JoinGroup,
+  ListOffsets,
   ListTransactions,
   OffsetFetch,
   Produce,
@@ -242,6 +243,7 @@ export const sessions: Session[] = [
         }
         await peer.call(InitProducerId, v, { transactionalId: id, transactionTimeoutMs: 900_001, producerId: -1n, producerEpoch: -1 }, { label: `InitProducerId timeout above max v${v}` });
         await peer.call(InitProducerId, v, { transactionalId: id, transactionTimeoutMs: 0, producerId: -1n, producerEpoch: -1 }, { label: `InitProducerId timeout 0 v${v}` });
+        await peer.call(InitProducerId, v, { transactionalId: id, transactionTimeoutMs: -1, producerId: -1n, producerEpoch: -1 }, { label: `InitProducerId timeout -1 v${v}` });
         await peer.call(InitProducerId, v, { transactionalId: id, transactionTimeoutMs: 900_000, producerId: -1n, producerEpoch: -1 }, { label: `InitProducerId timeout at max v${v}` });
       }
       await peer.call(InitProducerId, 4, { transactionalId: '', transactionTimeoutMs: 60_000, producerId: -1n, producerEpoch: -1 }, { label: 'InitProducerId empty transactional id' });
@@ -290,6 +292,15 @@ export const sessions: Session[] = [
         await peer.call(EndTxn, ev, { transactionalId: id, producerId: p.producerId, producerEpoch: p.producerEpoch, committed: v % 2 === 0 }, { label: `EndTxn retried (a${v}) v${ev}` });
         await peer.call(EndTxn, ev, { transactionalId: id, producerId: p.producerId, producerEpoch: p.producerEpoch, committed: v % 2 !== 0 }, { label: `EndTxn opposite after completion (a${v}) v${ev}` });
         await peer.call(EndTxn, ev, { transactionalId: id, producerId: p.producerId, producerEpoch: p.producerEpoch - 1, committed: true }, { label: `EndTxn stale epoch (a${v}) v${ev}` });
+      }
+      // The internal topics: AddPartitionsToTxn of __consumer_offsets / __transaction_state partitions.
+      {
+        const p = await initTxn(peer, 'txn-state-machine-internal');
+        await peer.call(AddPartitionsToTxn, 3, addReq(p, [{ name: '__consumer_offsets', partitions: [0] }], 3), { label: 'AddPartitionsToTxn __consumer_offsets' });
+        await peer.call(AddPartitionsToTxn, 3, addReq(p, [{ name: '__transaction_state', partitions: [0] }], 3), { label: 'AddPartitionsToTxn __transaction_state' });
+        await peer.call(DescribeTransactions, 0, { transactionalIds: [p.transactionalId!] }, { label: 'DescribeTransactions with internal partitions', view: describeView });
+        await peer.call(EndTxn, 3, { transactionalId: p.transactionalId!, producerId: p.producerId, producerEpoch: p.producerEpoch, committed: false }, { label: 'EndTxn abort with internal partitions' });
+        await waitComplete(peer, p.transactionalId!);
       }
       // Every EndTxn version on a transaction of its own, alternating commit and abort.
       for (const v of peer.versions(EndTxn)) {
@@ -400,6 +411,12 @@ export const sessions: Session[] = [
         if (v === 4 || v === 12 || v === 17) await fetchSettled(peer, v, fetchReq(v, topic, id, 0, 0), `Fetch read_uncommitted, one open v${v}`);
       }
       await fetchSettled(peer, 12, fetchReq(12, topic, id, 0, 1, 9n), 'Fetch read_committed from the open transaction');
+      // ListOffsets latest: the last stable offset for read_committed, the high watermark otherwise.
+      for (const v of peer.versions(ListOffsets).filter((x) => x === 2 || x === 5 || x >= 7)) {
+        for (const isolationLevel of [0, 1]) {
+          await peer.call(ListOffsets, v, { replicaId: -1, isolationLevel, topics: [{ name: topic, partitions: [{ partitionIndex: 0, currentLeaderEpoch: -1, timestamp: -1n, maxNumOffsets: 1 }, { partitionIndex: 0, currentLeaderEpoch: -1, timestamp: -2n, maxNumOffsets: 1 }].slice(0, 1) }] }, { label: `ListOffsets latest, isolation ${isolationLevel} v${v}` });
+        }
+      }
       await peer.call(DescribeProducers, 0, { topics: [{ name: topic, partitionIndexes: [0, 1] }, { name: 'txn-read-committed-nope', partitionIndexes: [0] }] }, { view: producersView });
       const mine = (res: any) => ({ ...res, transactionStates: res.transactionStates.filter((s: any) => s.transactionalId.startsWith('txn-read-committed-')) });
       for (const v of peer.versions(ListTransactions)) {
@@ -459,9 +476,27 @@ export const sessions: Session[] = [
         await peer.call(AddOffsetsToTxn, av, { transactionalId: id, producerId: p.producerId, producerEpoch: p.producerEpoch, groupId: group }, { label: `AddOffsetsToTxn again v${av}` });
         await commit('wrong epoch', { ...p, producerEpoch: p.producerEpoch + 1 }, 6n);
         await commit('', p, 10n);
+        await peer.call(
+          TxnOffsetCommit,
+          v,
+          {
+            transactionalId: id,
+            groupId: group,
+            producerId: p.producerId,
+            producerEpoch: p.producerEpoch,
+            generationId: -1,
+            memberId: '',
+            groupInstanceId: null,
+            topics: [
+              { name: topic, partitions: [{ partitionIndex: 1, committedOffset: 20n, committedLeaderEpoch: -1, committedMetadata: null }, { partitionIndex: 9, committedOffset: 20n, committedLeaderEpoch: -1, committedMetadata: null }] },
+              { name: 'txn-offsets-nope', partitions: [{ partitionIndex: 0, committedOffset: 20n, committedLeaderEpoch: -1, committedMetadata: null }] },
+            ],
+          },
+          { label: `TxnOffsetCommit unknown topic and partition v${v}` },
+        );
         if (v >= 3) await commit('unknown member of an empty group', p, 11n, { generationId: 3, memberId: 'nobody' });
         if (v >= 3) {
-          // A group nothing created yet (its partition is in the transaction through another group's AddOffsetsToTxn? no: its own).
+          // A group nothing has created yet, added to the transaction: a member and generation for it.
           const fresh = `txn-offsets-fresh${v}`;
           await groupReady(peer, fresh);
           await peer.quiet(AddOffsetsToTxn, av, { transactionalId: id, producerId: p.producerId, producerEpoch: p.producerEpoch, groupId: fresh }, (r) => r.errorCode === 51);
@@ -473,6 +508,10 @@ export const sessions: Session[] = [
           );
         }
         await fetchOffsets(group, `OffsetFetch requireStable, pending (t${v})`);
+        if (v === 0) {
+          await peer.call(OffsetFetch, 7, { groupId: group, topics: [{ name: topic, partitionIndexes: [0, 1] }], requireStable: true, groups: [] }, { label: 'OffsetFetch v7 requireStable, pending' });
+          await peer.call(OffsetFetch, 7, { groupId: group, topics: [{ name: topic, partitionIndexes: [0, 1] }], requireStable: false, groups: [] }, { label: 'OffsetFetch v7 not requireStable, pending' });
+        }
         await endQuiet(peer, p, v % 2 === 0);
         await peer.quiet(OffsetFetch, 8, { groupId: '', topics: [], requireStable: true, groups: [{ groupId: group, memberId: null, memberEpoch: -1, topics: [{ name: topic, partitionIndexes: [0, 1] }] }] }, (r) => r.groups[0]!.errorCode === 88 || r.groups[0]!.topics.some((t) => t.partitions.some((x) => x.errorCode === 88)));
         await fetchOffsets(group, `OffsetFetch requireStable, after ${v % 2 === 0 ? 'commit' : 'abort'} (t${v})`);
