@@ -190,6 +190,7 @@ describe('transaction handlers', () => {
     // An unknown transactional id is described with the schema's defaults.
     const [missing] = (await call(65, 0, { transactionalIds: ['h-k41-none'] })).transactionStates;
     assert.deepEqual([missing.errorCode, missing.producerId, missing.producerEpoch, missing.transactionStartTimeMs], [ErrorCode.TRANSACTIONAL_ID_NOT_FOUND, 0n, 0, 0n]);
+    assert.equal((await call(65, 0, { transactionalIds: [''] })).transactionStates[0].errorCode, ErrorCode.INVALID_REQUEST);
 
     // Sequence and epoch errors carry the partition's log start offset (v5+).
     const idem = await call(22, 4, { transactionalId: null, transactionTimeoutMs: 0 });

@@ -593,6 +593,7 @@ export class TransactionCoordinator {
       transactionalIds.map(async (transactionalId): Promise<DescribedTransaction> => {
         // Kafka leaves the other fields at their schema defaults (0) for an error.
         const none = (errorCode: number): DescribedTransaction => ({ errorCode, transactionalId, transactionState: '', transactionTimeoutMs: 0, transactionStartTimeMs: 0n, producerId: 0n, producerEpoch: 0, topics: [] });
+        if (transactionalId === '') return none(TxnErrors.INVALID_REQUEST); // as Kafka
         try {
           const shard = await this.route(transactionalId, false);
           const m = shard?.txns.get(transactionalId);
