@@ -28,6 +28,7 @@ import {
   type FetchRequest,
   type InitProducerIdResponse,
 } from '../../../src/protocol/generated/index.js';
+import { partitionForGroup } from '../../../src/coordinators/group/records.js';
 import type { AllowEntry, Session, SessionPeer } from '../harness.js';
 import { decodeRecordBatches } from '../../../src/protocol/records/index.js';
 import { T0, batch, createTopic, records, topicId, waitForCoordinator } from './util.js';
@@ -247,6 +248,12 @@ export const sessions: Session[] = [
         await peer.call(InitProducerId, v, { transactionalId: id, transactionTimeoutMs: 900_000, producerId: -1n, producerEpoch: -1 }, { label: `InitProducerId timeout at max v${v}` });
       }
       await peer.call(InitProducerId, 4, { transactionalId: '', transactionTimeoutMs: 60_000, producerId: -1n, producerEpoch: -1 }, { label: 'InitProducerId empty transactional id' });
+      // The last accepted timeout is the transaction's.
+      await peer.call(DescribeTransactions, 0, { transactionalIds: peer.versions(InitProducerId).map((v) => `txn-init-transactional-v${v}`) }, { label: 'DescribeTransactions after the inits', view: describeView });
+      await peer.call(DescribeTransactions, 0, { transactionalIds: ['', 'txn-init-transactional-none'] }, { label: 'DescribeTransactions empty and unknown ids', view: describeView });
+      const mine = (res: any) => ({ ...res, transactionStates: res.transactionStates.filter((s: any) => s.transactionalId.startsWith('txn-init-transactional-')) });
+      await peer.call(ListTransactions, 1, { stateFilters: ['Empty'], producerIdFilters: [], durationFilter: -1n }, { label: 'ListTransactions Empty', view: mine });
+      await peer.call(ListTransactions, 1, { stateFilters: [], producerIdFilters: [123456789n], durationFilter: -1n }, { label: 'ListTransactions unknown producer id', view: mine });
     },
   },
   {
@@ -646,6 +653,15 @@ export const sessions: Session[] = [
       }
       const last = Math.max(...peer.versions(WriteTxnMarkers));
       await peer.attempt(WriteTxnMarkers, last, marker(p, true, [{ name: topic, partitionIndexes: [0] }]), { label: `WriteTxnMarkers commit open transaction v${last}` });
+      // Offsets of a transaction settled by a client's marker to the group's __consumer_offsets partition.
+      const group = 'txn-write-markers-g';
+      const q = await initTxn(peer, 'txn-write-markers-offsets');
+      await groupReady(peer, group);
+      await peer.quiet(AddOffsetsToTxn, 3, { transactionalId: q.transactionalId!, producerId: q.producerId, producerEpoch: q.producerEpoch, groupId: group }, (r) => r.errorCode === 51);
+      await peer.quiet(TxnOffsetCommit, 3, { transactionalId: q.transactionalId!, groupId: group, producerId: q.producerId, producerEpoch: q.producerEpoch, generationId: -1, memberId: '', groupInstanceId: null, topics: [{ name: topic, partitions: [{ partitionIndex: 0, committedOffset: 2n, committedLeaderEpoch: -1, committedMetadata: 'm' }] }] });
+      await peer.attempt(WriteTxnMarkers, last, marker(q, true, [{ name: '__consumer_offsets', partitionIndexes: [partitionForGroup(group, 50)] }]), { label: `WriteTxnMarkers commit to __consumer_offsets v${last}` });
+      await peer.call(OffsetFetch, 8, { groupId: '', topics: [], requireStable: true, groups: [{ groupId: group, memberId: null, memberEpoch: -1, topics: [{ name: topic, partitionIndexes: [0] }] }] }, { label: 'OffsetFetch requireStable after the client marker' });
+      await peer.call(DescribeTransactions, 0, { transactionalIds: [q.transactionalId!] }, { label: 'DescribeTransactions offsets after the client marker', view: describeView });
       const id = await topicId(peer, topic);
       await fetchSettled(peer, 12, fetchReq(12, topic, id, 0, 1), 'Fetch read_committed after client marker');
       await peer.call(DescribeProducers, 0, { topics: [{ name: topic, partitionIndexes: [0] }] }, { label: 'DescribeProducers after client marker', view: producersView });
