@@ -621,6 +621,7 @@ export const sessions: Session[] = [
         const attempt = async (r: AddPartitionsToTxnRequest, label: string) => peer.callOn(await peer.connection(), AddPartitionsToTxn, v, r, { label, timeoutMs: 5000 });
         await attempt(req([tx(a, false, [0]), tx(b, true, [0, 1])]), `AddPartitionsToTxn two transactions v${v}`);
         await attempt(req([tx(a, false, [1])]), `AddPartitionsToTxn one transaction v${v}`);
+        await attempt(req([tx(a, false, [0]), tx(b, true, [0, 1]), tx(ghost, false, [0])]), `AddPartitionsToTxn three transactions, one unknown v${v}`);
         await attempt(req([tx(ghost, false, [0])]), `AddPartitionsToTxn unknown transactional id v${v}`);
         await attempt(req([tx(b, true, [0, 1])]), `AddPartitionsToTxn verifyOnly, one added v${v}`);
         await attempt(req([tx(a, true, [0, 1]), tx({ ...b, producerEpoch: b.producerEpoch + 1 }, true, [1])]), `AddPartitionsToTxn verifyOnly, one fenced v${v}`);
