@@ -183,8 +183,10 @@ describe('transaction handlers', () => {
     // Internal topics cannot be added by a client: TOPIC_AUTHORIZATION_FAILED, the others not attempted.
     const internal = await call(24, 3, { v3AndBelowTransactionalId: 'h-k41', v3AndBelowProducerId: producerId, v3AndBelowProducerEpoch: producerEpoch, v3AndBelowTopics: [{ name: '__consumer_offsets', partitions: [0] }, { name: 't', partitions: [1] }, { name: 'nope', partitions: [0] }] });
     assert.deepEqual(internal.resultsByTopicV3AndBelow.map((t: any) => t.resultsByPartition[0].partitionErrorCode), [ErrorCode.TOPIC_AUTHORIZATION_FAILED, ErrorCode.OPERATION_NOT_ATTEMPTED, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION]);
-    // AddOffsetsToTxn does not validate the group id.
+    // AddOffsetsToTxn does not validate the group id; TxnOffsetCommit does.
     assert.equal((await call(25, 3, { transactionalId: 'h-k41', producerId, producerEpoch, groupId: '' })).errorCode, 0);
+    const noGroup = await call(28, 3, { transactionalId: 'h-k41', groupId: '', producerId, producerEpoch, generationId: -1, memberId: '', groupInstanceId: null, topics: [{ name: 't', partitions: [{ partitionIndex: 0, committedOffset: 1n, committedLeaderEpoch: -1, committedMetadata: null }] }] });
+    assert.equal(tcCode(noGroup), ErrorCode.INVALID_GROUP_ID);
     assert.equal((await call(26, 3, { transactionalId: 'h-k41', producerId, producerEpoch, committed: false })).errorCode, 0);
 
     // An unknown transactional id is described with the schema's defaults.

@@ -142,13 +142,13 @@ export function txnOffsetCommitHandler(broker: Broker): ApiHandler<TxnOffsetComm
     maxVersion: 4,
     async handle(req, ctx) {
       const v = ctx.apiVersion;
+      const every = (errorCode: number): TxnOffsetCommitResponse => ({ throttleTimeMs: 0, topics: req.topics.map((t) => ({ name: t.name, partitions: t.partitions.map((p) => ({ partitionIndex: p.partitionIndex, errorCode })) })) });
+      // As Kafka's group coordinator, before anything else.
+      if (req.groupId === '') return every(ErrorCode.INVALID_GROUP_ID);
       // KIP-890 part 1: the group's __consumer_offsets partition must be in the transaction
       // (AddOffsetsToTxn), as Kafka's group coordinator verifies before writing.
       const verified = (await broker.txn.verifyPartitions(req.transactionalId, req.producerId, req.producerEpoch, [{ topic: OFFSETS_TOPIC, partition: broker.groups.partitionFor(req.groupId) }])).values().next().value ?? ErrorCode.NONE;
-      if (verified !== ErrorCode.NONE) {
-        const errorCode = verificationError(verified, v >= 4, ErrorCode.INVALID_TXN_STATE);
-        return { throttleTimeMs: 0, topics: req.topics.map((t) => ({ name: t.name, partitions: t.partitions.map((p) => ({ partitionIndex: p.partitionIndex, errorCode })) })) };
-      }
+      if (verified !== ErrorCode.NONE) return every(verificationError(verified, v >= 4, ErrorCode.INVALID_TXN_STATE));
       const r = await broker.groups.commitTxnOffsets(
         {
           groupId: req.groupId,
