@@ -528,6 +528,13 @@ export const sessions: Session[] = [
         const id = `txn-offsets-a${v}`;
         const p = await initTxn(peer, id);
         await peer.call(AddOffsetsToTxn, v, { transactionalId: id, producerId: p.producerId, producerEpoch: p.producerEpoch, groupId: '' }, { label: `AddOffsetsToTxn empty group v${v}` });
+        const tv = Math.min(v, Math.max(...peer.versions(TxnOffsetCommit)));
+        await peer.call(
+          TxnOffsetCommit,
+          tv,
+          { transactionalId: id, groupId: '', producerId: p.producerId, producerEpoch: p.producerEpoch, generationId: -1, memberId: '', groupInstanceId: null, topics: [{ name: topic, partitions: [{ partitionIndex: 0, committedOffset: 1n, committedLeaderEpoch: -1, committedMetadata: null }] }] },
+          { label: `TxnOffsetCommit empty group v${tv}` },
+        );
         await peer.call(AddOffsetsToTxn, v, { transactionalId: id, producerId: p.producerId + 1000n, producerEpoch: p.producerEpoch, groupId: `txn-offsets-ga${v}` }, { label: `AddOffsetsToTxn wrong producer id v${v}` });
       }
       // A group with a member: TxnOffsetCommit v3+ with its member id and generation, and wrong ones.
