@@ -170,17 +170,29 @@ describe('transaction handlers', () => {
     assert.equal(tcCode(await commit(4, producerEpoch)), ErrorCode.TRANSACTION_ABORTABLE);
     assert.equal((await call(25, 3, { transactionalId: 'h-k41', producerId, producerEpoch, groupId: 'h-k41-group' })).errorCode, 0);
     assert.equal(tcCode(await commit(3, producerEpoch + 1)), ErrorCode.INVALID_PRODUCER_EPOCH);
-    // A member of a group that has none, or an unknown static member: UNKNOWN_MEMBER_ID.
+    // A generation for a group that does not exist: ILLEGAL_GENERATION. A commit without one
+    // creates it (empty); then a member it does not have, or an unknown static member: UNKNOWN_MEMBER_ID.
+    assert.equal(tcCode(await commit(3, producerEpoch, 3, 'nobody')), ErrorCode.ILLEGAL_GENERATION);
+    assert.equal(tcCode(await commit(3, producerEpoch)), 0);
     assert.equal(tcCode(await commit(3, producerEpoch, 3, 'nobody')), ErrorCode.UNKNOWN_MEMBER_ID);
     assert.equal(tcCode(await commit(3, producerEpoch, 3, 'nobody', 'instance')), ErrorCode.UNKNOWN_MEMBER_ID);
-    assert.equal(tcCode(await commit(3, producerEpoch)), 0);
-    // AddOffsetsToTxn does not validate the group id.
+    assert.equal(tcCode(await commit(3, producerEpoch, -1, 'anyone')), 0);
+    // Partitions of unknown topics are refused one by one; the others are committed.
+    const partial = await call(28, 3, { transactionalId: 'h-k41', groupId: 'h-k41-group', producerId, producerEpoch, generationId: -1, memberId: '', groupInstanceId: null, topics: [{ name: 't', partitions: [{ partitionIndex: 1, committedOffset: 4n, committedLeaderEpoch: -1, committedMetadata: null }, { partitionIndex: 9, committedOffset: 4n, committedLeaderEpoch: -1, committedMetadata: null }] }, { name: 'nope', partitions: [{ partitionIndex: 0, committedOffset: 4n, committedLeaderEpoch: -1, committedMetadata: null }] }] });
+    assert.deepEqual(partial.topics.map((t: any) => t.partitions.map((p: any) => p.errorCode)), [[0, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION], [ErrorCode.UNKNOWN_TOPIC_OR_PARTITION]]);
+    // Internal topics cannot be added by a client: TOPIC_AUTHORIZATION_FAILED, the others not attempted.
+    const internal = await call(24, 3, { v3AndBelowTransactionalId: 'h-k41', v3AndBelowProducerId: producerId, v3AndBelowProducerEpoch: producerEpoch, v3AndBelowTopics: [{ name: '__consumer_offsets', partitions: [0] }, { name: 't', partitions: [1] }, { name: 'nope', partitions: [0] }] });
+    assert.deepEqual(internal.resultsByTopicV3AndBelow.map((t: any) => t.resultsByPartition[0].partitionErrorCode), [ErrorCode.TOPIC_AUTHORIZATION_FAILED, ErrorCode.OPERATION_NOT_ATTEMPTED, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION]);
+    // AddOffsetsToTxn does not validate the group id; TxnOffsetCommit does.
     assert.equal((await call(25, 3, { transactionalId: 'h-k41', producerId, producerEpoch, groupId: '' })).errorCode, 0);
+    const noGroup = await call(28, 3, { transactionalId: 'h-k41', groupId: '', producerId, producerEpoch, generationId: -1, memberId: '', groupInstanceId: null, topics: [{ name: 't', partitions: [{ partitionIndex: 0, committedOffset: 1n, committedLeaderEpoch: -1, committedMetadata: null }] }] });
+    assert.equal(tcCode(noGroup), ErrorCode.INVALID_GROUP_ID);
     assert.equal((await call(26, 3, { transactionalId: 'h-k41', producerId, producerEpoch, committed: false })).errorCode, 0);
 
     // An unknown transactional id is described with the schema's defaults.
     const [missing] = (await call(65, 0, { transactionalIds: ['h-k41-none'] })).transactionStates;
     assert.deepEqual([missing.errorCode, missing.producerId, missing.producerEpoch, missing.transactionStartTimeMs], [ErrorCode.TRANSACTIONAL_ID_NOT_FOUND, 0n, 0, 0n]);
+    assert.equal((await call(65, 0, { transactionalIds: [''] })).transactionStates[0].errorCode, ErrorCode.INVALID_REQUEST);
 
     // Sequence and epoch errors carry the partition's log start offset (v5+).
     const idem = await call(22, 4, { transactionalId: null, transactionTimeoutMs: 0 });

@@ -15,6 +15,7 @@ import { DescribeProducers, type DescribeProducersRequest, type DescribeProducer
 import { DescribeTransactions, type DescribeTransactionsRequest, type DescribeTransactionsResponse } from '../../protocol/generated/apis/65-describe-transactions.js';
 import { ListTransactions, type ListTransactionsRequest, type ListTransactionsResponse } from '../../protocol/generated/apis/66-list-transactions.js';
 import { OFFSETS_TOPIC } from '../../coordinators/group/index.js';
+import { INTERNAL_TOPICS } from '../metadata.js';
 import { TXN_STATE_NAMES, type TopicPartition } from '../../coordinators/transaction/coordinator.js';
 import type { Broker } from '../broker.js';
 import { ErrorCode } from '../errors.js';
@@ -49,16 +50,26 @@ export function addPartitionsToTxnHandler(broker: Broker): ApiHandler<AddPartiti
     maxVersion: 5,
     async handle(req, ctx) {
       const v = ctx.apiVersion;
+      // Internal topics cannot join a transaction this way (Kafka leaves them out of the topics
+      // a client may write: TOPIC_AUTHORIZATION_FAILED), unknown ones are UNKNOWN_TOPIC_OR_PARTITION,
+      // and then the others are OPERATION_NOT_ATTEMPTED.
+      const refused = (list: TopicPartition[]): Map<string, number> | undefined => {
+        if (!list.some((tp) => INTERNAL_TOPICS.has(tp.topic))) return undefined;
+        const codes = new Map<string, number>();
+        for (const tp of list) codes.set(tpKey(tp.topic, tp.partition), INTERNAL_TOPICS.has(tp.topic) ? ErrorCode.TOPIC_AUTHORIZATION_FAILED : !broker.replicas.partition(tp.topic, tp.partition) ? ErrorCode.UNKNOWN_TOPIC_OR_PARTITION : ErrorCode.OPERATION_NOT_ATTEMPTED);
+        return codes;
+      };
       if (v <= 3) {
-        const codes = await broker.txn.addPartitions(req.v3AndBelowTransactionalId, req.v3AndBelowProducerId, req.v3AndBelowProducerEpoch, toList(req.v3AndBelowTopics));
+        const list = toList(req.v3AndBelowTopics);
+        const codes = refused(list) ?? (await broker.txn.addPartitions(req.v3AndBelowTransactionalId, req.v3AndBelowProducerId, req.v3AndBelowProducerEpoch, list));
         return { throttleTimeMs: 0, errorCode: 0, resultsByTransaction: [], resultsByTopicV3AndBelow: results(req.v3AndBelowTopics, codes, v) };
       }
       const resultsByTransaction = await Promise.all(
         req.transactions.map(async (t) => {
           const list = toList(t.topics);
-          const codes = t.verifyOnly
+          const codes = refused(list) ?? (t.verifyOnly
             ? await broker.txn.verifyPartitions(t.transactionalId, t.producerId, t.producerEpoch, list)
-            : await broker.txn.addPartitions(t.transactionalId, t.producerId, t.producerEpoch, list);
+            : await broker.txn.addPartitions(t.transactionalId, t.producerId, t.producerEpoch, list));
           return { transactionalId: t.transactionalId, topicResults: results(t.topics, codes, v) };
         }),
       );
@@ -131,13 +142,13 @@ export function txnOffsetCommitHandler(broker: Broker): ApiHandler<TxnOffsetComm
     maxVersion: 4,
     async handle(req, ctx) {
       const v = ctx.apiVersion;
+      const every = (errorCode: number): TxnOffsetCommitResponse => ({ throttleTimeMs: 0, topics: req.topics.map((t) => ({ name: t.name, partitions: t.partitions.map((p) => ({ partitionIndex: p.partitionIndex, errorCode })) })) });
+      // As Kafka's group coordinator, before anything else.
+      if (req.groupId === '') return every(ErrorCode.INVALID_GROUP_ID);
       // KIP-890 part 1: the group's __consumer_offsets partition must be in the transaction
       // (AddOffsetsToTxn), as Kafka's group coordinator verifies before writing.
       const verified = (await broker.txn.verifyPartitions(req.transactionalId, req.producerId, req.producerEpoch, [{ topic: OFFSETS_TOPIC, partition: broker.groups.partitionFor(req.groupId) }])).values().next().value ?? ErrorCode.NONE;
-      if (verified !== ErrorCode.NONE) {
-        const errorCode = verificationError(verified, v >= 4, ErrorCode.INVALID_TXN_STATE);
-        return { throttleTimeMs: 0, topics: req.topics.map((t) => ({ name: t.name, partitions: t.partitions.map((p) => ({ partitionIndex: p.partitionIndex, errorCode })) })) };
-      }
+      if (verified !== ErrorCode.NONE) return every(verificationError(verified, v >= 4, ErrorCode.INVALID_TXN_STATE));
       const r = await broker.groups.commitTxnOffsets(
         {
           groupId: req.groupId,

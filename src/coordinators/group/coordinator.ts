@@ -244,12 +244,26 @@ export class GroupCoordinator {
 
   /** TxnOffsetCommit: offsets pending in the producer's transaction until its marker. */
   async commitTxnOffsets(a: CommitArgs, producerId: bigint, producerEpoch: number): Promise<PartitionErrors> {
-    const every = (code: number): PartitionErrors => ({ topics: a.topics.map((t) => ({ name: t.name, partitions: t.partitions.map((p) => ({ partitionIndex: p.partitionIndex, errorCode: code })) })) });
+    // As Kafka: partitions of unknown topics get UNKNOWN_TOPIC_OR_PARTITION, the rest are committed.
+    const errors = new Map<string, number>();
+    const known: CommitArgs['topics'] = [];
     for (const t of a.topics) {
       const count = this.opts.topicPartitions(t.name);
-      if (count === undefined || t.partitions.some((p) => p.partitionIndex < 0 || p.partitionIndex >= count)) return every(E.UNKNOWN_TOPIC_OR_PARTITION);
+      const ok = t.partitions.filter((p) => count !== undefined && p.partitionIndex >= 0 && p.partitionIndex < count);
+      for (const p of t.partitions) if (!ok.includes(p)) errors.set(`${t.name}\u0000${p.partitionIndex}`, E.UNKNOWN_TOPIC_OR_PARTITION);
+      if (ok.length > 0) known.push({ name: t.name, partitions: ok });
     }
-    return this.run(a.groupId, true, (s) => s.commitOffsets(a, { producerId, producerEpoch }), () => every(E.NOT_COORDINATOR), every);
+    if (known.length > 0) {
+      const every = (code: number): PartitionErrors => ({ topics: known.map((t) => ({ name: t.name, partitions: t.partitions.map((p) => ({ partitionIndex: p.partitionIndex, errorCode: code })) })) });
+      const result = await this.run(a.groupId, true, (s) => s.commitOffsets({ ...a, topics: known }, { producerId, producerEpoch }), () => every(E.NOT_COORDINATOR), every);
+      for (const t of result.topics) for (const p of t.partitions) errors.set(`${t.name}\u0000${p.partitionIndex}`, p.errorCode);
+    }
+    return {
+      topics: a.topics.map((t) => ({
+        name: t.name,
+        partitions: t.partitions.map((p) => ({ partitionIndex: p.partitionIndex, errorCode: errors.get(`${t.name}\u0000${p.partitionIndex}`) ?? E.UNKNOWN_SERVER_ERROR })),
+      })),
+    };
   }
 
   /** A COMMIT/ABORT marker was written to `__consumer_offsets-<partition>`: settle the producer's pending offsets. */

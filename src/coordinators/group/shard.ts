@@ -857,13 +857,14 @@ export class GroupCoordinatorShard {
     const group = this.groups.get(a.groupId);
     if (txn) {
       // TxnOffsetCommit (Kafka's validateTransactionalOffsetCommit): the group may not exist yet.
-      // Kafka 4's ClassicGroup.validateOffsetCommit(isTransactional): generation -1 on an empty
-      // (or not yet created) group passes; otherwise the member (static: by instance id) must
-      // exist and the generation match.
+      // Kafka 4 (OffsetMetadataManager.validateTransactionalOffsetCommit): a group that does not
+      // exist is ILLEGAL_GENERATION for a generation >= 0, else it is created (a simple group,
+      // once the commit is appended); then ClassicGroup.validateOffsetCommit(isTransactional):
+      // generation -1 on an empty group passes, otherwise the member (static: by instance id)
+      // must exist and the generation match.
+      if (!group && a.generationId >= 0) return done(every(E.ILLEGAL_GENERATION));
       if (group?.isInState('Dead')) return done(every(E.COORDINATOR_NOT_AVAILABLE));
-      const empty = !group || group.isInState('Empty');
-      if (!(a.generationId < 0 && empty) && (a.generationId >= 0 || a.memberId !== '' || a.groupInstanceId !== null)) {
-        if (!group) return done(every(E.UNKNOWN_MEMBER_ID));
+      if (group && !(a.generationId < 0 && group.isInState('Empty')) && (a.generationId >= 0 || a.memberId !== '' || a.groupInstanceId !== null)) {
         if (a.groupInstanceId !== null) {
           const existing = group.staticMemberId(a.groupInstanceId);
           if (existing === undefined) return done(every(E.UNKNOWN_MEMBER_ID));
@@ -910,7 +911,10 @@ export class GroupCoordinatorShard {
       records,
       txn,
       response: answer.promise,
-      onAppended: () => answer.resolve(response),
+      onAppended: () => {
+        if (txn && !this.groups.has(a.groupId)) this.groups.set(a.groupId, new ClassicGroup(a.groupId, 'Empty', now));
+        answer.resolve(response);
+      },
       onAppendFailed: (code) => {
         const errorCode = appendErrorToResponseError(code, true);
         for (const t of response.topics) for (const p of t.partitions) if (p.errorCode === E.NONE) p.errorCode = errorCode;

@@ -61,6 +61,12 @@ export interface TxnMetadata {
   lastUpdateTimestamp: number;
   /** An operation (markers being written) is under way: others get CONCURRENT_TRANSACTIONS. */
   pending: boolean;
+  /**
+   * Kafka's lastProducerEpoch (KIP-360): the epoch before the last bump that a producer may still
+   * name to recover (fenced by a timeout, or a retried InitProducerId), -1 when none. In memory
+   * only: after a restart such a producer is fenced, as with a Kafka coordinator that moved.
+   */
+  lastProducerEpoch?: number;
 }
 
 export interface TxnStateTopic {
@@ -334,11 +340,7 @@ export class TransactionCoordinator {
     if (timeoutMs <= 0 || timeoutMs > this.opts.maxTimeoutMs) return fail(TxnErrors.INVALID_TRANSACTION_TIMEOUT);
     try {
       const shard = (await this.route(transactionalId, true))!;
-      for (let attempt = 0; ; attempt++) {
-        const r = await this.enqueue(shard, () => this.initInQueue(shard, transactionalId, timeoutMs, expected));
-        if (r !== 'aborted') return r;
-        if (attempt > 3) return fail(TxnErrors.CONCURRENT_TRANSACTIONS);
-      }
+      return await this.enqueue(shard, () => this.initInQueue(shard, transactionalId, timeoutMs, expected));
     } catch (e) {
       if (e instanceof TxnError) return fail(e.code);
       this.opts.logger.warn('InitProducerId failed', { transactionalId, error: e });
@@ -346,7 +348,7 @@ export class TransactionCoordinator {
     }
   }
 
-  private async initInQueue(shard: Shard, transactionalId: string, timeoutMs: number, expected?: { producerId: bigint; producerEpoch: number }): Promise<InitProducerIdResult | 'aborted'> {
+  private async initInQueue(shard: Shard, transactionalId: string, timeoutMs: number, expected?: { producerId: bigint; producerEpoch: number }): Promise<InitProducerIdResult> {
     const now = this.time.now();
     let m = shard.txns.get(transactionalId);
     if (!m) {
@@ -358,21 +360,33 @@ export class TransactionCoordinator {
     if (m.pending || m.state === TxnState.PrepareCommit || m.state === TxnState.PrepareAbort || m.state === TxnState.PrepareEpochFence) {
       return { errorCode: TxnErrors.CONCURRENT_TRANSACTIONS, producerId: -1n, producerEpoch: -1 };
     }
-    if (expected && expected.producerId >= 0n && (expected.producerId !== m.producerId || expected.producerEpoch !== m.producerEpoch)) {
-      return { errorCode: TxnErrors.PRODUCER_FENCED, producerId: -1n, producerEpoch: -1 };
-    }
+    const fenced = { errorCode: TxnErrors.PRODUCER_FENCED, producerId: -1n, producerEpoch: -1 };
+    const kip360 = expected !== undefined && expected.producerId >= 0n;
+    if (kip360 && expected.producerId !== m.producerId) return fenced;
     if (m.state === TxnState.Ongoing) {
-      // Fence the current holder and abort its transaction with the bumped epoch.
+      // As Kafka: fence the current holder, abort its transaction with the bumped epoch, and
+      // answer CONCURRENT_TRANSACTIONS; the retry bumps the epoch a second time.
       await this.abortOngoing(shard, m, now);
-      return 'aborted';
+      return { errorCode: TxnErrors.CONCURRENT_TRANSACTIONS, producerId: -1n, producerEpoch: -1 };
     }
     let producerId = m.producerId;
     let epoch = m.producerEpoch + 1;
+    let lastProducerEpoch = -1;
+    if (kip360) {
+      if (expected.producerEpoch === m.producerEpoch) lastProducerEpoch = m.producerEpoch;
+      else if (expected.producerEpoch === (m.lastProducerEpoch ?? -1)) {
+        // The producer was fenced by a timeout (or retries a bump it did not hear of): it gets
+        // the current epoch, not bumped again (Kafka's prepareIncrementProducerEpoch).
+        epoch = m.producerEpoch;
+        lastProducerEpoch = expected.producerEpoch;
+      } else return fenced;
+    }
     if (epoch >= MAX_EPOCH - 1) {
       producerId = await this.opts.generateProducerId();
       epoch = 0;
+      lastProducerEpoch = -1;
     }
-    await this.persist(shard, { ...m, producerId, producerEpoch: epoch, timeoutMs, state: TxnState.Empty, partitions: new Map(), startTimestamp: -1, lastUpdateTimestamp: now });
+    await this.persist(shard, { ...m, producerId, producerEpoch: epoch, lastProducerEpoch, timeoutMs, state: TxnState.Empty, partitions: new Map(), startTimestamp: -1, lastUpdateTimestamp: now });
     return { errorCode: TxnErrors.NONE, producerId, producerEpoch: epoch };
   }
 
@@ -383,7 +397,8 @@ export class TransactionCoordinator {
   private async abortOngoing(shard: Shard, m: TxnMetadata, now: number): Promise<void> {
     let epoch = m.producerEpoch;
     if (epoch < MAX_EPOCH - 1) epoch++;
-    await this.persist(shard, { ...m, producerEpoch: epoch, state: TxnState.PrepareAbort, lastUpdateTimestamp: now, partitions: new Map(m.partitions) });
+    // The fenced epoch stays known: its producer may recover with InitProducerId (KIP-360).
+    await this.persist(shard, { ...m, producerEpoch: epoch, lastProducerEpoch: m.producerEpoch, state: TxnState.PrepareAbort, lastUpdateTimestamp: now, partitions: new Map(m.partitions) });
     await this.writeMarkersAndComplete(shard, m, false);
   }
 
@@ -578,6 +593,7 @@ export class TransactionCoordinator {
       transactionalIds.map(async (transactionalId): Promise<DescribedTransaction> => {
         // Kafka leaves the other fields at their schema defaults (0) for an error.
         const none = (errorCode: number): DescribedTransaction => ({ errorCode, transactionalId, transactionState: '', transactionTimeoutMs: 0, transactionStartTimeMs: 0n, producerId: 0n, producerEpoch: 0, topics: [] });
+        if (transactionalId === '') return none(TxnErrors.INVALID_REQUEST); // as Kafka
         try {
           const shard = await this.route(transactionalId, false);
           const m = shard?.txns.get(transactionalId);

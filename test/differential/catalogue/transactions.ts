@@ -16,6 +16,7 @@ import {
   Fetch,
   InitProducerId,
   JoinGroup,
+  ListOffsets,
   ListTransactions,
   OffsetFetch,
   Produce,
@@ -27,6 +28,7 @@ import {
   type FetchRequest,
   type InitProducerIdResponse,
 } from '../../../src/protocol/generated/index.js';
+import { partitionForGroup } from '../../../src/coordinators/group/records.js';
 import type { AllowEntry, Session, SessionPeer } from '../harness.js';
 import { decodeRecordBatches } from '../../../src/protocol/records/index.js';
 import { T0, batch, createTopic, records, topicId, waitForCoordinator } from './util.js';
@@ -242,9 +244,16 @@ export const sessions: Session[] = [
         }
         await peer.call(InitProducerId, v, { transactionalId: id, transactionTimeoutMs: 900_001, producerId: -1n, producerEpoch: -1 }, { label: `InitProducerId timeout above max v${v}` });
         await peer.call(InitProducerId, v, { transactionalId: id, transactionTimeoutMs: 0, producerId: -1n, producerEpoch: -1 }, { label: `InitProducerId timeout 0 v${v}` });
+        await peer.call(InitProducerId, v, { transactionalId: id, transactionTimeoutMs: -1, producerId: -1n, producerEpoch: -1 }, { label: `InitProducerId timeout -1 v${v}` });
         await peer.call(InitProducerId, v, { transactionalId: id, transactionTimeoutMs: 900_000, producerId: -1n, producerEpoch: -1 }, { label: `InitProducerId timeout at max v${v}` });
       }
       await peer.call(InitProducerId, 4, { transactionalId: '', transactionTimeoutMs: 60_000, producerId: -1n, producerEpoch: -1 }, { label: 'InitProducerId empty transactional id' });
+      // The last accepted timeout is the transaction's.
+      await peer.call(DescribeTransactions, 0, { transactionalIds: peer.versions(InitProducerId).map((v) => `txn-init-transactional-v${v}`) }, { label: 'DescribeTransactions after the inits', view: describeView });
+      await peer.call(DescribeTransactions, 0, { transactionalIds: ['', 'txn-init-transactional-none'] }, { label: 'DescribeTransactions empty and unknown ids', view: describeView });
+      const mine = (res: any) => ({ ...res, transactionStates: res.transactionStates.filter((s: any) => s.transactionalId.startsWith('txn-init-transactional-')) });
+      await peer.call(ListTransactions, 1, { stateFilters: ['Empty'], producerIdFilters: [], durationFilter: -1n }, { label: 'ListTransactions Empty', view: mine });
+      await peer.call(ListTransactions, 1, { stateFilters: [], producerIdFilters: [123456789n], durationFilter: -1n }, { label: 'ListTransactions unknown producer id', view: mine });
     },
   },
   {
@@ -290,6 +299,15 @@ export const sessions: Session[] = [
         await peer.call(EndTxn, ev, { transactionalId: id, producerId: p.producerId, producerEpoch: p.producerEpoch, committed: v % 2 === 0 }, { label: `EndTxn retried (a${v}) v${ev}` });
         await peer.call(EndTxn, ev, { transactionalId: id, producerId: p.producerId, producerEpoch: p.producerEpoch, committed: v % 2 !== 0 }, { label: `EndTxn opposite after completion (a${v}) v${ev}` });
         await peer.call(EndTxn, ev, { transactionalId: id, producerId: p.producerId, producerEpoch: p.producerEpoch - 1, committed: true }, { label: `EndTxn stale epoch (a${v}) v${ev}` });
+      }
+      // The internal topics: AddPartitionsToTxn of __consumer_offsets / __transaction_state partitions.
+      {
+        const p = await initTxn(peer, 'txn-state-machine-internal');
+        await peer.call(AddPartitionsToTxn, 3, addReq(p, [{ name: '__consumer_offsets', partitions: [0] }], 3), { label: 'AddPartitionsToTxn __consumer_offsets' });
+        await peer.call(AddPartitionsToTxn, 3, addReq(p, [{ name: '__transaction_state', partitions: [0] }], 3), { label: 'AddPartitionsToTxn __transaction_state' });
+        await peer.call(DescribeTransactions, 0, { transactionalIds: [p.transactionalId!] }, { label: 'DescribeTransactions with internal partitions', view: describeView });
+        await peer.call(EndTxn, 3, { transactionalId: p.transactionalId!, producerId: p.producerId, producerEpoch: p.producerEpoch, committed: false }, { label: 'EndTxn abort with internal partitions' });
+        await waitComplete(peer, p.transactionalId!);
       }
       // Every EndTxn version on a transaction of its own, alternating commit and abort.
       for (const v of peer.versions(EndTxn)) {
@@ -354,6 +372,12 @@ export const sessions: Session[] = [
         await call('unknown producer seq 7', txnBatch({ ...p, producerId: p.producerId + 6000n }, 1, 7, 'h', false));
         await call('sequence wraps', txnBatch({ ...p, producerId: p.producerId + 7000n }, 2, 0x7fffffff, 'i', false));
       }
+      // Kafka keeps the last 5 batches of a producer: a duplicate of an older one is out of order.
+      const p = await initIdempotent(peer);
+      for (let i = 0; i < 7; i++) await produce(peer, topic, 0, txnBatch(p, 1, i, 'old', false));
+      await peer.call(Produce, 9, produceReq(topic, 0, txnBatch(p, 1, 2, 'old', false)), { label: 'Produce duplicate of the 5th last batch' });
+      await peer.call(Produce, 9, produceReq(topic, 0, txnBatch(p, 1, 1, 'old', false)), { label: 'Produce duplicate of the 6th last batch' });
+      await peer.call(Produce, 9, produceReq(topic, 0, txnBatch(p, 1, 6, 'old', false), null, 1), { label: 'Produce duplicate of the last batch, acks=1' });
       const id = await topicId(peer, topic);
       const last = versions.length - 1;
       await fetchSettled(peer, 12, fetchReq(12, topic, id, last, 0), 'Fetch the last partition');
@@ -394,6 +418,12 @@ export const sessions: Session[] = [
         if (v === 4 || v === 12 || v === 17) await fetchSettled(peer, v, fetchReq(v, topic, id, 0, 0), `Fetch read_uncommitted, one open v${v}`);
       }
       await fetchSettled(peer, 12, fetchReq(12, topic, id, 0, 1, 9n), 'Fetch read_committed from the open transaction');
+      // ListOffsets latest: the last stable offset for read_committed, the high watermark otherwise.
+      for (const v of peer.versions(ListOffsets).filter((x) => x === 2 || x === 5 || x >= 7)) {
+        for (const isolationLevel of [0, 1]) {
+          await peer.call(ListOffsets, v, { replicaId: -1, isolationLevel, topics: [{ name: topic, partitions: [{ partitionIndex: 0, currentLeaderEpoch: -1, timestamp: -1n, maxNumOffsets: 1 }, { partitionIndex: 0, currentLeaderEpoch: -1, timestamp: -2n, maxNumOffsets: 1 }].slice(0, 1) }] }, { label: `ListOffsets latest, isolation ${isolationLevel} v${v}` });
+        }
+      }
       await peer.call(DescribeProducers, 0, { topics: [{ name: topic, partitionIndexes: [0, 1] }, { name: 'txn-read-committed-nope', partitionIndexes: [0] }] }, { view: producersView });
       const mine = (res: any) => ({ ...res, transactionStates: res.transactionStates.filter((s: any) => s.transactionalId.startsWith('txn-read-committed-')) });
       for (const v of peer.versions(ListTransactions)) {
@@ -453,8 +483,42 @@ export const sessions: Session[] = [
         await peer.call(AddOffsetsToTxn, av, { transactionalId: id, producerId: p.producerId, producerEpoch: p.producerEpoch, groupId: group }, { label: `AddOffsetsToTxn again v${av}` });
         await commit('wrong epoch', { ...p, producerEpoch: p.producerEpoch + 1 }, 6n);
         await commit('', p, 10n);
+        await peer.call(
+          TxnOffsetCommit,
+          v,
+          {
+            transactionalId: id,
+            groupId: group,
+            producerId: p.producerId,
+            producerEpoch: p.producerEpoch,
+            generationId: -1,
+            memberId: '',
+            groupInstanceId: null,
+            topics: [
+              { name: topic, partitions: [{ partitionIndex: 1, committedOffset: 20n, committedLeaderEpoch: -1, committedMetadata: null }, { partitionIndex: 9, committedOffset: 20n, committedLeaderEpoch: -1, committedMetadata: null }] },
+              { name: 'txn-offsets-nope', partitions: [{ partitionIndex: 0, committedOffset: 20n, committedLeaderEpoch: -1, committedMetadata: null }] },
+            ],
+          },
+          { label: `TxnOffsetCommit unknown topic and partition v${v}` },
+        );
         if (v >= 3) await commit('unknown member of an empty group', p, 11n, { generationId: 3, memberId: 'nobody' });
+        if (v >= 3) {
+          // A group nothing has created yet, added to the transaction: a member and generation for it.
+          const fresh = `txn-offsets-fresh${v}`;
+          await groupReady(peer, fresh);
+          await peer.quiet(AddOffsetsToTxn, av, { transactionalId: id, producerId: p.producerId, producerEpoch: p.producerEpoch, groupId: fresh }, (r) => r.errorCode === 51);
+          await peer.call(
+            TxnOffsetCommit,
+            v,
+            { transactionalId: id, groupId: fresh, producerId: p.producerId, producerEpoch: p.producerEpoch, generationId: 1, memberId: 'm', groupInstanceId: null, topics: [{ name: topic, partitions: [{ partitionIndex: 0, committedOffset: 1n, committedLeaderEpoch: -1, committedMetadata: null }] }] },
+            { label: `TxnOffsetCommit member of a group never created v${v}` },
+          );
+        }
         await fetchOffsets(group, `OffsetFetch requireStable, pending (t${v})`);
+        if (v === 0) {
+          await peer.call(OffsetFetch, 7, { groupId: group, topics: [{ name: topic, partitionIndexes: [0, 1] }], requireStable: true, groups: [] }, { label: 'OffsetFetch v7 requireStable, pending' });
+          await peer.call(OffsetFetch, 7, { groupId: group, topics: [{ name: topic, partitionIndexes: [0, 1] }], requireStable: false, groups: [] }, { label: 'OffsetFetch v7 not requireStable, pending' });
+        }
         await endQuiet(peer, p, v % 2 === 0);
         await peer.quiet(OffsetFetch, 8, { groupId: '', topics: [], requireStable: true, groups: [{ groupId: group, memberId: null, memberEpoch: -1, topics: [{ name: topic, partitionIndexes: [0, 1] }] }] }, (r) => r.groups[0]!.errorCode === 88 || r.groups[0]!.topics.some((t) => t.partitions.some((x) => x.errorCode === 88)));
         await fetchOffsets(group, `OffsetFetch requireStable, after ${v % 2 === 0 ? 'commit' : 'abort'} (t${v})`);
@@ -464,6 +528,13 @@ export const sessions: Session[] = [
         const id = `txn-offsets-a${v}`;
         const p = await initTxn(peer, id);
         await peer.call(AddOffsetsToTxn, v, { transactionalId: id, producerId: p.producerId, producerEpoch: p.producerEpoch, groupId: '' }, { label: `AddOffsetsToTxn empty group v${v}` });
+        const tv = Math.min(v, Math.max(...peer.versions(TxnOffsetCommit)));
+        await peer.call(
+          TxnOffsetCommit,
+          tv,
+          { transactionalId: id, groupId: '', producerId: p.producerId, producerEpoch: p.producerEpoch, generationId: -1, memberId: '', groupInstanceId: null, topics: [{ name: topic, partitions: [{ partitionIndex: 0, committedOffset: 1n, committedLeaderEpoch: -1, committedMetadata: null }] }] },
+          { label: `TxnOffsetCommit empty group v${tv}` },
+        );
         await peer.call(AddOffsetsToTxn, v, { transactionalId: id, producerId: p.producerId + 1000n, producerEpoch: p.producerEpoch, groupId: `txn-offsets-ga${v}` }, { label: `AddOffsetsToTxn wrong producer id v${v}` });
       }
       // A group with a member: TxnOffsetCommit v3+ with its member id and generation, and wrong ones.
@@ -500,6 +571,74 @@ export const sessions: Session[] = [
     },
   },
   {
+    // Fencing: InitProducerId while a transaction is open (the coordinator aborts it), a
+    // transaction that outlives its timeout (aborted by the coordinator, the producer fenced),
+    // and what the fenced producer is answered, at every version.
+    name: 'txn-fencing',
+    async run(peer) {
+      const topic = 'txn-fencing';
+      await newTopic(peer, topic, 1);
+      const id = await topicId(peer, topic);
+      // Re-init with a transaction open.
+      const p = await initTxn(peer, 'txn-fencing-reinit');
+      await addQuiet(peer, p, topic, [0]);
+      await produce(peer, topic, 0, txnBatch(p, 2, 0, 'open'), p.transactionalId);
+      await peer.call(InitProducerId, 4, { transactionalId: p.transactionalId, transactionTimeoutMs: 60_000, producerId: -1n, producerEpoch: -1 }, { label: 'InitProducerId with a transaction open' });
+      await waitComplete(peer, p.transactionalId!);
+      await peer.call(DescribeTransactions, 0, { transactionalIds: [p.transactionalId!] }, { label: 'DescribeTransactions after re-init', view: describeView });
+      const after = await peer.quiet(InitProducerId, 4, { transactionalId: p.transactionalId, transactionTimeoutMs: 60_000, producerId: -1n, producerEpoch: -1 }, (r) => r.errorCode === 51);
+      peer.record('InitProducerId retried after re-init', { errorCode: after.errorCode, epochBump: after.producerEpoch - p.producerEpoch });
+      for (const v of peer.versions(EndTxn)) await peer.call(EndTxn, v, { transactionalId: p.transactionalId!, producerId: p.producerId, producerEpoch: p.producerEpoch, committed: true }, { label: `EndTxn fenced by re-init v${v}` });
+      for (const v of peer.versions(AddPartitionsToTxn)) await peer.call(AddPartitionsToTxn, v, addReq(p, [{ name: topic, partitions: [0] }], v), { label: `AddPartitionsToTxn fenced by re-init v${v}` });
+      for (const v of peer.versions(AddOffsetsToTxn)) await peer.call(AddOffsetsToTxn, v, { transactionalId: p.transactionalId!, producerId: p.producerId, producerEpoch: p.producerEpoch, groupId: 'txn-fencing-g' }, { label: `AddOffsetsToTxn fenced by re-init v${v}` });
+      await peer.call(Produce, 9, produceReq(topic, 0, txnBatch(p, 1, 2, 'late'), p.transactionalId), { label: 'Produce fenced by re-init' });
+      await fetchSettled(peer, 12, fetchReq(12, topic, id, 0, 1), 'Fetch read_committed after re-init');
+
+      // A transaction older than its timeout: aborted by the coordinator (Kafka checks every 10 s).
+      const q = await initTxn(peer, 'txn-fencing-timeout', 1_000);
+      await addQuiet(peer, q, topic, [0]);
+      await produce(peer, topic, 0, txnBatch(q, 1, 0, 'slow'), q.transactionalId);
+      await peer.quiet(DescribeTransactions, 0, { transactionalIds: [q.transactionalId!] }, (r) => r.transactionStates[0]!.transactionState !== 'CompleteAbort', 60_000);
+      await peer.call(DescribeTransactions, 0, { transactionalIds: [q.transactionalId!] }, { label: 'DescribeTransactions after the timeout', view: describeView });
+      await peer.call(Produce, 9, produceReq(topic, 0, txnBatch(q, 1, 1, 'slow'), q.transactionalId), { label: 'Produce after the timeout' });
+      for (const v of peer.versions(EndTxn)) await peer.call(EndTxn, v, { transactionalId: q.transactionalId!, producerId: q.producerId, producerEpoch: q.producerEpoch, committed: true }, { label: `EndTxn commit after the timeout v${v}` });
+      await peer.call(EndTxn, 3, { transactionalId: q.transactionalId!, producerId: q.producerId, producerEpoch: q.producerEpoch, committed: false }, { label: 'EndTxn abort after the timeout' });
+      await peer.call(InitProducerId, 4, { transactionalId: q.transactionalId, transactionTimeoutMs: 60_000, producerId: q.producerId, producerEpoch: q.producerEpoch }, { label: 'InitProducerId KIP-360 after the timeout' });
+      await fetchSettled(peer, 12, fetchReq(12, topic, id, 0, 1), 'Fetch read_committed after the timeout');
+      await peer.call(DescribeProducers, 0, { topics: [{ name: topic, partitionIndexes: [0] }] }, { label: 'DescribeProducers after the timeout', view: producersView });
+    },
+  },
+  {
+    // AddPartitionsToTxn v4+ (KIP-890 part 1, the broker-to-coordinator form): two transactions
+    // in one request, verifyOnly and not, an unknown transactional id, a fenced epoch, an unknown
+    // topic, none at all. Each on a connection of its own: Kafka does not answer some (below).
+    name: 'txn-batched-add',
+    async run(peer) {
+      const topic = 'txn-batched-add';
+      await newTopic(peer, topic, 2);
+      const a = await initTxn(peer, 'txn-batched-add-a');
+      const b = await initTxn(peer, 'txn-batched-add-b');
+      const ghost: Producer = { transactionalId: 'txn-batched-add-ghost', producerId: 777n, producerEpoch: 0 };
+      await txnReady(peer, ghost.transactionalId!);
+      await addQuiet(peer, b, topic, [1]);
+      const tx = (p: Producer, verifyOnly: boolean, partitions: number[], name = topic): AddPartitionsToTxnRequest.AddPartitionsToTxnTransaction => ({ transactionalId: p.transactionalId!, producerId: p.producerId, producerEpoch: p.producerEpoch, verifyOnly, topics: [{ name, partitions }] });
+      for (const v of peer.versions(AddPartitionsToTxn)) {
+        if (v < 4) continue;
+        const req = (transactions: AddPartitionsToTxnRequest.AddPartitionsToTxnTransaction[]): AddPartitionsToTxnRequest => ({ transactions, v3AndBelowTransactionalId: '', v3AndBelowProducerId: 0n, v3AndBelowProducerEpoch: 0, v3AndBelowTopics: [] });
+        const attempt = async (r: AddPartitionsToTxnRequest, label: string) => peer.callOn(await peer.connection(), AddPartitionsToTxn, v, r, { label, timeoutMs: 5000 });
+        await attempt(req([tx(a, false, [0]), tx(b, true, [0, 1])]), `AddPartitionsToTxn two transactions v${v}`);
+        await attempt(req([tx(a, false, [1])]), `AddPartitionsToTxn one transaction v${v}`);
+        await attempt(req([tx(a, false, [0]), tx(b, true, [0, 1]), tx(ghost, false, [0])]), `AddPartitionsToTxn three transactions, one unknown v${v}`);
+        await attempt(req([tx(ghost, false, [0])]), `AddPartitionsToTxn unknown transactional id v${v}`);
+        await attempt(req([tx(b, true, [0, 1])]), `AddPartitionsToTxn verifyOnly, one added v${v}`);
+        await attempt(req([tx(a, true, [0, 1]), tx({ ...b, producerEpoch: b.producerEpoch + 1 }, true, [1])]), `AddPartitionsToTxn verifyOnly, one fenced v${v}`);
+        await attempt(req([tx(a, false, [0], 'txn-batched-add-nope')]), `AddPartitionsToTxn batched unknown topic v${v}`);
+        await attempt(req([]), `AddPartitionsToTxn no transactions v${v}`);
+      }
+      await peer.call(DescribeTransactions, 0, { transactionalIds: [a.transactionalId!, b.transactionalId!, ghost.transactionalId!] }, { view: describeView });
+    },
+  },
+  {
     // WriteTxnMarkers is inter-broker (CLUSTER_ACTION); with no authorizer configured both
     // brokers serve it to a client. Markers for an open transaction, for a producer with none,
     // for an unknown topic.
@@ -522,6 +661,15 @@ export const sessions: Session[] = [
       }
       const last = Math.max(...peer.versions(WriteTxnMarkers));
       await peer.attempt(WriteTxnMarkers, last, marker(p, true, [{ name: topic, partitionIndexes: [0] }]), { label: `WriteTxnMarkers commit open transaction v${last}` });
+      // Offsets of a transaction settled by a client's marker to the group's __consumer_offsets partition.
+      const group = 'txn-write-markers-g';
+      const q = await initTxn(peer, 'txn-write-markers-offsets');
+      await groupReady(peer, group);
+      await peer.quiet(AddOffsetsToTxn, 3, { transactionalId: q.transactionalId!, producerId: q.producerId, producerEpoch: q.producerEpoch, groupId: group }, (r) => r.errorCode === 51);
+      await peer.quiet(TxnOffsetCommit, 3, { transactionalId: q.transactionalId!, groupId: group, producerId: q.producerId, producerEpoch: q.producerEpoch, generationId: -1, memberId: '', groupInstanceId: null, topics: [{ name: topic, partitions: [{ partitionIndex: 0, committedOffset: 2n, committedLeaderEpoch: -1, committedMetadata: 'm' }] }] });
+      await peer.attempt(WriteTxnMarkers, last, marker(q, true, [{ name: '__consumer_offsets', partitionIndexes: [partitionForGroup(group, 50)] }]), { label: `WriteTxnMarkers commit to __consumer_offsets v${last}` });
+      await peer.call(OffsetFetch, 8, { groupId: '', topics: [], requireStable: true, groups: [{ groupId: group, memberId: null, memberEpoch: -1, topics: [{ name: topic, partitionIndexes: [0] }] }] }, { label: 'OffsetFetch requireStable after the client marker' });
+      await peer.call(DescribeTransactions, 0, { transactionalIds: [q.transactionalId!] }, { label: 'DescribeTransactions offsets after the client marker', view: describeView });
       const id = await topicId(peer, topic);
       await fetchSettled(peer, 12, fetchReq(12, topic, id, 0, 1), 'Fetch read_committed after client marker');
       await peer.call(DescribeProducers, 0, { topics: [{ name: topic, partitionIndexes: [0] }] }, { label: 'DescribeProducers after client marker', view: producersView });
@@ -532,6 +680,12 @@ export const sessions: Session[] = [
 
 
 export const allow: AllowEntry[] = [
+  {
+    session: 'txn-batched-add',
+    where: /^AddPartitionsToTxn no transactions v[45]: <response>$/,
+    reason:
+      'Kafka 4.1 never answers an AddPartitionsToTxn v4+ whose transactions array is empty (its response is sent once the last transaction is answered, and there is none): the request times out. Samsa answers at once with an empty result. Only brokers send v4+ (KIP-890 verification) and never an empty one.',
+  },
   {
     session: 'txn-write-markers',
     where: /^WriteTxnMarkers stale epoch v\d+: markers\[0\]\.topics\[name=txn-write-markers\]\.partitions\[partitionIndex=0\]\.errorCode$/,

@@ -107,9 +107,12 @@ describe('transaction coordinator', () => {
     const { coordinator, markers } = harness();
     const old = await coordinator.initProducerId('z', 10_000);
     await coordinator.addPartitions('z', old.producerId, old.producerEpoch, [tp('a', 0)]);
+    // As Kafka: the ongoing transaction is aborted (epoch bumped) and the caller told to retry.
+    assert.equal((await coordinator.initProducerId('z', 10_000)).errorCode, TxnErrors.CONCURRENT_TRANSACTIONS);
+    assert.equal(coordinator.metadata('z')!.state, TxnState.CompleteAbort);
     const fresh = await coordinator.initProducerId('z', 10_000);
     assert.equal(fresh.errorCode, 0);
-    assert.ok(fresh.producerEpoch >= old.producerEpoch + 2);
+    assert.equal(fresh.producerEpoch, old.producerEpoch + 2);
     assert.equal(markers.length, 1);
     assert.equal(markers[0]!.commit, false);
     assert.equal(markers[0]!.producerEpoch, old.producerEpoch + 1);
@@ -128,6 +131,14 @@ describe('transaction coordinator', () => {
     assert.equal(markers[0]!.commit, false);
     assert.equal(coordinator.metadata('slow')!.state, TxnState.CompleteAbort);
     assert.equal(await coordinator.endTxn('slow', p.producerId, p.producerEpoch, true), TxnErrors.PRODUCER_FENCED);
+    // KIP-360: the fenced producer recovers by naming its epoch; it gets the bumped one, once.
+    const recovered = await coordinator.initProducerId('slow', 5_000, { producerId: p.producerId, producerEpoch: p.producerEpoch });
+    assert.deepEqual([recovered.errorCode, recovered.producerId, recovered.producerEpoch], [0, p.producerId, p.producerEpoch + 1]);
+    const again = await coordinator.initProducerId('slow', 5_000, { producerId: p.producerId, producerEpoch: p.producerEpoch });
+    assert.deepEqual([again.errorCode, again.producerEpoch], [0, p.producerEpoch + 1]);
+    // A new holder forgets the old epoch: it is fenced from then on.
+    await coordinator.initProducerId('slow', 5_000);
+    assert.equal((await coordinator.initProducerId('slow', 5_000, { producerId: p.producerId, producerEpoch: p.producerEpoch })).errorCode, TxnErrors.PRODUCER_FENCED);
   });
 
   test('markers that cannot be written leave the transaction prepared; a restart completes it from the log', async () => {
