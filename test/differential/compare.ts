@@ -12,6 +12,8 @@ const ALIAS: Record<string, string> = { leader: 'memberId' };
 const IGNORED = new Set(['throttleTimeMs', 'errorMessage', 'topLevelErrorMessage', 'host', 'port', 'logAppendTimeMs', 'clientHost']);
 /** Keys that identify an element of an unordered list (first one present wins). */
 const IDENTITY = ['name', 'topic', 'topicName', 'groupId', 'transactionalId', 'resourceName', 'configName', 'key', 'partitionIndex', 'partition', 'partitionId', 'index', 'apiKey', 'brokerId', 'nodeId', 'memberId', 'logDir', 'topicId'];
+/** Lists whose order means something (a config's synonyms go from highest precedence down). */
+const ORDERED = new Set(['synonyms']);
 const ZERO_UUID = 'AAAAAAAAAAAAAAAAAAAAAA';
 
 function identityOf(v: unknown): string | undefined {
@@ -67,7 +69,7 @@ function normaliseValue(key: string, v: unknown, symbols: Symbols): unknown {
   if (Array.isArray(v)) {
     const items = v.map((x) => normaliseValue('', x, symbols));
     const ids = items.map(identityOf);
-    if (items.length > 1 && ids.every((id) => id !== undefined)) {
+    if (items.length > 1 && !ORDERED.has(key) && ids.every((id) => id !== undefined)) {
       return items.map((x, i) => ({ x, id: ids[i]! })).sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0)).map((e) => e.x);
     }
     return items;
@@ -100,7 +102,7 @@ function show(v: unknown): unknown {
   return v;
 }
 
-function diffValues(path: string, a: unknown, b: unknown, out: { path: string; kafka: unknown; samsa: unknown }[]): void {
+function diffValues(path: string, a: unknown, b: unknown, out: { path: string; kafka: unknown; samsa: unknown }[], key = ''): void {
   if (a === b) return;
   if (typeof a === 'bigint' && typeof b === 'bigint' && a === b) return;
   if (Array.isArray(a) && Array.isArray(b)) {
@@ -108,7 +110,7 @@ function diffValues(path: string, a: unknown, b: unknown, out: { path: string; k
     const kb = b.map(identityOf);
     // Aligned by key only when keys are unique on both sides (a duplicated element must not vanish).
     const unique = (keys: (string | undefined)[]) => new Set(keys).size === keys.length;
-    if (ka.every((k) => k !== undefined) && kb.every((k) => k !== undefined) && unique(ka) && unique(kb) && (a.length > 0 || b.length > 0)) {
+    if (!ORDERED.has(key) && ka.every((k) => k !== undefined) && kb.every((k) => k !== undefined) && unique(ka) && unique(kb) && (a.length > 0 || b.length > 0)) {
       const ma = new Map(a.map((x, i) => [ka[i]!, x]));
       const mb = new Map(b.map((x, i) => [kb[i]!, x]));
       for (const k of new Set([...ma.keys(), ...mb.keys()])) diffValues(`${path}[${k}]`, ma.get(k), mb.get(k), out);
@@ -120,7 +122,7 @@ function diffValues(path: string, a: unknown, b: unknown, out: { path: string; k
   if (a && b && typeof a === 'object' && typeof b === 'object' && !Array.isArray(a) && !Array.isArray(b)) {
     const oa = a as Record<string, unknown>;
     const ob = b as Record<string, unknown>;
-    for (const k of new Set([...Object.keys(oa), ...Object.keys(ob)])) diffValues(path ? `${path}.${k}` : k, oa[k], ob[k], out);
+    for (const k of new Set([...Object.keys(oa), ...Object.keys(ob)])) diffValues(path ? `${path}.${k}` : k, oa[k], ob[k], out, k);
     return;
   }
   out.push({ path, kafka: show(a), samsa: show(b) });

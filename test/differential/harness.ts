@@ -231,7 +231,7 @@ export function makePeer(name: BrokerName, host: string, port: number, ranges: R
             outcome = `undecodable response: ${(e as Error).message}`;
           }
         }
-        if (!opts.quiet) transcript.entries.push({ step: opts.label ?? `${api.name} v${version} raw`, api: api.name, version, outcome });
+        if (!opts.quiet) transcript.entries.push({ step: opts.label ?? `${api.name} v${version} raw`, api: api.name, version, outcome: opts.view && outcome && typeof outcome === 'object' ? opts.view(outcome) : outcome });
         return outcome;
       } finally {
         conn.close();

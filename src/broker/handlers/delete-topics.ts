@@ -50,6 +50,12 @@ export function deleteTopicsHandler(broker: Broker): ApiHandler<DeleteTopicsRequ
 
       const answeredNames = new Set<string>();
       const answeredIds = new Set<string>();
+      // The name and the id of a conflicting topic get one answer between them, as in Kafka.
+      const answerConflict = (name: string, topicId: string) => {
+        if (answeredIds.has(`conflict:${topicId}`)) return;
+        answeredIds.add(`conflict:${topicId}`);
+        answer(name, topicId, invalid(MAPS_TO_SUPPLIED_ID));
+      };
       for (const t of entries) {
         if (t.name === null) {
           if (t.topicId === UUID_ZERO) {
@@ -61,7 +67,7 @@ export function deleteTopicsHandler(broker: Broker): ApiHandler<DeleteTopicsRequ
           const topic = broker.metadata.topicById(t.topicId);
           if (idCount.get(t.topicId)! > 1) answer(null, t.topicId, invalid('Duplicate topic id.'));
           else if (!topic) answer(null, t.topicId, UNKNOWN_ID);
-          else if (conflicting.has(t.topicId)) answer(topic.name, t.topicId, invalid(MAPS_TO_SUPPLIED_ID));
+          else if (conflicting.has(t.topicId)) answerConflict(topic.name, t.topicId);
           else await remove(topic.name, t.topicId);
           continue;
         }
@@ -74,7 +80,7 @@ export function deleteTopicsHandler(broker: Broker): ApiHandler<DeleteTopicsRequ
         const topic = broker.metadata.topic(t.name);
         if (nameCount.get(t.name)! > 1) answer(t.name, UUID_ZERO, invalid('Duplicate topic name.'));
         else if (!topic) answer(t.name, UUID_ZERO, UNKNOWN_NAME);
-        else if (conflicting.has(topic.topicId)) answer(t.name, topic.topicId, invalid(MAPS_TO_SUPPLIED_ID));
+        else if (conflicting.has(topic.topicId)) answerConflict(t.name, topic.topicId);
         else await remove(t.name, topic.topicId);
       }
       return { throttleTimeMs: 0, responses };

@@ -61,7 +61,8 @@ export function metadataHandler(broker: Broker): ApiHandler<MetadataRequest, Met
         topics = [...broker.metadata.topics.values()].map((t) => describe(t, ops));
       } else {
         topics = await Promise.all(
-          req.topics!.map(async (t) => {
+          // A name asked for twice is answered once (Kafka collects the names into a set).
+          req.topics!.filter((t, i, all) => t.name === null || all.findIndex((x) => x.name === t.name) === i).map(async (t) => {
             if (t.name === null) {
               const byId = broker.metadata.topicById(t.topicId);
               return byId ? describe(byId, ops) : failed(null, t.topicId, ErrorCode.UNKNOWN_TOPIC_ID);
