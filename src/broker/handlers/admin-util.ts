@@ -11,6 +11,15 @@ export type { ApiError } from '../admin-configs.js';
 
 export const NO_ERROR: ApiError = { code: ErrorCode.NONE, message: null };
 
+/** Kafka's "not requested" value for authorized operations. */
+export const AUTHORIZED_OPERATIONS_OMITTED = -2147483648;
+const ops = (...codes: number[]) => codes.reduce((bits, c) => bits | (1 << c), 0);
+// With no authorizer Kafka answers every operation of the resource type (AclEntry.supportedOperations),
+// as bits of AclOperation codes: READ 3, WRITE 4, CREATE 5, DELETE 6, ALTER 7, DESCRIBE 8,
+// CLUSTER_ACTION 9, DESCRIBE_CONFIGS 10, ALTER_CONFIGS 11, IDEMPOTENT_WRITE 12.
+export const TOPIC_OPERATIONS = ops(3, 4, 5, 6, 7, 8, 10, 11);
+export const CLUSTER_OPERATIONS = ops(5, 7, 8, 9, 10, 11, 12);
+
 /**
  * The error a failed operation reports for its topic or resource. As Kafka's ApiError does, a
  * message that only repeats the error's name is left out; anything that is not a KafkaError or a

@@ -7,12 +7,10 @@ import type { Broker } from '../broker.js';
 import { ErrorCode } from '../errors.js';
 import type { ApiHandler } from '../handler.js';
 import type { TopicMetadata } from '../metadata.js';
-
-/** Kafka's "not requested" value for authorized operations. */
-const AUTHORIZED_OPERATIONS_OMITTED = -2147483648;
+import { AUTHORIZED_OPERATIONS_OMITTED, CLUSTER_OPERATIONS, TOPIC_OPERATIONS } from './admin-util.js';
 
 export function metadataHandler(broker: Broker): ApiHandler<MetadataRequest, MetadataResponse> {
-  const describe = (t: TopicMetadata): MetadataResponse.MetadataResponseTopic => ({
+  const describe = (t: TopicMetadata, withOperations: boolean): MetadataResponse.MetadataResponseTopic => ({
     errorCode: ErrorCode.NONE,
     name: t.name,
     topicId: t.topicId,
@@ -26,7 +24,7 @@ export function metadataHandler(broker: Broker): ApiHandler<MetadataRequest, Met
       isrNodes: [broker.nodeId],
       offlineReplicas: [],
     })),
-    topicAuthorizedOperations: AUTHORIZED_OPERATIONS_OMITTED,
+    topicAuthorizedOperations: withOperations ? TOPIC_OPERATIONS : AUTHORIZED_OPERATIONS_OMITTED,
   });
   const failed = (name: string | null, topicId: string, errorCode: number): MetadataResponse.MetadataResponseTopic => ({
     errorCode,
@@ -45,20 +43,22 @@ export function metadataHandler(broker: Broker): ApiHandler<MetadataRequest, Met
       const v = ctx.apiVersion;
       const allTopics = req.topics === null || (v === 0 && req.topics.length === 0);
       const allowAutoCreate = v < 4 ? true : req.allowAutoTopicCreation;
+      // v8+ (cluster: v8-10) on request; the generated decoder leaves both false below v8.
+      const topicOps = req.includeTopicAuthorizedOperations;
       let topics: MetadataResponse.MetadataResponseTopic[];
       if (allTopics) {
-        topics = [...broker.metadata.topics.values()].map(describe);
+        topics = [...broker.metadata.topics.values()].map((t) => describe(t, topicOps));
       } else {
         topics = await Promise.all(
           req.topics!.map(async (t) => {
             if (t.name === null) {
               const byId = broker.metadata.topicById(t.topicId);
-              return byId ? describe(byId) : failed(null, t.topicId, ErrorCode.UNKNOWN_TOPIC_ID);
+              return byId ? describe(byId, topicOps) : failed(null, t.topicId, ErrorCode.UNKNOWN_TOPIC_ID);
             }
             const found = await broker.topics.getOrAutoCreate(t.name, allowAutoCreate);
             // A topic created just now is reported as LEADER_NOT_AVAILABLE by Kafka until its
             // leader is elected; here the leader exists at once, so it is described right away.
-            return typeof found === 'number' ? failed(t.name, UUID_ZERO, found) : describe(found);
+            return typeof found === 'number' ? failed(t.name, UUID_ZERO, found) : describe(found, topicOps);
           }),
         );
       }
@@ -68,7 +68,7 @@ export function metadataHandler(broker: Broker): ApiHandler<MetadataRequest, Met
         clusterId: broker.metadata.clusterId,
         controllerId: broker.nodeId,
         topics,
-        clusterAuthorizedOperations: AUTHORIZED_OPERATIONS_OMITTED,
+        clusterAuthorizedOperations: req.includeClusterAuthorizedOperations ? CLUSTER_OPERATIONS : AUTHORIZED_OPERATIONS_OMITTED,
       };
     },
   };

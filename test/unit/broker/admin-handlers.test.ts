@@ -704,7 +704,11 @@ describe('DescribeCluster', () => {
         res.brokers.map((b) => [b.brokerId, b.host, b.port, b.rack]),
         [[3, 'samsa.example', 19092, null]],
       );
-      assert.equal(res.clusterAuthorizedOperations, -2147483648);
+      // No authorizer: every cluster operation, as AclOperation bits (CREATE, ALTER, DESCRIBE,
+      // CLUSTER_ACTION, DESCRIBE_CONFIGS, ALTER_CONFIGS, IDEMPOTENT_WRITE), as Kafka answers.
+      assert.equal(res.clusterAuthorizedOperations, (1 << 5) | (1 << 7) | (1 << 8) | (1 << 9) | (1 << 10) | (1 << 11) | (1 << 12));
+      const unasked = await call(handler, { includeClusterAuthorizedOperations: false, endpointType }, v);
+      assert.equal(unasked.clusterAuthorizedOperations, -2147483648);
     }
     const bad = await call(handler, { endpointType: 5 }, 1);
     assert.equal(bad.errorCode, ErrorCode.UNSUPPORTED_ENDPOINT_TYPE);
