@@ -219,7 +219,7 @@ describe('Apache Kafka Java client (kafka-clients 4.1.1)', { timeout: 300_000 },
       const i = records.findIndex((x) => x.ts! >= t);
       return { ts: t, found: i < 0 ? null : { offset: i, ts: records[i]!.ts } };
     });
-    const positions = (commit: boolean) => ({ cmd: 'positions', topic, group: 'j-positions-group', take: 10, seek: 7, times, commit });
+    const positions = (commit: boolean) => ({ cmd: 'positions', topic, group: 'j-positions-group', take: 10, seek: 7, times, commit, emptyTopic: 'j-positions-empty' });
     const check = (p: any, label: string) => {
       assert.deepEqual(p.committed, { 0: { offset: 10, metadata: 'meta-0' }, 1: { offset: 10, metadata: 'meta-1' } }, label);
       assert.deepEqual(p.restartPositions, { 0: 10, 1: 10 }, label);
@@ -231,8 +231,10 @@ describe('Apache Kafka Java client (kafka-clients 4.1.1)', { timeout: 300_000 },
       assert.deepEqual(p.beginningOffsets, { 0: 0, 1: 0 });
       assert.deepEqual(p.endOffsets, { 0: 60, 1: 25 });
       assert.deepEqual(p.offsetsForTimes, expectTimes, `${label}: offsetsForTimes`);
+      // OffsetsForLeaderEpoch on a partition without records: epoch 0 ends at 0, no truncation.
+      assert.deepEqual(p.emptyEpochSeek, { position: 0 }, `${label}: validating a position with an epoch on an empty partition`);
     };
-    const a = await runJava([createTopics([{ name: topic, partitions: 2 }]), { cmd: 'produce', topic, records }, { cmd: 'produce', topic, records: other }, positions(true)]);
+    const a = await runJava([createTopics([{ name: topic, partitions: 2 }, { name: 'j-positions-empty', partitions: 1 }]), { cmd: 'produce', topic, records }, { cmd: 'produce', topic, records: other }, positions(true)]);
     assertQuiet('positions', a);
     assert.deepEqual(a.results[3].asyncCommit, { ok: 1 }, 'commitAsync callback');
     check(a.results[3], 'after a consumer restart');
@@ -262,6 +264,7 @@ describe('Apache Kafka Java client (kafka-clients 4.1.1)', { timeout: 300_000 },
         { op: 'incrementalAlterConfigs', name: t, set: { 'no.such.config': '1' } },
         { op: 'describeConfigs', topics: [t], keys },
         { op: 'describeCluster' },
+        { op: 'authorizedOperations', topics: [t], groups: [] },
       ] },
       { cmd: 'produce', topic: t, records },
       { cmd: 'admin', ops: [
@@ -329,6 +332,12 @@ describe('Apache Kafka Java client (kafka-clients 4.1.1)', { timeout: 300_000 },
     assert.equal(cluster.clusterId, broker.running!.broker.metadata.clusterId);
     assert.deepEqual(cluster.nodes.map((n: any) => [n.id, `${n.host}:${n.port}`]), [[node, broker.bootstrap]]);
     assert.equal(cluster.controller.id, node);
+    // No authorizer: Kafka grants every operation of the resource type.
+    assert.deepEqual(ok('authorizedOperations'), {
+      cluster: ['ALTER', 'ALTER_CONFIGS', 'CLUSTER_ACTION', 'CREATE', 'DESCRIBE', 'DESCRIBE_CONFIGS', 'IDEMPOTENT_WRITE'],
+      topics: [['ALTER', 'ALTER_CONFIGS', 'CREATE', 'DELETE', 'DESCRIBE', 'DESCRIBE_CONFIGS', 'READ', 'WRITE']],
+      groups: [],
+    });
 
     const offsets = (o: any) => Object.fromEntries(Object.entries(o).map(([k, v]: [string, any]) => [k, [v.offset, v.timestamp]]));
     assert.deepEqual(offsets(ok('listOffsets')), { [`${t}:0`]: [0, -1], [`${t}:1`]: [0, -1] });

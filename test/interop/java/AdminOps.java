@@ -17,7 +17,12 @@ import org.apache.kafka.clients.admin.ConfigEntry;
 import org.apache.kafka.clients.admin.ConsumerGroupDescription;
 import org.apache.kafka.clients.admin.ConsumerGroupListing;
 import org.apache.kafka.clients.admin.CreateTopicsResult;
+import org.apache.kafka.clients.admin.DescribeClusterOptions;
 import org.apache.kafka.clients.admin.DescribeClusterResult;
+import org.apache.kafka.clients.admin.DescribeConfigsOptions;
+import org.apache.kafka.clients.admin.DescribeConsumerGroupsOptions;
+import org.apache.kafka.clients.admin.DescribeTopicsOptions;
+import org.apache.kafka.clients.admin.GroupListing;
 import org.apache.kafka.clients.admin.FeatureMetadata;
 import org.apache.kafka.clients.admin.ProducerState;
 import org.apache.kafka.clients.admin.RemoveMembersFromConsumerGroupOptions;
@@ -34,8 +39,11 @@ import org.apache.kafka.clients.admin.RecordsToDelete;
 import org.apache.kafka.clients.admin.TopicDescription;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.common.IsolationLevel;
+import org.apache.kafka.common.acl.AclOperation;
 import org.apache.kafka.common.Node;
+import org.apache.kafka.common.TopicCollection;
 import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.Uuid;
 import org.apache.kafka.common.TopicPartitionInfo;
 import org.apache.kafka.common.config.ConfigResource;
 
@@ -67,6 +75,11 @@ final class AdminOps {
     Map<TopicPartition, Long> m = new HashMap<>();
     SamsaInterop.map(op.get("offsets")).forEach((k, v) -> m.put(SamsaInterop.tp(k), ((Number) v).longValue()));
     return m;
+  }
+
+  /** Operation names in order; null when the broker left them out. */
+  private static Object sorted(Set<AclOperation> ops) {
+    return ops == null ? null : ops.stream().map(Enum::name).sorted().toList();
   }
 
   private static Object node(Node n) {
@@ -213,6 +226,36 @@ final class AdminOps {
             dirs.put(d.getKey(), SamsaInterop.obj("error", d.getValue().error() == null ? null : d.getValue().error().getClass().getSimpleName(), "replicas", replicas, "totalBytes", d.getValue().totalBytes().isPresent() ? d.getValue().totalBytes().getAsLong() : null, "usableBytes", d.getValue().usableBytes().isPresent() ? d.getValue().usableBytes().getAsLong() : null));
           }
           out.put(String.valueOf(b.getKey()), dirs);
+        }
+        return out;
+      }
+      case "describeTopicsById": {
+        List<Uuid> ids = names(op, "ids").stream().map(Uuid::fromString).toList();
+        Map<String, Object> out = SamsaInterop.obj();
+        for (var e : admin.describeTopics(TopicCollection.ofTopicIds(ids)).allTopicIds().get().entrySet()) out.put(e.getKey().toString(), SamsaInterop.obj("name", e.getValue().name(), "partitions", e.getValue().partitions().size()));
+        return out;
+      }
+      case "deleteTopicsById":
+        admin.deleteTopics(TopicCollection.ofTopicIds(names(op, "ids").stream().map(Uuid::fromString).toList())).all().get();
+        return true;
+      case "listGroups": {
+        List<Object> out = new ArrayList<>();
+        for (GroupListing g : admin.listGroups().all().get()) out.add(SamsaInterop.obj("groupId", g.groupId(), "type", String.valueOf(g.type().orElse(null)), "protocol", g.protocol(), "state", String.valueOf(g.groupState().orElse(null))));
+        return out;
+      }
+      case "authorizedOperations": {
+        Object cluster = sorted(admin.describeCluster(new DescribeClusterOptions().includeAuthorizedOperations(true)).authorizedOperations().get());
+        var topics = admin.describeTopics(names(op, "topics"), new DescribeTopicsOptions().includeAuthorizedOperations(true)).allTopicNames().get().values().stream().map(d -> sorted(d.authorizedOperations())).toList();
+        var groups = admin.describeConsumerGroups(names(op, "groups"), new DescribeConsumerGroupsOptions().includeAuthorizedOperations(true)).all().get().values().stream().map(d -> sorted(d.authorizedOperations())).toList();
+        return SamsaInterop.obj("cluster", cluster, "topics", topics, "groups", groups);
+      }
+      case "describeConfigsFull": {
+        ConfigResource r = new ConfigResource("broker".equals(op.get("type")) ? ConfigResource.Type.BROKER : ConfigResource.Type.TOPIC, SamsaInterop.str(op, "name"));
+        Config c = admin.describeConfigs(List.of(r), new DescribeConfigsOptions().includeSynonyms(true).includeDocumentation(true)).all().get().get(r);
+        Map<String, Object> out = SamsaInterop.obj();
+        for (String k : names(op, "keys")) {
+          ConfigEntry e = c.get(k);
+          out.put(k, e == null ? null : SamsaInterop.obj("value", e.value(), "source", String.valueOf(e.source()), "doc", e.documentation() != null, "synonyms", e.synonyms().stream().map(x -> x.name() + "=" + x.value() + "@" + x.source()).toList()));
         }
         return out;
       }

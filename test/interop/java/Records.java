@@ -182,7 +182,24 @@ final class Records {
       }
       out.put("offsetsForTimes", times);
     }
+    if (step.get("emptyTopic") != null) out.put("emptyEpochSeek", emptyEpochSeek(bootstrap, SamsaInterop.str(step, "emptyTopic")));
     return out;
+  }
+
+  /**
+   * A position carrying leader epoch 0 on a partition with no records (as a committed offset of
+   * a recreated topic would): the consumer validates it with OffsetsForLeaderEpoch before fetching.
+   */
+  private static Object emptyEpochSeek(String bootstrap, String topic) {
+    try (KafkaConsumer<byte[], byte[]> c = new KafkaConsumer<>(SamsaInterop.props(bootstrap, SamsaInterop.obj("config", Map.of("auto.offset.reset", "none"))))) {
+      TopicPartition tp = partitions(c, topic).get(0);
+      c.assign(List.of(tp));
+      c.seek(tp, new OffsetAndMetadata(0, java.util.Optional.of(0), ""));
+      for (int i = 0; i < 3; i++) c.poll(Duration.ofMillis(200));
+      return SamsaInterop.obj("position", c.position(tp));
+    } catch (RuntimeException e) {
+      return SamsaInterop.error(e);
+    }
   }
 
   private static Map<String, Object> positionMap(KafkaConsumer<byte[], byte[]> c, List<TopicPartition> tps) {
