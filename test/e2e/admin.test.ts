@@ -268,6 +268,18 @@ describe('admin APIs end to end', () => {
     }
   });
 
+  test('Metadata v12 by topic id: an id with "" as the name (the Java admin client) is looked up by id', async () => {
+    await running!.broker.topics.create('by-id', 2, 1, {});
+    const id = running!.broker.metadata.topic('by-id')!.topicId;
+    const missing = 'AAAAAAAAAAAAAAAAAAAAAQ';
+    const md = await rawCall(running!.port, Metadata, 12, { topics: [{ topicId: id, name: '' }, { topicId: missing, name: '' }, { topicId: id, name: null }], allowAutoTopicCreation: true });
+    assert.deepEqual(
+      md.topics.map((t) => [t.name, t.topicId, t.errorCode, t.partitions.length]),
+      [['by-id', id, 0, 2], [null, missing, 100 /* UNKNOWN_TOPIC_ID */, 0]],
+    );
+    assert.ok(!running!.broker.metadata.topic(''), 'nothing auto-created');
+  });
+
   test('deleteTopics', async () => {
     await withAdmin(async (admin) => {
       await admin.createTopics({ topics: [{ topic: 'doomed' }] });
