@@ -283,6 +283,8 @@ describe('Apache Kafka Java client (kafka-clients 4.1.1)', { timeout: 300_000 },
         { op: 'deleteConsumerGroups', groups: [g] },
         { op: 'listConsumerGroups' },
         { op: 'deleteConsumerGroups', groups: [g] },
+        { op: 'describeTopicsById', ids: [`$${t}`] }, // the id of topic t
+        { op: 'describeTopicsById', ids: ['AAAAAAAAAAAAAAAAAAAAAQ'] },
         { op: 'deleteTopics', names: [t2] },
         { op: 'listTopics' },
         { op: 'deleteTopics', names: [t2] },
@@ -362,6 +364,8 @@ describe('Apache Kafka Java client (kafka-clients 4.1.1)', { timeout: 300_000 },
     assert.equal(ok('deleteConsumerGroups'), true);
     assert.ok(!ok('listConsumerGroups').some((x: any) => x.groupId === g));
     err('deleteConsumerGroups', 'GroupIdNotFoundException');
+    assert.deepEqual(ok('describeTopicsById'), { [created[t].topicId]: { name: t, partitions: 5 } });
+    err('describeTopicsById', 'UnknownTopicIdException');
     assert.equal(ok('deleteTopics'), true);
     assert.ok(!ok('listTopics').includes(t2));
     err('deleteTopics', 'UnknownTopicOrPartitionException');

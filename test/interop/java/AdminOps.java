@@ -77,6 +77,13 @@ final class AdminOps {
     return m;
   }
 
+  /** Topic ids; "$name" stands for the id of topic `name` (looked up by name). */
+  private static List<Uuid> ids(Admin admin, Map<String, Object> op) throws Exception {
+    List<Uuid> out = new ArrayList<>();
+    for (String s : names(op, "ids")) out.add(s.startsWith("$") ? admin.describeTopics(List.of(s.substring(1))).allTopicNames().get().get(s.substring(1)).topicId() : Uuid.fromString(s));
+    return out;
+  }
+
   /** Operation names in order; null when the broker left them out. */
   private static Object sorted(Set<AclOperation> ops) {
     return ops == null ? null : ops.stream().map(Enum::name).sorted().toList();
@@ -230,13 +237,13 @@ final class AdminOps {
         return out;
       }
       case "describeTopicsById": {
-        List<Uuid> ids = names(op, "ids").stream().map(Uuid::fromString).toList();
+        List<Uuid> ids = ids(admin, op);
         Map<String, Object> out = SamsaInterop.obj();
         for (var e : admin.describeTopics(TopicCollection.ofTopicIds(ids)).allTopicIds().get().entrySet()) out.put(e.getKey().toString(), SamsaInterop.obj("name", e.getValue().name(), "partitions", e.getValue().partitions().size()));
         return out;
       }
       case "deleteTopicsById":
-        admin.deleteTopics(TopicCollection.ofTopicIds(names(op, "ids").stream().map(Uuid::fromString).toList())).all().get();
+        admin.deleteTopics(TopicCollection.ofTopicIds(ids(admin, op))).all().get();
         return true;
       case "listGroups": {
         List<Object> out = new ArrayList<>();
