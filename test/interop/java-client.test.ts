@@ -408,4 +408,49 @@ describe('Apache Kafka Java client (kafka-clients 4.1.1)', { timeout: 300_000 },
     assert.equal(kcat.result.code, 0, describeRun(kcat.result));
     assert.deepEqual(kcat.records.map((x) => text(x.v)).sort(), values(6));
   });
+
+  test('an open transaction holds read_committed consumers at the last stable offset; admin sees it Ongoing; its commit releases it', async () => {
+    const t = 'j-txn-open';
+    const value = (h: string) => Buffer.from(h, 'hex').toString();
+    const plain = (v: string, n: number) => Array.from({ length: n }, (): TestRecord => ({ p: 0, k: null, v: hex(v), h: [] }));
+    const r = await runJava([
+      createTopics([{ name: t, partitions: 1 }]),
+      { cmd: 'produce', topic: t, records: plain('before', 3) },
+      { cmd: 'txn', mode: 'begin', topic: t, txnId: 'j-txn-open', per: 5 },
+      { cmd: 'produce', topic: t, records: plain('after', 2) },
+      { cmd: 'consume', topic: t, config: { 'isolation.level': 'read_committed' } },
+      { cmd: 'consume', topic: t, config: { 'isolation.level': 'read_uncommitted' } },
+      { cmd: 'admin', ops: [
+        { op: 'listOffsets', spec: 'latest', partitions: [`${t}:0`] },
+        { op: 'listOffsets', spec: 'latest', partitions: [`${t}:0`], isolation: 'read_committed' },
+        { op: 'listTransactions' },
+        { op: 'describeTransactions', ids: ['j-txn-open'] },
+        { op: 'describeProducers', partitions: [`${t}:0`] },
+      ] },
+      { cmd: 'txn', mode: 'finish', txnId: 'j-txn-open' },
+      { cmd: 'consume', topic: t, config: { 'isolation.level': 'read_committed' } },
+      { cmd: 'admin', ops: [{ op: 'listOffsets', spec: 'latest', partitions: [`${t}:0`], isolation: 'read_committed' }, { op: 'describeTransactions', ids: ['j-txn-open'] }] },
+    ]);
+    assertQuiet('open transaction', r);
+    const all = ['before', 'before', 'before', 'open-0', 'open-1', 'open-2', 'open-3', 'open-4', 'after', 'after'];
+    const read = (i: number) => {
+      const c = r.results[i] as ConsumeOutput & { end: Record<string, number> };
+      assert.deepEqual(c.errors, []);
+      return { end: c.end[0], values: c.records.map((x) => value(x.v!)), offsets: c.records.map((x) => x.o) };
+    };
+    // Offsets 0-2 before, 3-7 in the transaction, 8-9 after it: the LSO is 3 until the commit.
+    assert.deepEqual(read(4), { end: 3, values: all.slice(0, 3), offsets: [0, 1, 2] }, 'read_committed stops at the LSO');
+    assert.deepEqual(read(5), { end: 10, values: all, offsets: [0, 1, 2, 3, 4, 5, 6, 7, 8, 9] }, 'read_uncommitted reads to the high watermark');
+    const [hw, lso, listed, described, producers] = r.results[6].ops.map((o: any) => o.ok);
+    assert.deepEqual([hw[`${t}:0`].offset, lso[`${t}:0`].offset], [10, 3]);
+    assert.deepEqual(listed.find((x: any) => x.transactionalId === 'j-txn-open')?.state, 'Ongoing');
+    assert.deepEqual([described['j-txn-open'].state, described['j-txn-open'].partitions], ['Ongoing', [`${t}:0`]]);
+    const txnal = producers[`${t}:0`].filter((x: any) => x.txnStartOffset !== null);
+    assert.equal(producers[`${t}:0`].length, 3, 'two idempotent producers and the transactional one');
+    assert.deepEqual(txnal.map((x: any) => [x.producerId, x.txnStartOffset, x.lastSequence]), [[described['j-txn-open'].producerId, 3, 4]]);
+    // The commit marker takes offset 10: everything is stable.
+    assert.deepEqual(read(8), { end: 11, values: all, offsets: [0, 1, 2, 3, 4, 5, 6, 7, 8, 9] }, 'read_committed after the commit');
+    const [lso2, after] = r.results[9].ops.map((o: any) => o.ok);
+    assert.deepEqual([lso2[`${t}:0`].offset, after['j-txn-open'].state, after['j-txn-open'].partitions], [11, 'CompleteCommit', []]);
+  });
 });

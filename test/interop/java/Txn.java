@@ -30,8 +30,36 @@ final class Txn {
     return p;
   }
 
+  /** Transactions left open by a "begin" step, by transactional id, for a later "finish" step. */
+  private static final Map<String, KafkaProducer<byte[], byte[]>> OPEN = new HashMap<>();
+
   static Map<String, Object> run(String bootstrap, Map<String, Object> step) {
-    return "ctp".equals(step.get("mode")) ? ctp(bootstrap, step) : plain(bootstrap, step);
+    switch (SamsaInterop.str(step, "mode")) {
+      case "ctp":
+        return ctp(bootstrap, step);
+      case "begin": {
+        // Records written in a transaction that stays open while the next steps look at it.
+        KafkaProducer<byte[], byte[]> p = producer(bootstrap, step);
+        OPEN.put(SamsaInterop.str(step, "txnId"), p);
+        p.beginTransaction();
+        List<String> values = new ArrayList<>();
+        for (int j = 0; j < SamsaInterop.num(step, "per", 10); j++) {
+          values.add("open-" + j);
+          p.send(new ProducerRecord<>(SamsaInterop.str(step, "topic"), ("k" + j).getBytes(), ("open-" + j).getBytes()));
+        }
+        p.flush();
+        return SamsaInterop.obj("open", values);
+      }
+      case "finish": {
+        try (KafkaProducer<byte[], byte[]> p = OPEN.remove(SamsaInterop.str(step, "txnId"))) {
+          if (Boolean.TRUE.equals(step.get("abort"))) p.abortTransaction();
+          else p.commitTransaction();
+        }
+        return SamsaInterop.obj("finished", true);
+      }
+      default:
+        return plain(bootstrap, step);
+    }
   }
 
   private static Map<String, Object> plain(String bootstrap, Map<String, Object> step) {
@@ -58,12 +86,6 @@ final class Txn {
           p.commitTransaction();
           committed.addAll(values);
         }
-      }
-      if (Boolean.TRUE.equals(step.get("leaveOpen"))) {
-        // One more transaction, its records written but neither committed nor aborted.
-        p.beginTransaction();
-        for (int j = 0; j < per; j++) p.send(new ProducerRecord<>(topic, ("k" + j).getBytes(), ("open-" + j).getBytes()));
-        p.flush();
       }
     }
     return SamsaInterop.obj("committed", committed, "aborted", aborted);
