@@ -22,6 +22,7 @@ import org.apache.kafka.clients.consumer.ConsumerRebalanceListener;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.ConsumerRecords;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.TopicPartition;
@@ -151,6 +152,19 @@ final class Groups {
     return SamsaInterop.obj("state", String.valueOf(d.groupState()), "assignor", d.partitionAssignor(), "type", String.valueOf(d.type()), "simple", d.isSimpleConsumerGroup(), "coordinator", d.coordinator().id(), "members", ms);
   }
 
+  interface Action {
+    void run() throws Exception;
+  }
+
+  private static Object attempt(Action a) {
+    try {
+      a.run();
+      return "ok";
+    } catch (Exception e) {
+      return SamsaInterop.error(e).get("name");
+    }
+  }
+
   static Map<String, Object> run(String bootstrap, Map<String, Object> step) throws Exception {
     String topic = SamsaInterop.str(step, "topic");
     String group = SamsaInterop.str(step, "group");
@@ -188,6 +202,9 @@ final class Groups {
       timings.put("stable", System.currentTimeMillis() - t0);
       waitConsumed(members, expect, timeoutMs);
       described.add(describe(admin, group));
+      // What an admin may not do to a group with live members.
+      out.put("alterWhileActive", attempt(() -> admin.alterConsumerGroupOffsets(group, Map.of(new TopicPartition(topic, 0), new OffsetAndMetadata(0))).all().get()));
+      out.put("deleteWhileActive", attempt(() -> admin.deleteConsumerGroups(List.of(group)).all().get()));
 
       Member leaver = members.get(leave);
       List<Member> rest = new ArrayList<>(members);
