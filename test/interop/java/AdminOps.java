@@ -16,6 +16,7 @@ import org.apache.kafka.clients.admin.Config;
 import org.apache.kafka.clients.admin.ConfigEntry;
 import org.apache.kafka.clients.admin.ConsumerGroupDescription;
 import org.apache.kafka.clients.admin.ConsumerGroupListing;
+import org.apache.kafka.clients.admin.CreateTopicsOptions;
 import org.apache.kafka.clients.admin.CreateTopicsResult;
 import org.apache.kafka.clients.admin.DescribeClusterOptions;
 import org.apache.kafka.clients.admin.DescribeClusterResult;
@@ -104,7 +105,7 @@ final class AdminOps {
           SamsaInterop.map(t.get("configs")).forEach((k, v) -> configs.put(k, v.toString()));
           topics.add(nt.configs(configs));
         }
-        CreateTopicsResult res = admin.createTopics(topics);
+        CreateTopicsResult res = admin.createTopics(topics, new CreateTopicsOptions().validateOnly(Boolean.TRUE.equals(op.get("validateOnly"))));
         Map<String, Object> out = SamsaInterop.obj();
         try {
           res.all().get(30, TimeUnit.SECONDS);
