@@ -26,11 +26,32 @@ import {
   type TestRecord,
 } from './helpers.js';
 import { JavaClient, type JavaRun } from './java-helpers.js';
+import { startBroker } from '../../src/index.js';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 
 const require = createRequire(import.meta.url);
 const { Kafka, logLevel, CompressionTypes } = require('kafkajs') as typeof import('kafkajs');
 
 const CODECS = ['none', 'gzip', 'snappy', 'lz4', 'zstd'] as const;
+
+/**
+ * A free port below Linux's ephemeral range (32768+): a client reconnecting to a port nobody
+ * listens on can be given that very port as its own (a TCP self-connect) and hold it.
+ */
+async function fixedPort(): Promise<number> {
+  for (;;) {
+    const port = 20_000 + Math.floor(Math.random() * 12_000);
+    const free = await new Promise<boolean>((resolve) => {
+      const srv = createServer();
+      srv.once('error', () => resolve(false));
+      srv.listen(port, '127.0.0.1', () => srv.close(() => resolve(true)));
+    });
+    if (free) return port;
+  }
+}
 const hex = (s: string) => Buffer.from(s).toString('hex');
 const text = (h: string | null) => (h === null ? null : Buffer.from(h, 'hex').toString());
 
@@ -455,5 +476,42 @@ describe('Apache Kafka Java client (kafka-clients 4.1.1)', { timeout: 300_000 },
     assert.deepEqual(read(8), { end: 11, values: all, offsets: [0, 1, 2, 3, 4, 5, 6, 7, 8, 9] }, 'read_committed after the commit');
     const [lso2, after] = r.results[9].ops.map((o: any) => o.ok);
     assert.deepEqual([lso2[`${t}:0`].offset, after['j-txn-open'].state, after['j-txn-open'].partitions], [11, 'CompleteCommit', []]);
+  });
+
+  test('idempotent producer across a broker restart on the same port: every record once, in order', async () => {
+    const port = await fixedPort();
+    const dir = await mkdtemp(join(tmpdir(), 'samsa-java-restart-'));
+    const open = () => startBroker({ port, host: '127.0.0.1', logDirs: dir, config: {} });
+    let b = await open();
+    try {
+      const topic = 'j-restart';
+      await b.broker.topics.create(topic, 2, 1, {});
+      const records = Array.from({ length: 1500 }, (_, i): TestRecord => ({ p: i % 2, k: null, v: hex(`v${i}`), h: [] }));
+      const config = { acks: 'all', 'enable.idempotence': 'true', 'linger.ms': '5', 'reconnect.backoff.ms': '50', 'reconnect.backoff.max.ms': '200', 'retry.backoff.ms': '50' };
+      // Settled at once so that a failure before the restart is not an unhandled rejection.
+      const running = client()
+        .run<any>(b.bootstrap, [{ cmd: 'produce', topic, records, sleepMs: 2, config }, { cmd: 'consume', topic }])
+        .then((r) => ({ r }), (e: unknown) => ({ e }));
+      const start = Date.now();
+      while ((b.broker.replicas.partition(topic, 0)?.logEndOffset ?? 0n) < 150n) {
+        if (Date.now() - start > 60_000) assert.fail(`the Java producer wrote nothing: ${JSON.stringify(await Promise.race([running, Promise.resolve('still running')]))}`);
+        await new Promise((r) => setTimeout(r, 10));
+      }
+      const atRestart = b.broker.replicas.partition(topic, 0)!.logEndOffset;
+      await b.close();
+      b = await open();
+      const done = await running;
+      assert.ok(atRestart < 750n, `restarted mid-stream (${atRestart} of 750 records on partition 0)`);
+      if ('e' in done) throw done.e;
+      const [produced, read] = done.r.results;
+      assertRecordsMatch('after a restart mid-stream', placedFromReports('Java producer across a restart', records, produced), read.records);
+      // Per partition, the records are in the order they were sent: retries neither reorder nor duplicate.
+      assert.deepEqual(read.records.filter((x: any) => x.p === 0).map((x: any) => text(x.v)), records.filter((x) => x.p === 0).map((x) => text(x.v)));
+      // Only the connection's loss may be logged (requests in flight at the close are retried).
+      assert.deepEqual(done.r.warnings.filter((l) => !/could not be established|disconnected|Disconnected from node/.test(l)), [], 'the Java client logged warnings');
+    } finally {
+      await b.close();
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 });

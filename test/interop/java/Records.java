@@ -51,7 +51,9 @@ final class Records {
     List<Object> errors = new ArrayList<>();
     long t0 = System.currentTimeMillis();
     try (KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(SamsaInterop.props(bootstrap, step))) {
+      long sleepMs = SamsaInterop.lng(step, "sleepMs", 0); // spreads the sends over time (e.g. across a broker restart)
       for (int i = 0; i < records.size(); i++) {
+        if (sleepMs > 0) SamsaInterop.sleep(sleepMs);
         final int at = i;
         producer.send(toRecord(topic, records.get(i)), (md, e) -> {
           reports[at] = e == null
