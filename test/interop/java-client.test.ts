@@ -26,7 +26,7 @@ import {
   type TestRecord,
 } from './helpers.js';
 import { JavaClient, type JavaRun } from './java-helpers.js';
-import { startBroker } from '../../src/index.js';
+import { startBroker, type RunningBroker } from '../../src/index.js';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -478,40 +478,98 @@ describe('Apache Kafka Java client (kafka-clients 4.1.1)', { timeout: 300_000 },
     assert.deepEqual([lso2[`${t}:0`].offset, after['j-txn-open'].state, after['j-txn-open'].partitions], [11, 'CompleteCommit', []]);
   });
 
-  test('idempotent producer across a broker restart on the same port: every record once, in order', async () => {
+  /**
+   * A broker on a fixed port (clients reconnect to the same address) that `restart()` closes and
+   * opens again on the same log dir; `steps` run in one JVM while `restartWhen` waits for the moment.
+   */
+  async function acrossRestart(config: Record<string, string | number>, setup: (b: RunningBroker) => Promise<object[]>, restartWhen: (b: RunningBroker) => boolean) {
     const port = await fixedPort();
     const dir = await mkdtemp(join(tmpdir(), 'samsa-java-restart-'));
-    const open = () => startBroker({ port, host: '127.0.0.1', logDirs: dir, config: {} });
+    const open = () => startBroker({ port, host: '127.0.0.1', logDirs: dir, config });
     let b = await open();
     try {
-      const topic = 'j-restart';
-      await b.broker.topics.create(topic, 2, 1, {});
-      const records = Array.from({ length: 1500 }, (_, i): TestRecord => ({ p: i % 2, k: null, v: hex(`v${i}`), h: [] }));
-      const config = { acks: 'all', 'enable.idempotence': 'true', 'linger.ms': '5', 'reconnect.backoff.ms': '50', 'reconnect.backoff.max.ms': '200', 'retry.backoff.ms': '50' };
+      const steps = await setup(b);
       // Settled at once so that a failure before the restart is not an unhandled rejection.
       const running = client()
-        .run<any>(b.bootstrap, [{ cmd: 'produce', topic, records, sleepMs: 2, config }, { cmd: 'consume', topic }])
+        .run<any>(b.bootstrap, steps)
         .then((r) => ({ r }), (e: unknown) => ({ e }));
       const start = Date.now();
-      while ((b.broker.replicas.partition(topic, 0)?.logEndOffset ?? 0n) < 150n) {
-        if (Date.now() - start > 60_000) assert.fail(`the Java producer wrote nothing: ${JSON.stringify(await Promise.race([running, Promise.resolve('still running')]))}`);
+      while (!restartWhen(b)) {
+        if (Date.now() - start > 60_000) assert.fail(`the moment to restart never came: ${JSON.stringify(await Promise.race([running, Promise.resolve('still running')]))}`);
         await new Promise((r) => setTimeout(r, 10));
       }
-      const atRestart = b.broker.replicas.partition(topic, 0)!.logEndOffset;
       await b.close();
       b = await open();
       const done = await running;
-      assert.ok(atRestart < 750n, `restarted mid-stream (${atRestart} of 750 records on partition 0)`);
       if ('e' in done) throw done.e;
-      const [produced, read] = done.r.results;
-      assertRecordsMatch('after a restart mid-stream', placedFromReports('Java producer across a restart', records, produced), read.records);
-      // Per partition, the records are in the order they were sent: retries neither reorder nor duplicate.
-      assert.deepEqual(read.records.filter((x: any) => x.p === 0).map((x: any) => text(x.v)), records.filter((x) => x.p === 0).map((x) => text(x.v)));
       // Only the connection's loss may be logged (requests in flight at the close are retried).
-      assert.deepEqual(done.r.warnings.filter((l) => !/could not be established|disconnected|Disconnected from node/.test(l)), [], 'the Java client logged warnings');
+      const warnings = done.r.warnings.filter((l) => !/could not be established|disconnected|Disconnected from node|not the correct coordinator/.test(l));
+      assert.deepEqual(warnings, [], 'the Java client logged warnings');
+      return { results: done.r.results, broker: b, stderr: done.r.stderr };
     } finally {
       await b.close();
       await rm(dir, { recursive: true, force: true });
     }
+  }
+  const logEnd = (b: RunningBroker, topic: string, partitions: number) => {
+    let n = 0n;
+    for (let p = 0; p < partitions; p++) n += b.broker.replicas.partition(topic, p)?.logEndOffset ?? 0n;
+    return n;
+  };
+
+  test('idempotent producer across a broker restart on the same port: every record once, in order', async () => {
+    const topic = 'j-restart';
+    const records = Array.from({ length: 1500 }, (_, i): TestRecord => ({ p: i % 2, k: null, v: hex(`v${i}`), h: [] }));
+    const config = { acks: 'all', 'enable.idempotence': 'true', 'linger.ms': '5', 'reconnect.backoff.ms': '50', 'reconnect.backoff.max.ms': '200', 'retry.backoff.ms': '50' };
+    let atRestart = 0n;
+    const { results } = await acrossRestart(
+      {},
+      async (b) => {
+        await b.broker.topics.create(topic, 2, 1, {});
+        return [{ cmd: 'produce', topic, records, sleepMs: 2, config }, { cmd: 'consume', topic }];
+      },
+      (b) => (atRestart = logEnd(b, topic, 2)) >= 300n,
+    );
+    assert.ok(atRestart < 1500n, `restarted mid-stream (${atRestart} of 1500 records written)`);
+    const [produced, read] = results;
+    assertRecordsMatch('after a restart mid-stream', placedFromReports('Java producer across a restart', records, produced), read.records);
+    // Per partition, the records are in the order they were sent: retries neither reorder nor duplicate.
+    assert.deepEqual(read.records.filter((x: any) => x.p === 0).map((x: any) => text(x.v)), records.filter((x) => x.p === 0).map((x) => text(x.v)));
+  });
+
+  test('a consumer group across a broker restart: the members keep their partitions, every record once, offsets committed', async () => {
+    const [topic, group, PARTS, PER] = ['j-group-restart', 'jg-restart', 6, 300] as const;
+    const records = Array.from({ length: PARTS * PER }, (_, i): TestRecord => ({ p: i % PARTS, k: null, v: hex(`g${i}`), h: [] }));
+    const { results, stderr } = await acrossRestart(
+      { 'group.initial.rebalance.delay.ms': 0, 'offsets.topic.num.partitions': 3 },
+      async (b) => {
+        await b.broker.topics.create(topic, PARTS, 1, {});
+        // With every broker down the 4.x client rebootstraps (KIP-899): its metadata is reset to the
+        // bootstrap list, the subscribed topic "vanishes" and the leader rejoins, whatever the broker
+        // does. That rebalance is the client's; without it the restart must cause none.
+        const config = { 'max.poll.records': '5', 'reconnect.backoff.ms': '50', 'reconnect.backoff.max.ms': '200', 'metadata.recovery.strategy': 'none' };
+        return [
+          { cmd: 'produce', topic, records },
+          { cmd: 'group', topic, group, assignor: 'range', members: 3, leave: 0, partitions: PARTS, expect: PARTS * PER, perPartitionAfter: 5, config },
+          { cmd: 'admin', ops: [{ op: 'listConsumerGroupOffsets', group }] },
+        ];
+      },
+      // Once the members have committed a few times.
+      (b) => logEnd(b, '__consumer_offsets', 3) >= 40n,
+    );
+    const g = results[1];
+    const ctx = JSON.stringify({ ...g, members: g.members.map((m: any) => ({ ...m, records: m.records.length, commitErrors: m.commitErrors.length })) }) + `\nclient log:\n${stderr.split('\n').filter((l) => /joining|rebalanc|heartbeat|generation/i.test(l)).join('\n')}`;
+    assert.equal(g.error, undefined, ctx);
+    const seen = g.members.flatMap((m: any) => m.records.map(([p, o]: [number, number]) => `${p}:${o}`));
+    assert.equal(new Set(seen).size, PARTS * (PER + 5), ctx);
+    assert.equal(seen.length, PARTS * (PER + 5), `no record twice: ${ctx}`);
+    for (const m of g.members) {
+      assert.equal(m.failure, null, ctx);
+      // commitAsync is not retried: a commit cut by the restart may fail, retriably.
+      assert.ok(m.commitErrors.every((e: any) => e.name === 'RetriableCommitFailedException'), ctx);
+      // The restart causes no rebalance: only m0's leave moves partitions.
+      assert.deepEqual(m.events.map((e: any) => e.ev), m.name === 'm0' ? ['assigned', 'revoked'] : ['assigned', 'revoked', 'assigned', 'revoked'], ctx);
+    }
+    assert.deepEqual(results[2].ops[0].ok, Object.fromEntries(Array.from({ length: PARTS }, (_, p) => [`${topic}:${p}`, { offset: PER + 5, metadata: '' }])));
   });
 });

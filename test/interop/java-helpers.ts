@@ -15,7 +15,8 @@ import { run, tail } from './helpers.js';
 export const JAVA_DIR = fileURLToPath(new URL('../../../test/interop/java/', import.meta.url));
 
 // A client JVM lives a few seconds: C1 only and class-data sharing make it start faster.
-const JVM_FLAGS = ['-XX:TieredStopAtLevel=1', '-XX:+UseSerialGC', '-Xshare:auto', '-Xss512k', '-Xmx256m', `-Dlog4j2.configurationFile=${join(KAFKA_TOOLS_DIR, 'log4j2.yaml')}`];
+// SAMSA_JAVA_LOG4J2 names another log4j2 config (e.g. INFO level) to see what the client did.
+const JVM_FLAGS = ['-XX:TieredStopAtLevel=1', '-XX:+UseSerialGC', '-Xshare:auto', '-Xss512k', '-Xmx256m', `-Dlog4j2.configurationFile=${process.env.SAMSA_JAVA_LOG4J2 ?? join(KAFKA_TOOLS_DIR, 'log4j2.yaml')}`];
 
 function requireTool(cmd: string, args: string[], pkg: string): void {
   const r = spawnSync(cmd, args, { encoding: 'utf8', timeout: 60_000 });
