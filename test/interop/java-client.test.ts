@@ -2,11 +2,17 @@
 // in-process broker, one JVM per scenario: the producer with every codec and acks 0/1/all,
 // records read back byte-identical by the Java consumer and by kcat (and kcat's and KafkaJS's
 // records by the Java consumer); classic consumer groups with the range and cooperative-sticky
-// assignors; commits, seeks and offsetsForTimes; the admin client; transactions. The client's
-// own log must hold no warning or error. Missing java, javac or mvn fails; nothing is skipped.
+// assignors; commits, seeks and offsetsForTimes; the admin client; transactions, open and
+// finished; an idempotent producer and a group across a broker restart. The client's own log
+// must hold no warning or error. Missing java, javac or mvn fails; nothing is skipped.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { createRequire } from 'node:module';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { startBroker, type RunningBroker } from '../../src/index.js';
 import {
   FULL_CAPS,
   KCAT_CAPS,
@@ -26,11 +32,6 @@ import {
   type TestRecord,
 } from './helpers.js';
 import { JavaClient, type JavaRun } from './java-helpers.js';
-import { startBroker, type RunningBroker } from '../../src/index.js';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { createServer } from 'node:net';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 
 const require = createRequire(import.meta.url);
 const { Kafka, logLevel, CompressionTypes } = require('kafkajs') as typeof import('kafkajs');
@@ -55,7 +56,7 @@ async function fixedPort(): Promise<number> {
 const hex = (s: string) => Buffer.from(s).toString('hex');
 const text = (h: string | null) => (h === null ? null : Buffer.from(h, 'hex').toString());
 
-describe('Apache Kafka Java client (kafka-clients 4.1.1)', { timeout: 300_000 }, () => {
+describe('Apache Kafka Java client (kafka-clients 4.1.1)', { timeout: 600_000 }, () => {
   let broker: TestBroker;
   let java: JavaClient | undefined;
   const client = () => {
