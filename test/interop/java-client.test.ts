@@ -288,6 +288,7 @@ describe('Apache Kafka Java client (kafka-clients 4.1.1)', { timeout: 600_000 },
         { op: 'incrementalAlterConfigs', name: t, set: { 'retention.ms': '7200000' }, delete: ['cleanup.policy'] },
         { op: 'incrementalAlterConfigs', name: t, set: { 'no.such.config': '1' } },
         { op: 'describeConfigs', topics: [t], keys },
+        { op: 'describeConfigsFull', name: t, keys: ['segment.bytes', 'retention.ms'] },
         { op: 'describeCluster' },
         { op: 'authorizedOperations', topics: [t], groups: [] },
       ] },
@@ -305,6 +306,9 @@ describe('Apache Kafka Java client (kafka-clients 4.1.1)', { timeout: 600_000 },
         { op: 'listConsumerGroups' },
         { op: 'describeConsumerGroups', groups: [g] },
         { op: 'listConsumerGroupOffsets', group: g },
+        { op: 'listGroups' },
+        { op: 'deleteConsumerGroupOffsets', group: g, partitions: [`${t}:1`] },
+        { op: 'listConsumerGroupOffsets', group: g },
         { op: 'deleteConsumerGroups', groups: [g] },
         { op: 'listConsumerGroups' },
         { op: 'deleteConsumerGroups', groups: [g] },
@@ -314,6 +318,8 @@ describe('Apache Kafka Java client (kafka-clients 4.1.1)', { timeout: 600_000 },
         { op: 'listTopics' },
         { op: 'deleteTopics', names: [t2] },
         { op: 'describeTopics', names: [t2] },
+        { op: 'deleteTopicsById', ids: [`$${t}`] },
+        { op: 'listTopics' },
       ] },
     ]);
     assertQuiet('admin', r);
@@ -355,6 +361,10 @@ describe('Apache Kafka Java client (kafka-clients 4.1.1)', { timeout: 600_000 },
     const altered = ok('describeConfigs')[`TOPIC:${t}`].entries;
     assert.deepEqual([altered['retention.ms'].value, altered['retention.ms'].source], ['7200000', 'DYNAMIC_TOPIC_CONFIG']);
     assert.deepEqual([altered['cleanup.policy'].value, altered['cleanup.policy'].source], ['delete', 'DEFAULT_CONFIG']);
+    // With synonyms: the topic's value first, then the broker default it falls back on.
+    const full = ok('describeConfigsFull');
+    assert.deepEqual(full['segment.bytes'].synonyms, ['log.segment.bytes=1073741824@DEFAULT_CONFIG']);
+    assert.deepEqual([full['retention.ms'].value, full['retention.ms'].synonyms[0]], ['7200000', 'retention.ms=7200000@DYNAMIC_TOPIC_CONFIG']);
     const cluster = ok('describeCluster');
     assert.equal(cluster.clusterId, broker.running!.broker.metadata.clusterId);
     assert.deepEqual(cluster.nodes.map((n: any) => [n.id, `${n.host}:${n.port}`]), [[node, broker.bootstrap]]);
@@ -386,6 +396,9 @@ describe('Apache Kafka Java client (kafka-clients 4.1.1)', { timeout: 600_000 },
     const group = ok('describeConsumerGroups')[g];
     assert.deepEqual([group.state, group.members, group.coordinator.id], ['Empty', [], node]);
     assert.deepEqual(ok('listConsumerGroupOffsets'), { [`${t}:0`]: { offset: 7, metadata: '' }, [`${t}:1`]: { offset: 0, metadata: '' } });
+    assert.deepEqual(ok('listGroups').find((x: any) => x.groupId === g), { groupId: g, type: 'Classic', protocol: '', state: 'Empty' });
+    assert.equal(ok('deleteConsumerGroupOffsets'), true);
+    assert.deepEqual(ok('listConsumerGroupOffsets'), { [`${t}:0`]: { offset: 7, metadata: '' } });
     assert.equal(ok('deleteConsumerGroups'), true);
     assert.ok(!ok('listConsumerGroups').some((x: any) => x.groupId === g));
     err('deleteConsumerGroups', 'GroupIdNotFoundException');
@@ -395,6 +408,8 @@ describe('Apache Kafka Java client (kafka-clients 4.1.1)', { timeout: 600_000 },
     assert.ok(!ok('listTopics').includes(t2));
     err('deleteTopics', 'UnknownTopicOrPartitionException');
     err('describeTopics', 'UnknownTopicOrPartitionException');
+    assert.equal(ok('deleteTopicsById'), true);
+    assert.ok(!ok('listTopics').includes(t));
     assert.equal(at, ops.length);
   });
 

@@ -24,9 +24,7 @@ import org.apache.kafka.clients.admin.DescribeConfigsOptions;
 import org.apache.kafka.clients.admin.DescribeConsumerGroupsOptions;
 import org.apache.kafka.clients.admin.DescribeTopicsOptions;
 import org.apache.kafka.clients.admin.GroupListing;
-import org.apache.kafka.clients.admin.FeatureMetadata;
 import org.apache.kafka.clients.admin.ProducerState;
-import org.apache.kafka.clients.admin.RemoveMembersFromConsumerGroupOptions;
 import org.apache.kafka.clients.admin.TransactionDescription;
 import org.apache.kafka.clients.admin.TransactionListing;
 import org.apache.kafka.clients.admin.ListOffsetsOptions;
@@ -273,13 +271,6 @@ final class AdminOps {
         admin.deleteConsumerGroupOffsets(SamsaInterop.str(op, "group"), tps).all().get();
         return true;
       }
-      case "describeFeatures": {
-        FeatureMetadata f = admin.describeFeatures().featureMetadata().get();
-        Map<String, Object> out = SamsaInterop.obj("finalizedEpoch", f.finalizedFeaturesEpoch().orElse(null));
-        f.finalizedFeatures().forEach((k, v) -> out.put("finalized:" + k, List.of(v.minVersionLevel(), v.maxVersionLevel())));
-        f.supportedFeatures().forEach((k, v) -> out.put("supported:" + k, List.of(v.minVersion(), v.maxVersion())));
-        return out;
-      }
       case "listTransactions": {
         List<Object> out = new ArrayList<>();
         for (TransactionListing t : admin.listTransactions().all().get()) out.add(SamsaInterop.obj("transactionalId", t.transactionalId(), "producerId", t.producerId(), "state", String.valueOf(t.state())));
@@ -305,9 +296,6 @@ final class AdminOps {
       }
       case "fenceProducers":
         admin.fenceProducers(names(op, "ids")).all().get();
-        return true;
-      case "removeMembersFromConsumerGroup":
-        admin.removeMembersFromConsumerGroup(SamsaInterop.str(op, "group"), new RemoveMembersFromConsumerGroupOptions()).all().get();
         return true;
       default:
         throw new IllegalArgumentException("unknown admin op " + name);
