@@ -3,6 +3,7 @@
  * later sends only the partitions whose fetch position changed; the broker remembers the rest
  * and answers only partitions with news (records, a moved high watermark / log start, errors).
  */
+import { randomInt } from 'node:crypto';
 import { ErrorCode } from './errors.js';
 
 /** Epoch -1 closes (or never opens) a session; 0 opens one. */
@@ -49,7 +50,6 @@ export type SessionLookup =
 /** Bounded cache of sessions (max.incremental.fetch.session.cache.slots), least recently used evicted. */
 export class FetchSessionCache {
   private readonly sessions = new Map<number, FetchSession>();
-  private nextId = 1;
 
   constructor(private readonly maxSessions: number) {}
 
@@ -84,9 +84,11 @@ export class FetchSessionCache {
       const oldest = this.sessions.keys().next().value as number;
       this.sessions.delete(oldest);
     }
-    let id = this.nextId;
-    while (id === 0 || this.sessions.has(id)) id = (id + 1) & 0x7fffffff;
-    this.nextId = (id + 1) & 0x7fffffff;
+    // Random, as Kafka's newSessionId: ids counted from 1 repeat after a restart, and a client
+    // still holding the old broker's session 1 then closes or reuses another client's session 1.
+    let id: number;
+    do id = randomInt(1, 0x7fffffff);
+    while (this.sessions.has(id));
     const session: FetchSession = { id, epoch: 1, usesTopicIds, partitions: new Map(), lastUsed: now };
     this.sessions.set(id, session);
     return session;

@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createRequire } from 'node:module';
 import { startBroker, type RunningBroker } from '../../src/index.js';
-import { CreateTopics, DescribeCluster, IncrementalAlterConfigs, RequestHeaderCodec, ResponseHeaderCodec } from '../../src/protocol/generated/index.js';
+import { CreateTopics, DescribeCluster, IncrementalAlterConfigs, Metadata, RequestHeaderCodec, ResponseHeaderCodec } from '../../src/protocol/generated/index.js';
 import { Reader, Writer, decodeMessage, requestHeaderVersion, responseHeaderVersion, type ApiDescriptor } from '../../src/protocol/runtime/index.js';
 
 const require = createRequire(import.meta.url);
@@ -248,6 +248,35 @@ describe('admin APIs end to end', () => {
       const cluster = await admin.describeCluster();
       assert.equal(cluster.clusterId, running!.broker.metadata.clusterId);
     });
+  });
+
+  test('authorized operations on request (Metadata v8+, DescribeCluster): with no authorizer, all of them, as Kafka', async () => {
+    const TOPIC = (1 << 3) | (1 << 4) | (1 << 5) | (1 << 6) | (1 << 7) | (1 << 8) | (1 << 10) | (1 << 11); // READ … ALTER_CONFIGS
+    const CLUSTER = (1 << 5) | (1 << 7) | (1 << 8) | (1 << 9) | (1 << 10) | (1 << 11) | (1 << 12); // CREATE … IDEMPOTENT_WRITE
+    const OMITTED = -2147483648;
+    await running!.broker.topics.create('with-ops', 1, 1, {});
+    const topics = [{ topicId: 'AAAAAAAAAAAAAAAAAAAAAA', name: 'with-ops' }];
+    for (const asked of [true, false]) {
+      const md = await rawCall(running!.port, Metadata, 10, { topics, includeClusterAuthorizedOperations: asked, includeTopicAuthorizedOperations: asked });
+      assert.equal(md.clusterAuthorizedOperations, asked ? CLUSTER : OMITTED);
+      assert.deepEqual(md.topics.map((t) => t.topicAuthorizedOperations), [asked ? TOPIC : OMITTED]);
+      const v12 = await rawCall(running!.port, Metadata, 12, { topics, includeTopicAuthorizedOperations: asked });
+      assert.deepEqual(v12.topics.map((t) => t.topicAuthorizedOperations), [asked ? TOPIC : OMITTED]);
+      const dc = await rawCall(running!.port, DescribeCluster, 1, { includeClusterAuthorizedOperations: asked, endpointType: 1 });
+      assert.equal(dc.clusterAuthorizedOperations, asked ? CLUSTER : OMITTED);
+    }
+  });
+
+  test('Metadata v12 by topic id: an id with "" as the name (the Java admin client) is looked up by id', async () => {
+    await running!.broker.topics.create('by-id', 2, 1, {});
+    const id = running!.broker.metadata.topic('by-id')!.topicId;
+    const missing = 'AAAAAAAAAAAAAAAAAAAAAQ';
+    const md = await rawCall(running!.port, Metadata, 12, { topics: [{ topicId: id, name: '' }, { topicId: missing, name: '' }, { topicId: id, name: null }], allowAutoTopicCreation: true });
+    assert.deepEqual(
+      md.topics.map((t) => [t.name, t.topicId, t.errorCode, t.partitions.length]),
+      [['by-id', id, 0, 2], [null, missing, 100 /* UNKNOWN_TOPIC_ID */, 0]],
+    );
+    assert.ok(!running!.broker.metadata.topic(''), 'nothing auto-created');
   });
 
   test('deleteTopics', async () => {

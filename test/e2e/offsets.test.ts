@@ -50,4 +50,14 @@ describe('offsets', () => {
     assert.deepEqual([known!.errorCode, known!.leaderEpoch, known!.endOffset], [0, 0, 10n]);
     assert.equal(unknown!.errorCode, 3);
   });
+
+  test('an empty partition: its start and end are in the current leader epoch, as Kafka answers', async () => {
+    await broker.broker.topics.create('empty', 1, 1, {});
+    const earliest = (await call(c, ListOffsets, 7, { replicaId: -1, isolationLevel: 0, topics: [{ name: 'empty', partitions: [{ partitionIndex: 0, currentLeaderEpoch: -1, timestamp: -2n, maxNumOffsets: 1 }] }] })).topics[0]!.partitions[0]!;
+    assert.deepEqual([earliest.errorCode, earliest.offset, earliest.leaderEpoch], [0, 0n, 0]);
+    const res = await call(c, OffsetForLeaderEpoch, 4, { replicaId: -1, topics: [{ topic: 'empty', partitions: [{ partition: 0, currentLeaderEpoch: 0, leaderEpoch: 0 }] }] });
+    const [p] = res.topics[0]!.partitions;
+    // Not UNDEFINED (-1, -1): the Java consumer would take that for a truncated log.
+    assert.deepEqual([p!.errorCode, p!.leaderEpoch, p!.endOffset], [0, 0, 0n]);
+  });
 });

@@ -51,7 +51,8 @@ export function listOffsetsHandler(broker: Broker): ApiHandler<ListOffsetsReques
         if (found && found.offset <= upperBound) {
           out.offset = found.offset;
           out.timestamp = found.timestamp;
-          out.leaderEpoch = found.leaderEpoch;
+          // An empty log's start is in the current epoch (Kafka's cache has it from the election).
+          out.leaderEpoch = found.leaderEpoch < 0 && found.offset === partition.logEndOffset ? partition.leaderEpoch : found.leaderEpoch;
         } else if (!found && p.timestamp >= 0n) {
           // No record at or after the timestamp: Kafka answers -1 (v1+); v0 an empty list.
           out.offset = -1n;

@@ -1,5 +1,5 @@
 // Metadata (key 3), v0-12. v0 treats an empty topic list as "all topics" (v1+ uses null for
-// that); v4+ carries allowAutoTopicCreation; v10+ topic ids; v12 may name topics by id only.
+// that); v4+ carries allowAutoTopicCreation; v10+ topic ids; v12 may ask for topics by id.
 // This node is every partition's leader, sole replica and the controller.
 import { Metadata, type MetadataRequest, type MetadataResponse } from '../../protocol/generated/apis/3-metadata.js';
 import { UUID_ZERO } from '../../protocol/runtime/index.js';
@@ -59,6 +59,14 @@ export function metadataHandler(broker: Broker): ApiHandler<MetadataRequest, Met
       let topics: MetadataResponse.MetadataResponseTopic[];
       if (allTopics) {
         topics = [...broker.metadata.topics.values()].map((t) => describe(t, ops));
+      } else if (req.topics!.some((t) => t.topicId !== UUID_ZERO)) {
+        // As Kafka: one topic id in the request and every topic is looked up by id, names ignored
+        // (the Java admin client sends "" as the name, not null, with the ids).
+        const ids = [...new Set(req.topics!.map((t) => t.topicId).filter((id) => id !== UUID_ZERO))];
+        topics = ids.map((id) => {
+          const byId = broker.metadata.topicById(id);
+          return byId ? describe(byId, ops) : failed(null, id, ErrorCode.UNKNOWN_TOPIC_ID);
+        });
       } else {
         topics = await Promise.all(
           // A name asked for twice is answered once (Kafka collects the names into a set).

@@ -25,6 +25,11 @@ export function offsetForLeaderEpochHandler(broker: Broker): ApiHandler<OffsetFo
               return { ...out, errorCode: p.currentLeaderEpoch > partition.leaderEpoch ? ErrorCode.UNKNOWN_LEADER_EPOCH : ErrorCode.FENCED_LEADER_EPOCH };
             }
             try {
+              // Kafka's cache gets the leader epoch when the leader is elected, so the current epoch
+              // always ends at the log end, even before anything is written in it; ours starts on
+              // the first append, and a consumer validating epoch 0 on an empty partition got
+              // "undefined" (LogTruncationException in the Java client).
+              if (p.leaderEpoch === partition.leaderEpoch) return { ...out, leaderEpoch: p.leaderEpoch, endOffset: partition.logEndOffset };
               const { epoch, endOffset } = partition.log.endOffsetForEpoch(p.leaderEpoch);
               return { ...out, leaderEpoch: epoch, endOffset };
             } catch (e) {
