@@ -17,15 +17,22 @@ export function metadataHandler(broker: Broker): ApiHandler<MetadataRequest, Met
     name: t.name,
     topicId: t.topicId,
     isInternal: t.internal,
-    partitions: Array.from({ length: t.partitions }, (_, p) => ({
-      errorCode: ErrorCode.NONE,
-      partitionIndex: p,
-      leaderId: broker.nodeId,
-      leaderEpoch: broker.replicas.leaderEpoch(t.name, p),
-      replicaNodes: [broker.nodeId],
-      isrNodes: [broker.nodeId],
-      offlineReplicas: [],
-    })),
+    partitions: Array.from({ length: t.partitions }, (_, p) => {
+      // A topic is in the metadata before its partitions' logs are open (CreateTopics,
+      // CreatePartitions, auto-create): until then it has no leader, as in Kafka before the
+      // election. Naming this node leader sent clients' ListOffsets and Fetch into
+      // UNKNOWN_TOPIC_OR_PARTITION, which librdkafka surfaces as a permanent consumer error.
+      const open = broker.replicas.partition(t.name, p) !== undefined;
+      return {
+        errorCode: open ? ErrorCode.NONE : ErrorCode.LEADER_NOT_AVAILABLE,
+        partitionIndex: p,
+        leaderId: open ? broker.nodeId : -1,
+        leaderEpoch: open ? broker.replicas.leaderEpoch(t.name, p) : -1,
+        replicaNodes: [broker.nodeId],
+        isrNodes: open ? [broker.nodeId] : [],
+        offlineReplicas: [],
+      };
+    }),
     topicAuthorizedOperations: AUTHORIZED_OPERATIONS_OMITTED,
   });
   const failed = (name: string | null, topicId: string, errorCode: number): MetadataResponse.MetadataResponseTopic => ({
@@ -56,8 +63,8 @@ export function metadataHandler(broker: Broker): ApiHandler<MetadataRequest, Met
               return byId ? describe(byId) : failed(null, t.topicId, ErrorCode.UNKNOWN_TOPIC_ID);
             }
             const found = await broker.topics.getOrAutoCreate(t.name, allowAutoCreate);
-            // A topic created just now is reported as LEADER_NOT_AVAILABLE by Kafka until its
-            // leader is elected; here the leader exists at once, so it is described right away.
+            // A topic created by this request is open once getOrAutoCreate returns; one that
+            // another request is still creating has partitions without a leader yet (describe).
             return typeof found === 'number' ? failed(t.name, UUID_ZERO, found) : describe(found);
           }),
         );
