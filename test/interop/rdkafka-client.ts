@@ -45,6 +45,8 @@ interface Client {
   connect(opts: object, cb: Cb<unknown>): void;
   disconnect(cb: Cb<unknown>): void;
   on(ev: string, fn: (...args: any[]) => void): void;
+  removeListener(ev: string, fn: (...args: any[]) => void): void;
+  setMaxListeners(n: number): void;
   isConnected(): boolean;
   offsetsForTimes(tps: TopicPartitionOffset[], timeout: number, cb: Cb<TopicPartitionOffset[]>): void;
   queryWatermarkOffsets(topic: string, partition: number, timeout: number, cb: Cb<{ lowOffset: number; highOffset: number }>): void;
@@ -148,9 +150,16 @@ export async function consumer(bootstrap: string, conf: Conf, log: ClientLog, to
   return c;
 }
 
+/** Disconnects, giving up after 15 s so that a stuck client cannot hang the suite. */
 export function disconnect(c: Client | undefined): Promise<void> {
   if (!c || !c.isConnected()) return Promise.resolve();
-  return new Promise((resolve) => c.disconnect(() => resolve()));
+  return new Promise((resolve) => {
+    const timer = setTimeout(resolve, 15_000);
+    c.disconnect(() => {
+      clearTimeout(timer);
+      resolve();
+    });
+  });
 }
 
 export function call<T>(f: (cb: Cb<T>) => void): Promise<T> {
@@ -205,6 +214,7 @@ export async function produceAll(p: RdProducer, topic: string, records: TestReco
   };
   const tag = {};
   p.on('delivery-report', onReport);
+  p.setMaxListeners(0); // one listener per produceAll in flight
   if (records.length === 0) done();
   for (const [i, r] of records.entries()) {
     const key = r.k === null ? null : Buffer.from(r.k, 'hex');
@@ -221,6 +231,7 @@ export async function produceAll(p: RdProducer, topic: string, records: TestReco
   }
   const timer = new Promise<void>((r) => setTimeout(r, timeoutMs).unref());
   await Promise.race([all, timer]);
+  p.removeListener('delivery-report', onReport);
   return reports.map((r, i) => r ?? { i, p: -1, o: -1, err: { message: 'no delivery report', code: -1 } });
 }
 
