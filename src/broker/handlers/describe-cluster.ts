@@ -1,13 +1,13 @@
 // DescribeCluster (key 60), v0-1 (KIP-700). v1 adds endpointType (KIP-919): 1 asks for the
 // brokers, 2 for the controllers; this node is both, on the same listeners, so either way the
 // answer is this node (echoing the type asked for). Other types: UNSUPPORTED_ENDPOINT_TYPE.
-// The controller is this node; authorized operations are not computed (Kafka's "omitted" value).
+// The controller is this node; authorized operations on request (no authorizer: all of the cluster's).
 import { DescribeCluster, type DescribeClusterRequest, type DescribeClusterResponse } from '../../protocol/generated/apis/60-describe-cluster.js';
 import type { Broker } from '../broker.js';
 import { ErrorCode } from '../errors.js';
 import type { ApiHandler } from '../handler.js';
+import { AUTHORIZED_OPERATIONS_OMITTED, CLUSTER_OPERATIONS } from '../authorized-operations.js';
 
-const AUTHORIZED_OPERATIONS_OMITTED = -2147483648;
 const EndpointType = { BROKER: 1, CONTROLLER: 2 } as const;
 
 export function describeClusterHandler(broker: Broker): ApiHandler<DescribeClusterRequest, DescribeClusterResponse> {
@@ -38,7 +38,7 @@ export function describeClusterHandler(broker: Broker): ApiHandler<DescribeClust
         clusterId: broker.metadata.clusterId,
         controllerId: broker.nodeId,
         brokers: [{ brokerId: broker.nodeId, host: l.host, port: l.port, rack: null }],
-        clusterAuthorizedOperations: AUTHORIZED_OPERATIONS_OMITTED,
+        clusterAuthorizedOperations: req.includeClusterAuthorizedOperations ? CLUSTER_OPERATIONS : AUTHORIZED_OPERATIONS_OMITTED,
       };
     },
   };

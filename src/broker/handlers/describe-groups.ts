@@ -4,10 +4,8 @@
 import { DescribeGroups, type DescribeGroupsRequest, type DescribeGroupsResponse } from '../../protocol/generated/apis/15-describe-groups.js';
 import type { Broker } from '../broker.js';
 import type { ApiHandler } from '../handler.js';
+import { AUTHORIZED_OPERATIONS_OMITTED as OMITTED, GROUP_OPERATIONS } from '../authorized-operations.js';
 
-const OMITTED = -2147483648;
-/** READ (3), DELETE (6) and DESCRIBE (8): what can be done to a group, as a bit set. */
-const GROUP_OPERATIONS = (1 << 3) | (1 << 6) | (1 << 8);
 
 export function describeGroupsHandler(broker: Broker): ApiHandler<DescribeGroupsRequest, DescribeGroupsResponse> {
   return {

@@ -7,12 +7,11 @@ import type { Broker } from '../broker.js';
 import { ErrorCode } from '../errors.js';
 import type { ApiHandler } from '../handler.js';
 import type { TopicMetadata } from '../metadata.js';
+import { AUTHORIZED_OPERATIONS_OMITTED, CLUSTER_OPERATIONS, TOPIC_OPERATIONS } from '../authorized-operations.js';
 
-/** Kafka's "not requested" value for authorized operations. */
-const AUTHORIZED_OPERATIONS_OMITTED = -2147483648;
 
 export function metadataHandler(broker: Broker): ApiHandler<MetadataRequest, MetadataResponse> {
-  const describe = (t: TopicMetadata): MetadataResponse.MetadataResponseTopic => ({
+  const describe = (t: TopicMetadata, withOperations: boolean): MetadataResponse.MetadataResponseTopic => ({
     errorCode: ErrorCode.NONE,
     name: t.name,
     topicId: t.topicId,
@@ -33,7 +32,7 @@ export function metadataHandler(broker: Broker): ApiHandler<MetadataRequest, Met
         offlineReplicas: [],
       };
     }),
-    topicAuthorizedOperations: AUTHORIZED_OPERATIONS_OMITTED,
+    topicAuthorizedOperations: withOperations ? TOPIC_OPERATIONS : AUTHORIZED_OPERATIONS_OMITTED,
   });
   const failed = (name: string | null, topicId: string, errorCode: number): MetadataResponse.MetadataResponseTopic => ({
     errorCode,
@@ -52,20 +51,23 @@ export function metadataHandler(broker: Broker): ApiHandler<MetadataRequest, Met
       const v = ctx.apiVersion;
       const allTopics = req.topics === null || (v === 0 && req.topics.length === 0);
       const allowAutoCreate = v < 4 ? true : req.allowAutoTopicCreation;
+      // No authorizer: everything a topic (v8+) or the cluster (v8-10) supports, when asked.
+      const topicOps = v >= 8 && req.includeTopicAuthorizedOperations;
+      const clusterOps = v >= 8 && v <= 10 && req.includeClusterAuthorizedOperations;
       let topics: MetadataResponse.MetadataResponseTopic[];
       if (allTopics) {
-        topics = [...broker.metadata.topics.values()].map(describe);
+        topics = [...broker.metadata.topics.values()].map((t) => describe(t, topicOps));
       } else {
         topics = await Promise.all(
           req.topics!.map(async (t) => {
             if (t.name === null) {
               const byId = broker.metadata.topicById(t.topicId);
-              return byId ? describe(byId) : failed(null, t.topicId, ErrorCode.UNKNOWN_TOPIC_ID);
+              return byId ? describe(byId, topicOps) : failed(null, t.topicId, ErrorCode.UNKNOWN_TOPIC_ID);
             }
             const found = await broker.topics.getOrAutoCreate(t.name, allowAutoCreate);
             // A topic created by this request is open once getOrAutoCreate returns; one that
             // another request is still creating has partitions without a leader yet (describe).
-            return typeof found === 'number' ? failed(t.name, UUID_ZERO, found) : describe(found);
+            return typeof found === 'number' ? failed(t.name, UUID_ZERO, found) : describe(found, topicOps);
           }),
         );
       }
@@ -75,7 +77,7 @@ export function metadataHandler(broker: Broker): ApiHandler<MetadataRequest, Met
         clusterId: broker.metadata.clusterId,
         controllerId: broker.nodeId,
         topics,
-        clusterAuthorizedOperations: AUTHORIZED_OPERATIONS_OMITTED,
+        clusterAuthorizedOperations: clusterOps ? CLUSTER_OPERATIONS : AUTHORIZED_OPERATIONS_OMITTED,
       };
     },
   };

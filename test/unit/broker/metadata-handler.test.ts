@@ -1,7 +1,8 @@
 // Metadata for a topic whose partitions are not open yet (the window inside CreateTopics,
 // CreatePartitions and auto-create, long on a loaded machine): no leader, LEADER_NOT_AVAILABLE,
 // as Kafka answers before the election. librdkafka 2.15 sent ListOffsets to the advertised
-// leader in that window and got a permanent UNKNOWN_TOPIC_OR_PARTITION.
+// leader in that window and got a permanent UNKNOWN_TOPIC_OR_PARTITION. Then the authorized
+// operations of topics and the cluster, which librdkafka's describeTopics asks for.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtemp, rm } from 'node:fs/promises';
@@ -11,6 +12,7 @@ import { startBroker, type RunningBroker } from '../../../src/index.js';
 import { ErrorCode } from '../../../src/broker/errors.js';
 import type { ApiHandler, RequestContext } from '../../../src/broker/handler.js';
 import { Metadata, type MetadataRequest, type MetadataResponse } from '../../../src/protocol/generated/apis/3-metadata.js';
+import type { DescribeClusterRequest, DescribeClusterResponse } from '../../../src/protocol/generated/apis/60-describe-cluster.js';
 import { decodeMessage, encodeMessage, UUID_ZERO } from '../../../src/protocol/runtime/index.js';
 
 let dir: string;
@@ -51,4 +53,26 @@ test('partitions not open yet: LEADER_NOT_AVAILABLE and leader -1; open ones nam
   await broker.replicas.openPartition(topic, 0);
   const res = await metadata(12, ['half-made']);
   assert.deepEqual(res.topics[0]!.partitions.map((p) => [p.errorCode, p.leaderId]), [[ErrorCode.NONE, broker.nodeId], [ErrorCode.LEADER_NOT_AVAILABLE, -1]]);
+});
+
+test('authorized operations, asked for: no authorizer, so all a topic (v8+) or the cluster (Metadata v8-10, DescribeCluster) supports, as Apache Kafka 4.1.1 answers', async () => {
+  const broker = running.broker;
+  const ops = (n: number) => [...Array(32).keys()].filter((i) => n !== -2147483648 && (n >>> i) & 1);
+  const handler = <Req, Res>(name: string) => broker.registry.all().find((h) => h.api.name === name) as ApiHandler<Req, Res>;
+  const ctx = (apiVersion: number): RequestContext => ({ apiVersion, correlationId: 1, clientId: 'test', connectionId: 1, remoteAddress: '127.0.0.1', listenerName: 'PLAINTEXT' });
+  const md = handler<MetadataRequest, MetadataResponse>('Metadata');
+  for (const [v, ask, topicOps, clusterOps] of [
+    [10, true, [3, 4, 5, 6, 7, 8, 10, 11], [5, 7, 8, 9, 10, 11, 12]],
+    [12, true, [3, 4, 5, 6, 7, 8, 10, 11], []], // v11+ has no cluster operations (DescribeCluster has them)
+    [10, false, [], []],
+  ] as const) {
+    const res = (await md.handle({ topics: [{ name: 'ready', topicId: UUID_ZERO }], allowAutoTopicCreation: false, includeClusterAuthorizedOperations: ask && v <= 10, includeTopicAuthorizedOperations: ask }, ctx(v)))!;
+    assert.deepEqual(ops(res.topics[0]!.topicAuthorizedOperations), topicOps, `v${v} ask=${ask}`);
+    assert.deepEqual(ops(res.clusterAuthorizedOperations), clusterOps, `v${v} ask=${ask}`);
+  }
+  const dc = handler<DescribeClusterRequest, DescribeClusterResponse>('DescribeCluster');
+  for (const ask of [true, false]) {
+    const res = (await dc.handle({ includeClusterAuthorizedOperations: ask, endpointType: 1 }, ctx(1)))!;
+    assert.deepEqual(ops(res.clusterAuthorizedOperations), ask ? [5, 7, 8, 9, 10, 11, 12] : []);
+  }
 });
