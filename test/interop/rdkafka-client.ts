@@ -110,9 +110,16 @@ export function loadRdkafka(): RdKafka {
 export class ClientLog {
   readonly lines: string[] = [];
   readonly errors: RdError[] = [];
-  constructor(readonly name: string) {}
+  /** Lines logged at syslog severity warning (4) or worse, debug or not. */
+  readonly warnings: string[] = [];
+  constructor(readonly name: string) {
+    allLogs.push(this);
+  }
   attach(c: Client): void {
-    c.on('event.log', (e: { fac: string; message: string }) => this.push(`${e.fac} ${e.message}`));
+    c.on('event.log', (e: { severity: number; fac: string; message: string }) => {
+      this.push(`${e.fac} ${e.message}`);
+      if (e.severity <= 4) this.warnings.push(`${e.severity} ${e.fac} ${e.message}`);
+    });
     c.on('event.error', (e: RdError) => {
       this.errors.push(e);
       this.push(`ERROR ${e.code} ${e.message}`);
@@ -126,6 +133,9 @@ export class ClientLog {
     return `${this.name} log:\n${this.lines.slice(-n).join('\n')}`;
   }
 }
+
+/** Every client log of this process, for a last look at warnings. */
+export const allLogs: ClientLog[] = [];
 
 const BASE: Conf = { 'client.id': 'samsa-interop', 'socket.timeout.ms': 20_000, 'log.connection.close': true };
 

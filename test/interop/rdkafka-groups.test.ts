@@ -24,6 +24,7 @@ import {
   type RdError,
   type RdMessage,
   type RdProducer,
+  allLogs,
 } from './rdkafka-client.js';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -113,6 +114,8 @@ describe('librdkafka (current) groups and transactions', { timeout: 300_000 }, (
   after(async () => {
     for (const m of members) await m.stop();
     for (const c of clients) await disconnect(c);
+    if (process.env.RD_REPORT) for (const l of allLogs) for (const w of l.warnings) console.log(`WARN ${l.name}: ${w}`);
+    if (process.env.RD_REPORT) for (const l of broker.logLines) console.log(`BROKER ${l}`);
     await broker?.dispose();
   });
 
@@ -238,9 +241,13 @@ describe('librdkafka (current) groups and transactions', { timeout: 300_000 }, (
     try {
       const listed = await call<{ groups: { groupId: string; protocolType: string; state: number }[] }>((cb) => admin.listGroups({ timeout: 10_000 }, cb));
       assert.ok(listed.groups.some((g) => g.groupId === group && g.protocolType === 'consumer'), JSON.stringify(listed));
-      const described = await call<{ groups: { groupId: string; members: unknown[]; partitionAssignor: string; error?: unknown }[] }>((cb) => admin.describeGroups([group], { timeout: 10_000 }, cb));
+      const described = await call<{ groups: { groupId: string; members: unknown[]; partitionAssignor: string; authorizedOperations?: number[]; error?: unknown }[] }>((cb) =>
+        admin.describeGroups([group], { timeout: 10_000, includeAuthorizedOperations: true }, cb),
+      );
       assert.equal(described.groups[0]!.members.length, 1, JSON.stringify(described));
       assert.equal(described.groups[0]!.partitionAssignor, 'range');
+      // READ, DELETE, DESCRIBE, DESCRIBE_CONFIGS, ALTER_CONFIGS: Apache Kafka 4.1.1's answer without an authorizer.
+      assert.deepEqual(described.groups[0]!.authorizedOperations, [3, 6, 8, 10, 11]);
       const offsets = await call<{ groupId: string; partitions: { topic: string; partition: number; offset: number }[] }[]>((cb) => admin.listConsumerGroupOffsets([{ groupId: group }], { timeout: 10_000 }, cb));
       assert.deepEqual(offsets[0]!.partitions.map((x) => [x.topic, x.partition, x.offset]), [[topic, 0, 40]]);
       // A group with a member cannot be deleted; an empty one can, and its offsets go with it.

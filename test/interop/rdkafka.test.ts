@@ -23,6 +23,7 @@ import {
   type Delivery,
   type RdConsumer,
   type RdProducer,
+  allLogs,
 } from './rdkafka-client.js';
 
 const CODECS = ['none', 'gzip', 'snappy', 'lz4', 'zstd'] as const;
@@ -64,6 +65,8 @@ describe('librdkafka (current, from source)', { timeout: 300_000 }, () => {
   });
   after(async () => {
     for (const c of open) await disconnect(c);
+    if (process.env.RD_REPORT) for (const l of allLogs) for (const w of l.warnings) console.log(`WARN ${l.name}: ${w}`);
+    if (process.env.RD_REPORT) for (const l of broker.logLines) console.log(`BROKER ${l}`);
     await broker?.dispose();
   });
 
@@ -140,7 +143,7 @@ describe('librdkafka (current, from source)', { timeout: 300_000 }, () => {
     const k = loadRdkafka();
     const topic = 'rd-times';
     const log = new ClientLog('producer');
-    const p = track(await producer(broker.bootstrap, {}, log));
+    const p = track(await producer(broker.bootstrap, { debug: "metadata,topic,protocol" }, log));
     // Timestamps 1000 ms apart on partition 1, with a repeated one and one going back.
     const stamps = [BASE_TS, BASE_TS + 1000, BASE_TS + 1000, BASE_TS + 2000, BASE_TS + 1500, BASE_TS + 3000];
     const records = stamps.map((ts, i): TestRecord => ({ p: 1, k: null, v: Buffer.from(`t${i}`).toString('hex'), h: [], ts }));
@@ -163,7 +166,7 @@ describe('librdkafka (current, from source)', { timeout: 300_000 }, () => {
       const max = (await list(k.OffsetSpec.MAX_TIMESTAMP))[0]!;
       assert.deepEqual([max.offset, Number(max.timestamp)], [5, BASE_TS + 3000]);
       assert.equal((await list(new k.OffsetSpec(BASE_TS + 1600)))[0]!.offset, 3);
-      const wm = await call<{ lowOffset: number; highOffset: number }>((cb) => p.queryWatermarkOffsets(topic, 1, 10_000, cb));
+      const wm = await call<{ lowOffset: number; highOffset: number }>((cb) => p.queryWatermarkOffsets(topic, 1, 10_000, cb)).catch((e: Error) => assert.fail(`${e.message}\n${log.tail(400)}`));
       assert.deepEqual([wm.lowOffset, wm.highOffset], [0, stamps.length]);
     } finally {
       admin.disconnect();
@@ -182,6 +185,9 @@ describe('librdkafka (current, from source)', { timeout: 300_000 }, () => {
       assert.equal(described[0]!.name, topic);
       assert.deepEqual(described[0]!.partitions.map((x) => [x.partition, x.leader?.id, x.isr.length]), [0, 1, 2, 3].map((i) => [i, broker.running!.broker.nodeId, 1]));
       assert.ok((await call<string[]>((cb) => admin.listTopics({ timeout: 10_000 }, cb))).includes(topic));
+      // No authorizer: every topic operation, as Apache Kafka 4.1.1 answers (READ … ALTER_CONFIGS).
+      const withOps = await call<{ authorizedOperations?: number[] }[]>((cb) => admin.describeTopics([topic], { timeout: 10_000, includeAuthorizedOperations: true }, cb));
+      assert.deepEqual(withOps[0]!.authorizedOperations, [3, 4, 5, 6, 7, 8, 10, 11]);
 
       const log = new ClientLog('producer');
       const p = track(await producer(broker.bootstrap, {}, log));
@@ -215,16 +221,23 @@ describe('librdkafka (current, from source)', { timeout: 300_000 }, () => {
     const reader = (async () => {
       while (reading) seen.push(...(await consumeN(c, 1, 200, 0)).map(seenOf));
     })();
-    const first = produceAll(p, topic, records.slice(0, 1500));
-    await new Promise((r) => setTimeout(r, 300));
-    await broker.restart({ samePort: true, downMs: 500 });
-    const second = produceAll(p, topic, records.slice(1500));
-    const reports = [...(await first), ...(await second)];
+    // Chunks keep coming while the broker is down and back: the restart falls mid-stream.
+    const pending: Promise<Delivery[]>[] = [];
+    let restarted: Promise<void> | undefined;
+    for (let i = 0; i < records.length; i += 100) {
+      pending.push(produceAll(p, topic, records.slice(i, i + 100)));
+      await new Promise((r) => setTimeout(r, 30));
+      if (i === 1000) restarted = broker.restart({ samePort: true, downMs: 500 });
+    }
+    await restarted;
+    const reports = (await Promise.all(pending)).flat();
     assert.deepEqual(reports.filter((r) => r.err).slice(0, 3), [], plog.tail());
     const deadline = Date.now() + 60_000;
     while (seen.length < records.length && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
     reading = false;
     await reader;
+    // Both clients lost their connection (librdkafka reports it as an error event) and came back.
+    for (const log of [plog, clog]) assert.ok(log.errors.some((e) => /transport|disconnect|connect/i.test(e.message)), `${log.name} saw no disconnect: ${JSON.stringify(log.errors)}`);
     assert.deepEqual(reports.map((r) => r.o), records.map((_, i) => i), 'offsets: no gap, no duplicate');
     assert.deepEqual(seen.map((s) => [s.o, s.v]), records.map((r, i) => [i, r.v]), `${clog.tail()}\nbroker log:\n${broker.logSince()}`);
   });
