@@ -704,7 +704,8 @@ describe('DescribeCluster', () => {
         res.brokers.map((b) => [b.brokerId, b.host, b.port, b.rack]),
         [[3, 'samsa.example', 19092, null]],
       );
-      assert.equal(res.clusterAuthorizedOperations, -2147483648);
+      // Asked for, with no authorizer: every cluster operation (CREATE, ALTER, DESCRIBE, CLUSTER_ACTION, DESCRIBE_CONFIGS, ALTER_CONFIGS, IDEMPOTENT_WRITE), as Kafka 4.1.1.
+      assert.equal(res.clusterAuthorizedOperations, [5, 7, 8, 9, 10, 11, 12].reduce((a, op) => a | (1 << op), 0));
     }
     const bad = await call(handler, { endpointType: 5 }, 1);
     assert.equal(bad.errorCode, ErrorCode.UNSUPPORTED_ENDPOINT_TYPE);
