@@ -116,6 +116,7 @@ describe('librdkafka (current) groups and transactions', { timeout: 300_000 }, (
     for (const c of clients) await disconnect(c);
     if (process.env.RD_REPORT) for (const l of allLogs) for (const w of l.warnings) console.log(`WARN ${l.name}: ${w}`);
     if (process.env.RD_REPORT) for (const l of broker.logLines) console.log(`BROKER ${l}`);
+    if (process.env.RD_REPORT) console.log(`REQUESTS ${[...new Set(allLogs.flatMap((l) => l.lines.map((x) => /Sent (\w+)Request \((v\d+)/.exec(x)).filter((m) => m).map((m) => `${m![1]} ${m![2]}`)))].sort().join(', ')}`);
     await broker?.dispose();
   });
 

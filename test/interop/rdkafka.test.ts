@@ -44,6 +44,9 @@ function placed(label: string, records: TestRecord[], reports: Delivery[], log: 
   return reports.map((r, i) => ({ p: r.p, o: r.o, rec: records[i]! }));
 }
 
+/** `n` text records on partition 0. */
+const texts = (n: number, prefix: string): TestRecord[] => Array.from({ length: n }, (_, i) => ({ p: 0, k: null, v: Buffer.from(`${prefix}${i}`).toString('hex'), h: [] }));
+
 /** Everything in `partitions` of `topic` from offset 0, by assignment (no group). */
 async function readAll(bootstrap: string, topic: string, expect: number, conf: Conf = {}, log = new ClientLog(`reader ${topic}`)): Promise<SeenRecord[]> {
   const c = await consumer(bootstrap, { 'group.id': `reader-${topic}-${Date.now()}`, 'enable.auto.commit': false, ...conf }, log);
@@ -67,6 +70,7 @@ describe('librdkafka (current, from source)', { timeout: 300_000 }, () => {
     for (const c of open) await disconnect(c);
     if (process.env.RD_REPORT) for (const l of allLogs) for (const w of l.warnings) console.log(`WARN ${l.name}: ${w}`);
     if (process.env.RD_REPORT) for (const l of broker.logLines) console.log(`BROKER ${l}`);
+    if (process.env.RD_REPORT) console.log(`REQUESTS ${[...new Set(allLogs.flatMap((l) => l.lines.map((x) => /Sent (\w+)Request \((v\d+)/.exec(x)).filter((m) => m).map((m) => `${m![1]} ${m![2]}`)))].sort().join(', ')}`);
     await broker?.dispose();
   });
 
@@ -240,5 +244,56 @@ describe('librdkafka (current, from source)', { timeout: 300_000 }, () => {
     for (const log of [plog, clog]) assert.ok(log.errors.some((e) => /transport|disconnect|connect/i.test(e.message)), `${log.name} saw no disconnect: ${JSON.stringify(log.errors)}`);
     assert.deepEqual(reports.map((r) => r.o), records.map((_, i) => i), 'offsets: no gap, no duplicate');
     assert.deepEqual(seen.map((s) => [s.o, s.v]), records.map((r, i) => [i, r.v]), `${clog.tail()}\nbroker log:\n${broker.logSince()}`);
+  });
+
+  test('offset out of range: the consumer resets per auto.offset.reset (earliest, latest) or reports it (error)', async () => {
+    const topic = 'rd-range';
+    await broker.running!.broker.topics.create(topic, 1, 1, {});
+    const records = texts(20, 'r-');
+    placed('produce', records, await produceAll(track(await producer(broker.bootstrap, {}, new ClientLog('producer'))), topic, records), new ClientLog('-'), broker);
+    const readFrom = async (reset: string) => {
+      const c = track(await consumer(broker.bootstrap, { 'group.id': `rd-range-${reset}` }, new ClientLog(`reset ${reset}`), { 'auto.offset.reset': reset }));
+      c.assign([{ topic, partition: 0, offset: 1_000_000 }]);
+      try {
+        return { got: await consumeN(c, 20, 4000, 0), error: undefined };
+      } catch (e) {
+        return { got: [], error: e as Error };
+      } finally {
+        await disconnect(c);
+      }
+    };
+    const earliest = await readFrom('earliest');
+    assert.deepEqual(earliest.got.map((m) => m.offset), records.map((_, i) => i));
+    const latest = await readFrom('latest');
+    assert.deepEqual([latest.got.length, latest.error], [0, undefined]);
+    // The broker's OFFSET_OUT_OF_RANGE with reset=error: librdkafka's _AUTO_OFFSET_RESET (-140).
+    const error = await readFrom('error');
+    assert.equal((error.error as { code?: number } | undefined)?.code, -140, String(error.error));
+  });
+
+  describe('with auto-create off and a small max.message.bytes', () => {
+    let strict: TestBroker;
+    before(async () => {
+      strict = await TestBroker.start({ 'auto.create.topics.enable': false });
+      await strict.running!.broker.topics.create('rd-small', 1, 1, { 'max.message.bytes': '10000' });
+    });
+    after(() => strict?.dispose());
+
+    test('unknown topic: the delivery report and the consumer say so', async () => {
+      const p = track(await producer(strict.bootstrap, { 'message.timeout.ms': 5000, 'topic.metadata.propagation.max.ms': 1000 }, new ClientLog('producer')));
+      const [report] = await produceAll(p, 'rd-missing', texts(1, 'x'), 20_000);
+      assert.match(String(report!.err?.message), /unknown topic/i);
+      const c = track(await consumer(strict.bootstrap, { 'group.id': 'rd-missing-g', 'topic.metadata.propagation.max.ms': 1000 }, new ClientLog('consumer')));
+      c.subscribe(['rd-missing']);
+      await assert.rejects(consumeN(c, 1, 15_000, 0), /unknown topic/i);
+    });
+
+    test('oversized message: MESSAGE_TOO_LARGE in the delivery report, a smaller one still lands', async () => {
+      const p = track(await producer(strict.bootstrap, { 'compression.codec': 'none' }, new ClientLog('producer')));
+      const [big] = await produceAll(p, 'rd-small', [{ p: 0, k: null, v: Buffer.alloc(50_000, 0x61).toString('hex'), h: [] }]);
+      assert.match(String(big!.err?.message), /too large/i);
+      const [small] = await produceAll(p, 'rd-small', texts(1, 'small'));
+      assert.deepEqual([small!.err, small!.o], [null, 0]);
+    });
   });
 });
