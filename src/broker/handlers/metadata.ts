@@ -17,9 +17,9 @@ export function metadataHandler(broker: Broker): ApiHandler<MetadataRequest, Met
     topicId: t.topicId,
     isInternal: t.internal,
     partitions: Array.from({ length: t.partitions }, (_, p) => {
-      // A topic is in the metadata before its partitions' logs are open (CreateTopics,
-      // CreatePartitions, auto-create): until then it has no leader, as in Kafka before the
-      // election. Naming this node leader sent clients' ListOffsets and Fetch into
+      // A partition is in the metadata before its log is open (CreatePartitions; creation of
+      // a whole topic is waited for, below): until then it has no leader, as in Kafka before
+      // the election. Naming this node leader sent clients' ListOffsets and Fetch into
       // UNKNOWN_TOPIC_OR_PARTITION, which librdkafka surfaces as a permanent consumer error.
       const open = broker.replicas.partition(t.name, p) !== undefined;
       return {
@@ -56,7 +56,10 @@ export function metadataHandler(broker: Broker): ApiHandler<MetadataRequest, Met
       const clusterOps = v >= 8 && v <= 10 && req.includeClusterAuthorizedOperations;
       let topics: MetadataResponse.MetadataResponseTopic[];
       if (allTopics) {
-        topics = [...broker.metadata.topics.values()].map((t) => describe(t, topicOps));
+        // A topic still being created shows up once its partitions are open (by name, the
+        // lookup waits for it): listed half-made, its leaderless partitions would overwrite the
+        // complete answer a client got on another request.
+        topics = [...broker.metadata.topics.values()].filter((t) => !broker.topics.isCreating(t.name)).map((t) => describe(t, topicOps));
       } else {
         topics = await Promise.all(
           req.topics!.map(async (t) => {
@@ -65,8 +68,7 @@ export function metadataHandler(broker: Broker): ApiHandler<MetadataRequest, Met
               return byId ? describe(byId, topicOps) : failed(null, t.topicId, ErrorCode.UNKNOWN_TOPIC_ID);
             }
             const found = await broker.topics.getOrAutoCreate(t.name, allowAutoCreate);
-            // A topic created by this request is open once getOrAutoCreate returns; one that
-            // another request is still creating has partitions without a leader yet (describe).
+            // Open once getOrAutoCreate returns, whichever request created it.
             return typeof found === 'number' ? failed(t.name, UUID_ZERO, found) : describe(found, topicOps);
           }),
         );

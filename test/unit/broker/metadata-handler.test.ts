@@ -1,7 +1,9 @@
 // Metadata for a topic whose partitions are not open yet (the window inside CreateTopics,
 // CreatePartitions and auto-create, long on a loaded machine): no leader, LEADER_NOT_AVAILABLE,
 // as Kafka answers before the election. librdkafka 2.15 sent ListOffsets to the advertised
-// leader in that window and got a permanent UNKNOWN_TOPIC_OR_PARTITION. Then the authorized
+// leader in that window and got a permanent UNKNOWN_TOPIC_OR_PARTITION; a topic being created is
+// not shown until it is open, so that no stale half-made answer overwrites a complete one in the
+// client's cache (which it did, arriving after the complete one). Then the authorized
 // operations of topics and the cluster, which librdkafka's describeTopics asks for.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -53,6 +55,27 @@ test('partitions not open yet: LEADER_NOT_AVAILABLE and leader -1; open ones nam
   await broker.replicas.openPartition(topic, 0);
   const res = await metadata(12, ['half-made']);
   assert.deepEqual(res.topics[0]!.partitions.map((p) => [p.errorCode, p.leaderId]), [[ErrorCode.NONE, broker.nodeId], [ErrorCode.LEADER_NOT_AVAILABLE, -1]]);
+});
+
+test('a topic being created: a lookup by name waits until every partition is open; the all-topics list shows it only then', async () => {
+  const broker = running.broker;
+  const creating = broker.topics.create('in-flight', 8, 1, {});
+  const byName = metadata(12, ['in-flight']);
+  const listings: MetadataResponse[] = [];
+  let done = false;
+  void creating.then(() => (done = true));
+  while (!done) {
+    listings.push(await metadata(12, null));
+    await new Promise((r) => setImmediate(r));
+  }
+  await creating;
+  const named = (await byName).topics[0]!;
+  assert.deepEqual(named.partitions.map((p) => [p.errorCode, p.leaderId]), Array.from({ length: 8 }, () => [ErrorCode.NONE, broker.nodeId]));
+  for (const l of listings) {
+    const t = l.topics.find((x) => x.name === 'in-flight');
+    if (t) assert.deepEqual(t.partitions.map((p) => p.leaderId), Array.from({ length: 8 }, () => broker.nodeId), 'listed before every partition was open');
+  }
+  assert.ok(listings.some((l) => !l.topics.some((x) => x.name === 'in-flight')), 'creation was too quick to observe');
 });
 
 test('authorized operations, asked for: no authorizer, so all a topic (v8+) or the cluster (Metadata v8-10, DescribeCluster) supports, as Apache Kafka 4.1.1 answers', async () => {
