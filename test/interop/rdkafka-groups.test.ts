@@ -328,4 +328,29 @@ describe('librdkafka (current) groups and transactions', { timeout: 300_000 }, (
     const want = [...batch.slice(0, 10), ...batch.slice(20, 30)].map((m) => `out-${m.value!.toString()}`).sort();
     assert.deepEqual(seen, want);
   });
+
+  test('zombie fencing: a second producer with the same transactional.id fences the first one', async () => {
+    const topic = 'rdg-fence';
+    await broker.running!.broker.topics.create(topic, 1, 1, {});
+    const zlog = new ClientLog('zombie');
+    const zombie = await producer(broker.bootstrap, { 'transactional.id': 'rdg-fence-1' }, zlog);
+    clients.push(zombie);
+    await callVoid((cb) => zombie.initTransactions(20_000, cb));
+    await callVoid((cb) => zombie.beginTransaction(cb));
+    assert.deepEqual((await produceAll(zombie, topic, texts(topic, 1, 'zombie', 0))).filter((r) => r.err), []);
+    const second = await producer(broker.bootstrap, { 'transactional.id': 'rdg-fence-1' }, new ClientLog('second'));
+    clients.push(second);
+    // InitProducerId bumps the epoch and aborts the zombie's open transaction.
+    await callVoid((cb) => second.initTransactions(20_000, cb));
+    await callVoid((cb) => second.beginTransaction(cb));
+    assert.deepEqual((await produceAll(second, topic, texts(topic, 1, 'second', 0))).filter((r) => r.err), []);
+    await callVoid((cb) => second.commitTransaction(20_000, cb));
+    const zombieCommit = await callVoid((cb) => zombie.commitTransaction(20_000, cb)).then(() => null, (e: RdError) => e);
+    assert.ok(zombieCommit, `the zombie's commit must fail\n${zlog.tail()}`);
+    assert.match(`${zombieCommit.message} ${zlog.errors.map((e) => e.message).join(' ')}`, /fenced|epoch/i);
+    const c = await consumer(broker.bootstrap, { 'group.id': 'rdg-fence-reader', 'isolation.level': 'read_committed' }, new ClientLog('reader'));
+    clients.push(c);
+    c.assign([{ topic, partition: 0, offset: 0 }]);
+    assert.deepEqual(values(await consumeN(c, 1, 20_000, 1000)), ['second0']);
+  });
 });
