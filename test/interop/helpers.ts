@@ -209,9 +209,9 @@ export class TestBroker {
     readonly dir: string,
     readonly config: Record<string, string | number | boolean>,
   ) {
-    this.logger = createLogger('warn', {}, (line) => {
+    this.logger = createLogger(process.env.SAMSA_INTEROP_LOG_LEVEL === 'debug' ? 'debug' : 'warn', {}, (line) => {
       if (this.logLines.length < 500) this.logLines.push(line.trimEnd());
-      if (process.env.SAMSA_INTEROP_BROKER_LOG) process.stderr.write(line); // debugging aid: see the broker's warnings live
+      if (process.env.SAMSA_INTEROP_BROKER_LOG) process.stderr.write(line); // debugging aid: see the broker's warnings live (SAMSA_INTEROP_LOG_LEVEL=debug: everything)
     });
   }
 
