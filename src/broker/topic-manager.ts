@@ -72,10 +72,11 @@ export class TopicManager {
    * error code for the metadata response otherwise.
    */
   async getOrAutoCreate(name: string, allowAutoCreate: boolean): Promise<TopicMetadata | number> {
-    const existing = this.broker.metadata.topic(name);
-    if (existing) return existing;
+    // A topic being created is in the metadata before its partitions are open: wait for them.
     const pending = this.creating.get(name);
     if (pending) return pending.catch(() => ErrorCode.UNKNOWN_TOPIC_OR_PARTITION);
+    const existing = this.broker.metadata.topic(name);
+    if (existing) return existing;
     if (invalidTopicName(name)) return ErrorCode.INVALID_TOPIC_EXCEPTION;
     const isInternal = INTERNAL_TOPICS.has(name);
     if (!isInternal && (!allowAutoCreate || !this.broker.config.bool('auto.create.topics.enable'))) return ErrorCode.UNKNOWN_TOPIC_OR_PARTITION;
@@ -89,6 +90,11 @@ export class TopicManager {
       if (e instanceof KafkaError && e.code === ErrorCode.TOPIC_ALREADY_EXISTS) return this.broker.metadata.topic(name) ?? ErrorCode.UNKNOWN_TOPIC_OR_PARTITION;
       throw e;
     }
+  }
+
+  /** Whether CreateTopics or auto-create is still opening the topic's partitions. */
+  isCreating(name: string): boolean {
+    return this.creating.has(name);
   }
 
   async delete(name: string): Promise<void> {

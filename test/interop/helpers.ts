@@ -144,6 +144,8 @@ export async function runPy<T = any>(script: string, args: string[], options: Ru
 export class ProduceObserver {
   readonly formats = new Map<string, Set<string>>();
   readonly versions = new Map<string, Set<number>>();
+  /** `producerId:epoch` of the v2 batches per topic, `-1:-1` for a non-idempotent producer. */
+  readonly producers = new Map<string, Set<string>>();
 
   onFrame(apiKey: number, apiVersion: number, frame: Buffer): void {
     if (apiKey !== Produce.apiKey) return;
@@ -164,6 +166,11 @@ export class ProduceObserver {
             const magic = buf.readInt8(at + 16);
             const attributes = magic >= 2 ? buf.readInt16BE(at + 21) : buf.readInt8(at + 17);
             formats.add(`${compressionName(attributes & 7)}@${magic}`);
+            if (magic >= 2) {
+              const producers = this.producers.get(t.name) ?? new Set<string>();
+              this.producers.set(t.name, producers);
+              producers.add(`${buf.readBigInt64BE(at + 43)}:${buf.readInt16BE(at + 51)}`);
+            }
           }
         }
       }
@@ -202,9 +209,9 @@ export class TestBroker {
     readonly dir: string,
     readonly config: Record<string, string | number | boolean>,
   ) {
-    this.logger = createLogger('warn', {}, (line) => {
+    this.logger = createLogger(process.env.SAMSA_INTEROP_LOG_LEVEL === 'debug' ? 'debug' : 'warn', {}, (line) => {
       if (this.logLines.length < 500) this.logLines.push(line.trimEnd());
-      if (process.env.SAMSA_INTEROP_BROKER_LOG) process.stderr.write(line); // debugging aid: see the broker's warnings live
+      if (process.env.SAMSA_INTEROP_BROKER_LOG) process.stderr.write(line); // debugging aid: see the broker's warnings live (SAMSA_INTEROP_LOG_LEVEL=debug: everything)
     });
   }
 
@@ -220,9 +227,9 @@ export class TestBroker {
     return b;
   }
 
-  private async open(): Promise<void> {
+  private async open(port = 0): Promise<void> {
     this.running = await startBroker({
-      port: 0,
+      port,
       host: '127.0.0.1',
       logDirs: this.dir,
       config: this.config,
@@ -236,11 +243,16 @@ export class TestBroker {
     return this.running.bootstrap;
   }
 
-  /** Closes the broker and starts it again on the same log dir (a new port). */
-  async restart(): Promise<void> {
+  /**
+   * Closes the broker and starts it again on the same log dir: on a new port, or on the same one
+   * (`samePort`) for clients that stay connected across the restart.
+   */
+  async restart(opts: { samePort?: boolean; downMs?: number } = {}): Promise<void> {
+    const port = opts.samePort ? this.running?.port : undefined;
     await this.running?.close();
     this.running = undefined;
-    await this.open();
+    if (opts.downMs) await new Promise((r) => setTimeout(r, opts.downMs));
+    await this.open(port);
   }
 
   /** The broker's log since `from` (an index into logLines), for failure messages. */

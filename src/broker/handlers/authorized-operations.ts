@@ -12,5 +12,5 @@ const bits = (...ops: number[]) => ops.reduce((acc, op) => acc | (1 << op), 0);
 export const TOPIC_OPERATIONS = bits(Op.READ, Op.WRITE, Op.CREATE, Op.DELETE, Op.ALTER, Op.DESCRIBE, Op.DESCRIBE_CONFIGS, Op.ALTER_CONFIGS);
 /** What the cluster supports: CREATE, ALTER, DESCRIBE, CLUSTER_ACTION, DESCRIBE_CONFIGS, ALTER_CONFIGS, IDEMPOTENT_WRITE. */
 export const CLUSTER_OPERATIONS = bits(Op.CREATE, Op.ALTER, Op.DESCRIBE, Op.CLUSTER_ACTION, Op.DESCRIBE_CONFIGS, Op.ALTER_CONFIGS, Op.IDEMPOTENT_WRITE);
-/** What a group supports: READ, DELETE, DESCRIBE. */
-export const GROUP_OPERATIONS = bits(Op.READ, Op.DELETE, Op.DESCRIBE);
+/** What a group supports: READ, DELETE, DESCRIBE, and since KIP-848 group configs DESCRIBE_CONFIGS, ALTER_CONFIGS (Kafka 4.1's answer). */
+export const GROUP_OPERATIONS = bits(Op.READ, Op.DELETE, Op.DESCRIBE, Op.DESCRIBE_CONFIGS, Op.ALTER_CONFIGS);

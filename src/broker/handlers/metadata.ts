@@ -16,15 +16,22 @@ export function metadataHandler(broker: Broker): ApiHandler<MetadataRequest, Met
     name: t.name,
     topicId: t.topicId,
     isInternal: t.internal,
-    partitions: Array.from({ length: t.partitions }, (_, p) => ({
-      errorCode: ErrorCode.NONE,
-      partitionIndex: p,
-      leaderId: broker.nodeId,
-      leaderEpoch: broker.replicas.leaderEpoch(t.name, p),
-      replicaNodes: [broker.nodeId],
-      isrNodes: [broker.nodeId],
-      offlineReplicas: [],
-    })),
+    partitions: Array.from({ length: t.partitions }, (_, p) => {
+      // A partition is in the metadata before its log is open (CreatePartitions; creation of
+      // a whole topic is waited for, below): until then it has no leader, as in Kafka before
+      // the election. Naming this node leader sent clients' ListOffsets and Fetch into
+      // UNKNOWN_TOPIC_OR_PARTITION, which librdkafka surfaces as a permanent consumer error.
+      const open = broker.replicas.partition(t.name, p) !== undefined;
+      return {
+        errorCode: open ? ErrorCode.NONE : ErrorCode.LEADER_NOT_AVAILABLE,
+        partitionIndex: p,
+        leaderId: open ? broker.nodeId : -1,
+        leaderEpoch: open ? broker.replicas.leaderEpoch(t.name, p) : -1,
+        replicaNodes: [broker.nodeId],
+        isrNodes: open ? [broker.nodeId] : [],
+        offlineReplicas: [],
+      };
+    }),
     topicAuthorizedOperations: withOperations ? TOPIC_OPERATIONS : AUTHORIZED_OPERATIONS_OMITTED,
   });
   const failed = (name: string | null, topicId: string, errorCode: number): MetadataResponse.MetadataResponseTopic => ({
@@ -58,7 +65,10 @@ export function metadataHandler(broker: Broker): ApiHandler<MetadataRequest, Met
       }
       let topics: MetadataResponse.MetadataResponseTopic[];
       if (allTopics) {
-        topics = [...broker.metadata.topics.values()].map((t) => describe(t, ops));
+        // A topic still being created shows up once its partitions are open (by name, the
+        // lookup waits for it): listed half-made, its leaderless partitions would overwrite the
+        // complete answer a client got on another request.
+        topics = [...broker.metadata.topics.values()].filter((t) => !broker.topics.isCreating(t.name)).map((t) => describe(t, ops));
       } else if (req.topics!.some((t) => t.topicId !== UUID_ZERO)) {
         // As Kafka: one topic id in the request and every topic is looked up by id, names ignored
         // (the Java admin client sends "" as the name, not null, with the ids).

@@ -906,10 +906,5 @@ export const allow: AllowEntry[] = [
     where: /^(OffsetCommit v[01]|OffsetFetch v0) \(removed in Kafka 4\): <response>$/,
     reason: 'Kafka 4 removed OffsetCommit v0-1 and OffsetFetch v0 (KIP-896) and closes the connection of a client that sends them; Samsa keeps serving them (its versions come from the Kafka 3.9 schemas) so that old clients keep working.',
   },
-  {
-    session: 'grp-describe-list',
-    where: /^DescribeGroups v[3-9] with authorized operations: groups\[groupId=grp-describe-list-[a-z]+\]\.authorizedOperations$/,
-    reason:
-      'Kafka 4 reports READ, DELETE, DESCRIBE, DESCRIBE_CONFIGS and ALTER_CONFIGS (3400) on a group: the last two are for the group configs of KIP-848 (DescribeConfigs/IncrementalAlterConfigs on resource type GROUP), which Samsa does not implement, so it reports the operations it serves on a group: READ, DELETE, DESCRIBE (328), as Kafka 3.x did.',
-  },
+
 ];
