@@ -85,6 +85,13 @@ describe('fetch', () => {
   test('offsets outside the log get OFFSET_OUT_OF_RANGE; unknown partitions UNKNOWN_TOPIC_OR_PARTITION; unknown ids UNKNOWN_TOPIC_ID', async () => {
     const res = await call(c, Fetch, 12, fetchRequest([{ topic: 'f', partitions: [{ partition: 0, fetchOffset: 99n }, { partition: 7, fetchOffset: 0n }] }, { topic: 'nope', partitions: [{ partition: 0, fetchOffset: 0n }] }]));
     assert.deepEqual(partitionsOf(res).map((p) => p.errorCode), [1, 3, 3]);
+    // As Kafka: an error answer carries no offsets; abortedTransactions null for a failed read of a
+    // partition the broker has, [] for one it does not have.
+    assert.deepEqual(partitionsOf(res).map((p) => [p.highWatermark, p.lastStableOffset, p.logStartOffset, p.abortedTransactions]), [
+      [-1n, -1n, -1n, null],
+      [-1n, -1n, -1n, []],
+      [-1n, -1n, -1n, []],
+    ]);
     const byId = await call(c, Fetch, 13, fetchRequest([{ topic: '', topicId: 'AQIDBAUGBwgJCgsMDQ4PEA', partitions: [{ partition: 0, fetchOffset: 0n }] }]));
     assert.equal(partitionsOf(byId)[0]!.errorCode, 100);
   });

@@ -3,9 +3,9 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { startBroker, type RunningBroker } from '../../src/index.js';
-import { Fetch, Produce, type ProduceResponse } from '../../src/protocol/generated/index.js';
+import { Fetch, ListOffsets, Produce, type ProduceResponse } from '../../src/protocol/generated/index.js';
 import { CompressionType, buildEndTxnMarkerBatch, buildMessageSet, buildRecordBatch, decodeRecordBatch, readRecords } from '../../src/protocol/records/index.js';
-import { RawClient, call } from './raw-client.js';
+import { RawClient, call, frame, parse } from './raw-client.js';
 
 const ZERO = 'AAAAAAAAAAAAAAAAAAAAAA';
 
@@ -124,6 +124,20 @@ describe('produce', () => {
     const r = await produce('append-time', batch(2, CompressionType.None, 1000));
     assert.equal(r.errorCode, 0);
     assert.ok(r.logAppendTimeMs >= BigInt(before));
+  });
+
+  test('acks=0: no answer; an error closes the connection (after earlier answers), as Kafka', async () => {
+    const raw = await RawClient.open(broker.port);
+    try {
+      raw.send(frame(Produce, 9, 1, { transactionalId: null, acks: 0, timeoutMs: 5000, topicData: [{ name: 'p', partitionData: [{ index: 0, records: batch() }] }] }));
+      const listed = raw.next();
+      raw.send(frame(ListOffsets, 1, 2, { replicaId: -1, isolationLevel: 0, topics: [{ name: 'p', partitions: [{ partitionIndex: 0, currentLeaderEpoch: -1, timestamp: -1n, maxNumOffsets: 1 }] }] }));
+      assert.equal(parse(ListOffsets, 1, await listed).correlationId, 2);
+      raw.send(frame(Produce, 9, 3, { transactionalId: null, acks: 0, timeoutMs: 5000, topicData: [{ name: 'missing', partitionData: [{ index: 0, records: batch() }] }] }));
+      await raw.closed;
+    } finally {
+      raw.close();
+    }
   });
 
   test('unknown topics, internal topics and bad acks', async () => {

@@ -28,6 +28,9 @@ class Rejection extends Error {
   }
 }
 
+/** Errors Kafka's ReplicaManager answers without the log start offset (unknown partition, not leader, too large, corrupt, storage, unknown topic id). */
+const NO_LOG_START_OFFSET = new Set<number>([ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, ErrorCode.NOT_LEADER_OR_FOLLOWER, ErrorCode.MESSAGE_TOO_LARGE, ErrorCode.RECORD_LIST_TOO_LARGE, ErrorCode.CORRUPT_MESSAGE, ErrorCode.KAFKA_STORAGE_ERROR, ErrorCode.UNKNOWN_TOPIC_ID]);
+
 /** Whether the first batch of a partition's records is transactional (Kafka's ProduceRequest.hasTransactionalRecords). */
 function isTransactionalBatch(records: Buffer | null): boolean {
   return records !== null && records.length >= RECORD_BATCH_OVERHEAD && records.readInt8(MAGIC) === 2 && (records.readInt16BE(ATTRIBUTES) & TRANSACTIONAL_FLAG) !== 0;
@@ -171,10 +174,12 @@ export function produceHandler(broker: Broker): ApiHandler<ProduceRequest, Produ
         logStartOffset: info.logStartOffset,
       };
     } catch (e) {
-      if (e instanceof ProducerStateError) return response(data.index, e.code, e.message);
+      // ReplicaManager.appendToLocalLog: errors other than these carry the log start offset.
+      const logStart = (code: number) => (NO_LOG_START_OFFSET.has(code) ? -1n : partition.logStartOffset);
+      if (e instanceof ProducerStateError) return response(data.index, e.code, e.message, [], logStart(e.code));
       const code = toErrorCode(e);
       if (code === ErrorCode.UNKNOWN_SERVER_ERROR) broker.logger.error('append failed', { partition: partition.name, error: e });
-      return response(data.index, code, e instanceof Error ? e.message : String(e));
+      return response(data.index, code, e instanceof Error ? e.message : String(e), [], logStart(code));
     }
   }
 
@@ -193,7 +198,10 @@ export function produceHandler(broker: Broker): ApiHandler<ProduceRequest, Produ
       const acksValid = req.acks === 0 || req.acks === 1 || req.acks === -1;
       // KafkaApis: transactional records need a transactional id (authorised for WRITE).
       if (req.transactionalId === null && req.topicData.some((t) => t.partitionData.some((p) => isTransactionalBatch(p.records)))) {
-        if (req.acks === 0) return null;
+        if (req.acks === 0) {
+          ctx.closeConnection?.();
+          return null;
+        }
         const responses = req.topicData.map((t) => ({ name: t.name, partitionResponses: t.partitionData.map((p) => response(p.index, ErrorCode.TRANSACTIONAL_ID_AUTHORIZATION_FAILED)) }));
         return { responses, throttleTimeMs: 0, nodeEndpoints: [] };
       }
@@ -211,8 +219,11 @@ export function produceHandler(broker: Broker): ApiHandler<ProduceRequest, Produ
           ),
         })),
       );
-      // acks=0: the client reads no response (Kafka closes the connection on errors instead).
-      if (req.acks === 0) return null;
+      // acks=0: the client reads no response; on any error Kafka closes the connection instead.
+      if (req.acks === 0) {
+        if (responses.some((t) => t.partitionResponses.some((p) => p.errorCode !== ErrorCode.NONE))) ctx.closeConnection?.();
+        return null;
+      }
       return { responses, throttleTimeMs: 0, nodeEndpoints: [] };
     },
   };
