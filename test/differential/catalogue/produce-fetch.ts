@@ -2,7 +2,7 @@
 // version both brokers serve, the record formats producers send (keys, headers, null values,
 // every codec, several batches), Kafka's LogValidator rules, fetch positions and limits, fetch
 // sessions (KIP-227), topic ids, leader epochs, log start offsets and log dir sizes.
-import { DeleteRecords, DescribeLogDirs, Fetch, ListOffsets, OffsetForLeaderEpoch, Produce, type FetchRequest, type ProduceRequest } from '../../../src/protocol/generated/index.js';
+import { DeleteRecords, DescribeLogDirs, Fetch, InitProducerId, ListOffsets, Metadata, OffsetForLeaderEpoch, Produce, type FetchRequest, type ProduceRequest } from '../../../src/protocol/generated/index.js';
 import { CompressionType, writeBatchCrc, type RecordInput } from '../../../src/protocol/records/index.js';
 import { encodeRequest, type AllowEntry, type Session, type SessionPeer } from '../harness.js';
 import { T0, batch, createTopic as createTopicInMetadata, records, topicId } from './util.js';
@@ -188,6 +188,67 @@ export const sessions: Session[] = [
     },
   },
   {
+    name: 'pf-produce-acks0',
+    async run(peer) {
+      const t = 'pf-produce-acks0';
+      await createTopic(peer, t);
+      const pv = versions(peer, Produce).at(-1)!;
+      // acks=0: no answer; on an error Kafka closes the connection (the client's only signal).
+      for (const [label, req] of [
+        ['valid', produceReq(t, 0, batch(records(2, 'a0')), 0)],
+        ['unknown partition', produceReq(t, 3, batch(records(1)), 0)],
+        ['unknown topic', produceReq(`${t}-unknown`, 0, batch(records(1)), 0)],
+        ['corrupt', produceReq(t, 0, Buffer.from([1, 2, 3]), 0)],
+      ] as const) {
+        const conn = await peer.connection();
+        await peer.callOn(conn, Produce, pv, req, { label: `Produce acks=0 ${label}`, noResponse: true });
+        await peer.callOn(conn, ListOffsets, 1, listReq(t, -1n), { label: `ListOffsets after acks=0 ${label}`, timeoutMs: 3000 });
+      }
+      // Produce does not create topics (Kafka 4: only Metadata does).
+      await peer.call(Produce, pv, produceReq(`${t}-unknown`, 0, batch(records(1))), { label: 'Produce unknown topic' });
+      await peer.call(Metadata, 12, { topics: [{ topicId: NO_ID, name: `${t}-unknown` }], allowAutoTopicCreation: false, includeClusterAuthorizedOperations: false, includeTopicAuthorizedOperations: false }, { label: 'Metadata after producing to an unknown topic' });
+      await fetchOne(peer, versions(peer, Fetch).at(-1)!, t, { offset: 0n }, 'Fetch acks=0 records');
+    },
+  },
+  {
+    name: 'pf-produce-idempotent',
+    async run(peer) {
+      const t = 'pf-produce-idempotent';
+      await createTopic(peer, t);
+      const pv = versions(peer, Produce).at(-1)!;
+      const init = await peer.quiet(InitProducerId, 4, { transactionalId: null, transactionTimeoutMs: 60_000, producerId: -1n, producerEpoch: -1 }, (r) => r.errorCode !== 0);
+      const pid = init.producerId;
+      const ep = init.producerEpoch;
+      const b = (seq: number, n: number, tag: string, o: { producerId?: bigint; producerEpoch?: number } = {}) => batch(records(n, tag), { producerId: pid, producerEpoch: ep, baseSequence: seq, ...o });
+      const p = (label: string, recs: Buffer) => peer.call(Produce, pv, produceReq(t, 0, recs), { label });
+      await p('Produce seq 0', b(0, 3, 's0'));
+      await p('Produce seq 3', b(3, 2, 's3'));
+      await p('Produce seq 3 again (duplicate)', b(3, 2, 's3'));
+      await p('Produce seq 0 again (older duplicate)', b(0, 3, 's0'));
+      await p('Produce seq 9 (gap)', b(9, 1, 's9'));
+      await p('Produce seq 2 (overlap)', b(2, 1, 's2'));
+      await p('Produce stale epoch', b(5, 1, 'old', { producerEpoch: ep - 1 }));
+      await p('Produce newer epoch, seq 0', b(0, 1, 'new', { producerEpoch: ep + 1 }));
+      await p('Produce newer epoch, seq 4', b(4, 1, 'new4', { producerEpoch: ep + 2 }));
+      await p('Produce unknown producer id, seq 0', b(0, 1, 'u0', { producerId: pid + 1000n }));
+      await p('Produce unknown producer id, seq 5', b(5, 1, 'u5', { producerId: pid + 2000n }));
+      await fetchOne(peer, versions(peer, Fetch).at(-1)!, t, { offset: 0n }, 'Fetch idempotent records');
+    },
+  },
+  {
+    name: 'pf-produce-topic-compression',
+    async run(peer) {
+      const t = 'pf-produce-topic-compression';
+      const pv = versions(peer, Produce).at(-1)!;
+      const fv = versions(peer, Fetch).at(-1)!;
+      for (const [codec, sent] of [['uncompressed', CompressionType.Lz4], ['gzip', CompressionType.None], ['lz4', CompressionType.Snappy], ['zstd', CompressionType.Gzip], ['snappy', CompressionType.None], ['producer', CompressionType.Zstd]] as const) {
+        await createTopic(peer, `${t}-${codec}`, 1, { 'compression.type': codec });
+        await peer.call(Produce, pv, produceReq(`${t}-${codec}`, 0, batch(records(4, codec), { compression: sent })), { label: `Produce to compression.type=${codec}` });
+        await fetchOne(peer, fv, `${t}-${codec}`, { offset: 0n }, `Fetch compression.type=${codec}`);
+      }
+    },
+  },
+  {
     name: 'pf-produce-no-auto-create',
     brokers: 'no-auto-create',
     async run(peer) {
@@ -254,7 +315,11 @@ export const sessions: Session[] = [
         }
         await fetchOne(peer, v, t, { offset: 0n, partition: 3 }, `Fetch unknown partition v${v}`);
         if (v < 13) await peer.call(Fetch, v, fetchReq([fetchTopic('pf-fetch-positions-unknown', NO_ID, [{ offset: 0n }])]), { label: `Fetch unknown topic v${v}` });
-        else await peer.call(Fetch, v, fetchReq([fetchTopic('', UNKNOWN_ID, [{ offset: 0n }])]), { label: `Fetch unknown topic id v${v}` });
+        else {
+          await peer.call(Fetch, v, fetchReq([fetchTopic('', UNKNOWN_ID, [{ offset: 0n }])]), { label: `Fetch unknown topic id v${v}` });
+          await peer.call(Fetch, v, fetchReq([fetchTopic(t, NO_ID, [{ offset: 0n }])]), { label: `Fetch by name without id v${v}` });
+          await peer.call(Fetch, v, fetchReq([fetchTopic('', await topicId(peer, t), [{ offset: 0n }]), fetchTopic('', UNKNOWN_ID, [{ offset: 0n }])]), { label: `Fetch known and unknown id v${v}` });
+        }
       }
       for (const v of samsaOnly(peer, Fetch)) {
         await peer.raw(Fetch, v, encodeRequest(Fetch, v, 1, fetchReq([fetchTopic(t, NO_ID, [{ offset: 0n }])])), { label: `Fetch removed v${v}` });
@@ -414,6 +479,11 @@ export const sessions: Session[] = [
 ];
 
 export const allow: AllowEntry[] = [
+  {
+    session: 'pf-produce-topic-compression',
+    where: /^Fetch compression\.type=(gzip|zstd|snappy): responses\[topic=\]\.partitions\[partitionIndex=0\]\.records\[0\]\.(batchLength|sizeInBytes)$/,
+    reason: "A batch the broker recompresses for the topic's compression.type is as long as its compressor makes it: Java's GZIPOutputStream, zstd-jni and snappy-java against Node's zlib, zstd and Samsa's snappy, each valid and decoded alike; the header fields and every record are compared.",
+  },
   {
     session: /^pf-/,
     where: /^(Produce removed v[0-2]|Fetch removed v[0-3]|ListOffsets removed v0|OffsetForLeaderEpoch removed v[01]|DescribeLogDirs removed v0): <response>$/,
