@@ -2,10 +2,10 @@
 // version both brokers serve, the record formats producers send (keys, headers, null values,
 // every codec, several batches), Kafka's LogValidator rules, fetch positions and limits, fetch
 // sessions (KIP-227), topic ids, leader epochs, log start offsets and log dir sizes.
-import { DeleteRecords, DescribeLogDirs, Fetch, InitProducerId, ListOffsets, Metadata, OffsetForLeaderEpoch, Produce, type FetchRequest, type ProduceRequest } from '../../../src/protocol/generated/index.js';
+import { AddPartitionsToTxn, DeleteRecords, DescribeLogDirs, EndTxn, Fetch, InitProducerId, ListOffsets, Metadata, OffsetForLeaderEpoch, Produce, type FetchRequest, type ProduceRequest } from '../../../src/protocol/generated/index.js';
 import { CompressionType, writeBatchCrc, type RecordInput } from '../../../src/protocol/records/index.js';
 import { encodeRequest, type AllowEntry, type Session, type SessionPeer } from '../harness.js';
-import { T0, batch, createTopic as createTopicInMetadata, records, topicId } from './util.js';
+import { T0, batch, createTopic as createTopicInMetadata, records, topicId, waitForCoordinator } from './util.js';
 
 const NO_ID = 'AAAAAAAAAAAAAAAAAAAAAA';
 const UNKNOWN_ID = 'AAAAAAAAAAAAAAAAAAAAAQ';
@@ -306,6 +306,8 @@ export const sessions: Session[] = [
         await fetchOne(peer, v, t, { offset: 0n, maxBytes: 10 }, `Fetch partitionMaxBytes 10 v${v}`);
         await fetchOne(peer, v, t, { offset: 0n, maxBytes: 200 }, `Fetch partitionMaxBytes 200 v${v}`);
         if (v >= 3) await fetchOne(peer, v, t, { offset: 0n }, `Fetch maxBytes 10 v${v}`, { maxBytes: 10 });
+        if (v >= 3) await fetchOne(peer, v, t, { offset: 0n }, `Fetch maxBytes 0 v${v}`, { maxBytes: 0 });
+        await fetchOne(peer, v, t, { offset: 0n, maxBytes: 0 }, `Fetch partitionMaxBytes 0 v${v}`);
         if (v >= 4) await fetchOne(peer, v, t, { offset: 0n }, `Fetch read_committed v${v}`, { isolation: 1 });
         await fetchOne(peer, v, t, { offset: 9n }, `Fetch at the end, minBytes 1000 v${v}`, { minBytes: 1000, maxWaitMs: 50 });
         await fetchOne(peer, v, t, { offset: 0n }, `Fetch minBytes 1000 v${v}`, { minBytes: 1_000_000, maxWaitMs: 50 });
@@ -369,6 +371,76 @@ export const sessions: Session[] = [
       await createTopic(peer, `${t}-compact`, 1, { 'cleanup.policy': 'compact' });
       await ds('DeleteRecords compacted topic', 0n, undefined, `${t}-compact`);
       await ds('DeleteRecords internal topic', 0n, undefined, '__consumer_offsets');
+    },
+  },
+  {
+    name: 'pf-fetch-isolation',
+    async run(peer) {
+      const t = 'pf-fetch-isolation';
+      const tid = `${t}-txn`;
+      // The markers carry the broker's time, more than segment.ms after T0: Kafka would roll the
+      // segment there (see pf-fetch-segment-roll), so segment.ms is set beyond that gap.
+      await createTopic(peer, t, 1, { 'segment.ms': String(100 * 365 * 86_400_000) });
+      await waitForCoordinator(peer, tid, 1);
+      const init = await peer.quiet(InitProducerId, 4, { transactionalId: tid, transactionTimeoutMs: 60_000, producerId: -1n, producerEpoch: -1 }, (r) => r.errorCode !== 0, 60_000);
+      const { producerId, producerEpoch } = init;
+      const begin = () =>
+        peer.quiet(AddPartitionsToTxn, 3, { transactions: [], v3AndBelowTransactionalId: tid, v3AndBelowProducerId: producerId, v3AndBelowProducerEpoch: producerEpoch, v3AndBelowTopics: [{ name: t, partitions: [0] }] }, (r) => r.resultsByTopicV3AndBelow.some((x) => x.resultsByPartition.some((p) => p.partitionErrorCode !== 0)), 60_000);
+      const end = (committed: boolean) => peer.quiet(EndTxn, 3, { transactionalId: tid, producerId, producerEpoch, committed }, (r) => r.errorCode === 51, 60_000);
+      const latest = (isolation: number) => peer.quiet(ListOffsets, 5, listReq(t, -1n, { isolation }));
+      /** Waits until the marker is written (the high watermark passes `before`) and the last stable offset reaches it. */
+      const settled = async (before: bigint) => {
+        const deadline = Date.now() + 60_000;
+        for (;;) {
+          const hw = (await latest(0)).topics[0]!.partitions[0]!.offset;
+          const lso = (await latest(1)).topics[0]!.partitions[0]!.offset;
+          if (hw > before && lso === hw) return;
+          if (Date.now() > deadline) throw new Error(`${peer.name}: transaction markers not written (hw ${hw}, lso ${lso})`);
+          await peer.sleep(100);
+        }
+      };
+      const fv = versions(peer, Fetch).at(-1)!;
+      await produce(peer, t, 0, batch(records(2, 'plain')));
+      await begin();
+      const txnBatch = (seq: number, n: number, tag: string) => batch(records(n, tag), { producerId, producerEpoch, baseSequence: seq, transactional: true });
+      await peer.call(Produce, versions(peer, Produce).at(-1)!, { ...produceReq(t, 0, txnBatch(0, 3, 'aborted')), transactionalId: tid }, { label: 'Produce transactional' });
+      await produce(peer, t, 0, batch(records(2, 'plain-2')));
+      // An open transaction: read_committed stops at its first offset.
+      await fetchOne(peer, fv, t, { offset: 0n }, 'Fetch read_uncommitted, open transaction');
+      await fetchOne(peer, fv, t, { offset: 0n }, 'Fetch read_committed, open transaction', { isolation: 1 });
+      await fetchOne(peer, fv, t, { offset: 3n }, 'Fetch read_committed inside the open transaction', { isolation: 1 });
+      for (const v of versions(peer, ListOffsets)) if (v >= 2) await peer.call(ListOffsets, v, listReq(t, -1n, { isolation: 1 }), { label: `ListOffsets read_committed, open transaction v${v}` });
+      const beforeAbort = (await latest(0)).topics[0]!.partitions[0]!.offset;
+      await end(false);
+      await settled(beforeAbort);
+      for (const v of versions(peer, Fetch)) {
+        if (v < 4) continue;
+        await fetchOne(peer, v, t, { offset: 0n }, `Fetch read_committed after abort v${v}`, { isolation: 1 });
+      }
+      await fetchOne(peer, fv, t, { offset: 5n }, 'Fetch read_committed after abort, from 5', { isolation: 1 });
+      await fetchOne(peer, fv, t, { offset: 0n }, 'Fetch read_uncommitted after abort');
+      await fetchOne(peer, fv, t, { offset: 7n }, 'Fetch read_uncommitted at the marker');
+      await fetchOne(peer, fv, t, { offset: 7n }, 'Fetch read_committed at the marker', { isolation: 1 });
+      await fetchOne(peer, fv, t, { offset: 0n }, 'Fetch read_uncommitted after abort, again');
+      await begin();
+      await peer.call(Produce, versions(peer, Produce).at(-1)!, { ...produceReq(t, 0, txnBatch(3, 2, 'committed')), transactionalId: tid }, { label: 'Produce transactional 2' });
+      const beforeCommit = (await latest(0)).topics[0]!.partitions[0]!.offset;
+      await end(true);
+      await settled(beforeCommit);
+      await fetchOne(peer, fv, t, { offset: 0n }, 'Fetch read_committed after commit', { isolation: 1 });
+      await peer.call(ListOffsets, versions(peer, ListOffsets).at(-1)!, listReq(t, -1n, { isolation: 1 }), { label: 'ListOffsets read_committed after commit' });
+    },
+  },
+  {
+    name: 'pf-fetch-segment-roll',
+    async run(peer) {
+      const t = 'pf-fetch-segment-roll';
+      await createTopic(peer, t);
+      await produce(peer, t, 0, batch(records(2, 'week-0')));
+      // Eight days later by the records' clock (segment.ms is seven days).
+      await produce(peer, t, 0, batch(records(2, 'week-2').map((r) => ({ ...r, timestamp: BigInt(r.timestamp!) + 8n * 86_400_000n }))));
+      await fetchOne(peer, versions(peer, Fetch).at(-1)!, t, { offset: 0n }, 'Fetch across the record-time gap');
+      await fetchOne(peer, versions(peer, Fetch).at(-1)!, t, { offset: 2n }, 'Fetch after the gap');
     },
   },
   {
@@ -479,6 +551,17 @@ export const sessions: Session[] = [
 ];
 
 export const allow: AllowEntry[] = [
+  {
+    session: 'pf-fetch-isolation',
+    where: /^Fetch [^:]*: responses\[topic=[^\]]*\]\.partitions\[partitionIndex=0\]\.records\[\d+\]\.(baseTimestamp|maxTimestamp|records\[0\]\.timestamp)$/,
+    reason: "Transaction markers (control batches) are written by the broker with its clock's time at EndTxn; the session's own records carry fixed T0 timestamps (the markers' offsets, attributes and contents are compared).",
+  },
+  {
+    session: 'pf-fetch-segment-roll',
+    where: /^Fetch across the record-time gap: responses\[topic=\]\.partitions\[partitionIndex=0\]\.records\[1\]$/,
+    reason:
+      "Samsa counts segment.ms from the wall clock of a segment's first append (commit b868155, so that producer clocks cannot force or hold off rolls); Kafka from the first batch's record timestamp, so records 8 days apart by their own clock start a new segment there, and a Fetch returns data from one segment only. Both logs hold the same records; Samsa's first Fetch returns both batches, Kafka's the first only (the next Fetch, 'Fetch after the gap', agrees).",
+  },
   {
     session: 'pf-produce-topic-compression',
     where: /^Fetch compression\.type=(gzip|zstd|snappy): responses\[topic=\]\.partitions\[partitionIndex=0\]\.records\[0\]\.(batchLength|sizeInBytes)$/,
