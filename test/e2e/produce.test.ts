@@ -140,6 +140,13 @@ describe('produce', () => {
     }
   });
 
+  test('a partition named twice in one request: only its last records are appended and answered, as Kafka', async () => {
+    const before = broker.broker.replicas.partition('p', 0)!.logEndOffset;
+    const res = await call(c, Produce, 9, { transactionalId: null, acks: -1, timeoutMs: 5000, topicData: [{ name: 'p', partitionData: [{ index: 0, records: batch(1) }, { index: 0, records: batch(2) }] }, { name: 'p', partitionData: [{ index: 0, records: batch(4) }] }] });
+    assert.deepEqual(res.responses.map((t) => t.partitionResponses.map((p) => [p.index, p.errorCode, p.baseOffset])), [[[0, 0, before]]]);
+    assert.equal(broker.broker.replicas.partition('p', 0)!.logEndOffset, before + 4n);
+  });
+
   test('unknown topics, internal topics and bad acks', async () => {
     assert.equal((await produce('missing', batch())).errorCode, 3);
     const res = await call(c, Produce, 9, { transactionalId: null, acks: 2, timeoutMs: 5000, topicData: [{ name: 'p', partitionData: [{ index: 0, records: batch() }] }] });

@@ -31,6 +31,26 @@ class Rejection extends Error {
 /** Errors Kafka's ReplicaManager answers without the log start offset (unknown partition, not leader, too large, corrupt, storage, unknown topic id). */
 const NO_LOG_START_OFFSET = new Set<number>([ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, ErrorCode.NOT_LEADER_OR_FOLLOWER, ErrorCode.MESSAGE_TOO_LARGE, ErrorCode.RECORD_LIST_TOO_LARGE, ErrorCode.CORRUPT_MESSAGE, ErrorCode.KAFKA_STORAGE_ERROR, ErrorCode.UNKNOWN_TOPIC_ID]);
 
+/**
+ * A partition named more than once in one request: Kafka keeps the last records for it (its
+ * request becomes a map by partition), so only those are appended and answered.
+ */
+function lastOfEachPartition(topics: ProduceRequest.TopicProduceData[]): ProduceRequest.TopicProduceData[] {
+  const byTopic = new Map<string, Map<number, ProduceRequest.PartitionProduceData>>();
+  let duplicates = false;
+  for (const t of topics) {
+    let parts = byTopic.get(t.name);
+    if (parts) duplicates = true;
+    else byTopic.set(t.name, (parts = new Map()));
+    for (const p of t.partitionData) {
+      if (parts.has(p.index)) duplicates = true;
+      parts.set(p.index, p);
+    }
+  }
+  if (!duplicates) return topics;
+  return [...byTopic].map(([name, parts]) => ({ name, partitionData: [...parts.values()] }));
+}
+
 /** Whether the first batch of a partition's records is transactional (Kafka's ProduceRequest.hasTransactionalRecords). */
 function isTransactionalBatch(records: Buffer | null): boolean {
   return records !== null && records.length >= RECORD_BATCH_OVERHEAD && records.readInt8(MAGIC) === 2 && (records.readInt16BE(ATTRIBUTES) & TRANSACTIONAL_FLAG) !== 0;
@@ -196,17 +216,18 @@ export function produceHandler(broker: Broker): ApiHandler<ProduceRequest, Produ
     async handle(req, ctx) {
       const v = ctx.apiVersion;
       const acksValid = req.acks === 0 || req.acks === 1 || req.acks === -1;
+      const topicData = lastOfEachPartition(req.topicData);
       // KafkaApis: transactional records need a transactional id (authorised for WRITE).
-      if (req.transactionalId === null && req.topicData.some((t) => t.partitionData.some((p) => isTransactionalBatch(p.records)))) {
+      if (req.transactionalId === null && topicData.some((t) => t.partitionData.some((p) => isTransactionalBatch(p.records)))) {
         if (req.acks === 0) {
           ctx.closeConnection?.();
           return null;
         }
-        const responses = req.topicData.map((t) => ({ name: t.name, partitionResponses: t.partitionData.map((p) => response(p.index, ErrorCode.TRANSACTIONAL_ID_AUTHORIZATION_FAILED)) }));
+        const responses = topicData.map((t) => ({ name: t.name, partitionResponses: t.partitionData.map((p) => response(p.index, ErrorCode.TRANSACTIONAL_ID_AUTHORIZATION_FAILED)) }));
         return { responses, throttleTimeMs: 0, nodeEndpoints: [] };
       }
       const responses = await Promise.all(
-        req.topicData.map(async (t) => ({
+        topicData.map(async (t) => ({
           name: t.name,
           partitionResponses: await Promise.all(
             t.partitionData.map((p) =>
