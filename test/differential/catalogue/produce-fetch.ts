@@ -3,7 +3,7 @@
 // every codec, several batches), Kafka's LogValidator rules, fetch positions and limits, fetch
 // sessions (KIP-227), topic ids, leader epochs, log start offsets and log dir sizes.
 import { AddPartitionsToTxn, DeleteRecords, DescribeLogDirs, EndTxn, Fetch, InitProducerId, ListOffsets, Metadata, OffsetForLeaderEpoch, Produce, type FetchRequest, type ProduceRequest } from '../../../src/protocol/generated/index.js';
-import { CompressionType, writeBatchCrc, type RecordInput } from '../../../src/protocol/records/index.js';
+import { CompressionType, buildMessageSet, writeBatchCrc, type RecordInput } from '../../../src/protocol/records/index.js';
 import { encodeRequest, type AllowEntry, type Session, type SessionPeer } from '../harness.js';
 import { T0, batch, createTopic as createTopicInMetadata, records, topicId, waitForCoordinator } from './util.js';
 
@@ -183,6 +183,13 @@ export const sessions: Session[] = [
       await p('Produce truncated batch', truncated.subarray(0, truncated.length - 5));
       await p('Produce control batch', batch([{ key: Buffer.from([0, 0, 0, 0]), value: Buffer.from([0, 0, 0, 0, 0, 0]), headers: [], timestamp: T0 }], { control: true }));
       await p('Produce transactional without id', batch(records(1, 'txn'), { producerId: 4242n, producerEpoch: 0, baseSequence: 0, transactional: true }));
+      await p('Produce partition -1', batch(records(1)), t, -1);
+      await p('Produce legacy message set (magic 1)', buildMessageSet([{ offset: 0n, key: Buffer.from('old'), value: Buffer.from('format'), timestamp: T0 }], { magic: 1 }));
+      await p('Produce legacy message set (magic 0)', buildMessageSet([{ offset: 0n, key: Buffer.from('old'), value: Buffer.from('format'), timestamp: T0 }], { magic: 0 }));
+      // The same partition twice in one request (each answer is recorded under its position).
+      const positions = (res: any) => ({ ...res, responses: res.responses.map((x: any) => ({ ...x, partitionResponses: x.partitionResponses.map((r: any, i: number) => ({ name: `#${i}`, ...r })) })) });
+      await peer.call(Produce, pv, { transactionalId: null, acks: -1, timeoutMs: 30_000, topicData: [{ name: t, partitionData: [{ index: 0, records: batch(records(1, 'twice-a')) }, { index: 0, records: batch(records(2, 'twice-b')) }] }] }, { label: 'Produce same partition twice', view: positions });
+      await peer.call(Produce, pv, { transactionalId: null, acks: -1, timeoutMs: 30_000, topicData: [{ name: t, partitionData: [{ index: 0, records: batch(records(1, 'topic-twice-a')) }] }, { name: t, partitionData: [{ index: 0, records: batch(records(1, 'topic-twice-b')) }] }] }, { label: 'Produce same topic twice', view: (res: any) => ({ ...res, responses: res.responses.map((x: any, i: number) => ({ ...x, name: `${x.name}#${i}` })) }) });
       await p('Produce valid after errors', batch(records(1, 'end')));
       await fetchOne(peer, peer.versions(Fetch).at(-1)!, t, { offset: 0n }, 'Fetch after invalid produces');
     },
@@ -316,6 +323,7 @@ export const sessions: Session[] = [
           await fetchOne(peer, v, t, { offset: 0n, epoch: 1 }, `Fetch future epoch v${v}`);
         }
         await fetchOne(peer, v, t, { offset: 0n, partition: 3 }, `Fetch unknown partition v${v}`);
+        await fetchOne(peer, v, t, { offset: 0n, partition: -1 }, `Fetch partition -1 v${v}`);
         if (v < 13) await peer.call(Fetch, v, fetchReq([fetchTopic('pf-fetch-positions-unknown', NO_ID, [{ offset: 0n }])]), { label: `Fetch unknown topic v${v}` });
         else {
           await peer.call(Fetch, v, fetchReq([fetchTopic('', UNKNOWN_ID, [{ offset: 0n }])]), { label: `Fetch unknown topic id v${v}` });
