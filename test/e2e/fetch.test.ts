@@ -96,6 +96,11 @@ describe('fetch', () => {
     assert.equal(partitionsOf(byId)[0]!.errorCode, 100);
   });
 
+  test('a partition named twice is fetched once, at the last offset given (Kafka: a map by partition)', async () => {
+    const res = await call(c, Fetch, 12, fetchRequest([{ topic: 'f', partitions: [{ partition: 0, fetchOffset: 0n }, { partition: 0, fetchOffset: 99n }] }]));
+    assert.deepEqual(partitionsOf(res).map((p) => p.errorCode), [1]);
+  });
+
   test('topic ids (v13+) and read_committed answers carry an aborted-transactions list', async () => {
     const res = await call(c, Fetch, 15, fetchRequest([{ topic: '', topicId, partitions: [{ partition: 0, fetchOffset: 0n }] }], { isolationLevel: 1 }));
     assert.equal(res.responses[0]!.topicId, topicId);

@@ -143,14 +143,16 @@ export function fetchHandler(broker: Broker): ApiHandler<FetchRequest, FetchResp
   /** The partitions this request fetches, after applying it to its session. */
   function resolveItems(req: FetchRequest, version: number): { items: FetchItem[]; sessionId: number; errorCode: number; incremental: boolean } {
     const usesIds = version >= 13;
-    const fromRequest: FetchItem[] = [];
+    // A partition named twice: the last entry counts, in the place of the first (Kafka's LinkedHashMap).
+    const byKey = new Map<string, FetchItem>();
     for (const t of req.topics) {
       const name = usesIds ? (broker.metadata.topicById(t.topicId)?.name ?? '') : t.topic;
       const topicId = usesIds ? t.topicId : (broker.metadata.topic(t.topic)?.topicId ?? UUID_ZERO);
       for (const p of t.partitions) {
-        fromRequest.push({ topic: name, topicId, partition: p.partition, fetchOffset: p.fetchOffset, partitionMaxBytes: p.partitionMaxBytes, currentLeaderEpoch: p.currentLeaderEpoch });
+        byKey.set(sessionKey(usesIds ? topicId : name, p.partition), { topic: name, topicId, partition: p.partition, fetchOffset: p.fetchOffset, partitionMaxBytes: p.partitionMaxBytes, currentLeaderEpoch: p.currentLeaderEpoch });
       }
     }
+    const fromRequest = [...byKey.values()];
     if (version < 7) return { items: fromRequest, sessionId: 0, errorCode: ErrorCode.NONE, incremental: false };
     const lookup = sessions.lookup(req.sessionId, req.sessionEpoch, usesIds, Date.now());
     switch (lookup.kind) {
