@@ -88,6 +88,15 @@ function versions(peer: SessionPeer, api: Parameters<SessionPeer['versions']>[0]
   return peer.versions(api).filter((v) => api !== Produce || v >= 3);
 }
 
+/** Items named by their position, so that an answer holding one key twice is compared entry by entry. */
+function numbered(items: any[]): any[] {
+  return items.map((x, i) => ({ ...x, name: `${x.name ?? x.topic ?? ''}#${i}` }));
+}
+/** A view numbering a response's topics (under `topicsKey`) and their partitions. */
+function positions(topicsKey: string) {
+  return (res: any) => ({ ...res, [topicsKey]: numbered(res[topicsKey]).map((t: any) => ({ ...t, partitions: numbered(t.partitions) })) });
+}
+
 const withNulls: RecordInput[] = [
   { key: null, value: Buffer.from('no key'), headers: [], timestamp: T0 },
   { key: Buffer.from('k-null-value'), value: null, headers: [], timestamp: T0 + 1n },
@@ -449,6 +458,28 @@ export const sessions: Session[] = [
       await produce(peer, t, 0, batch(records(2, 'week-2').map((r) => ({ ...r, timestamp: BigInt(r.timestamp!) + 8n * 86_400_000n }))));
       await fetchOne(peer, versions(peer, Fetch).at(-1)!, t, { offset: 0n }, 'Fetch across the record-time gap');
       await fetchOne(peer, versions(peer, Fetch).at(-1)!, t, { offset: 2n }, 'Fetch after the gap');
+    },
+  },
+  {
+    name: 'pf-duplicates',
+    async run(peer) {
+      // A partition named twice in one request (clients never do; brokers must not fail on it).
+      const t = 'pf-duplicates';
+      await createTopic(peer, t, 2);
+      await produce(peer, t, 0, batch(records(4, 'a')));
+      await produce(peer, t, 1, batch(records(2, 'b')));
+      const fv = versions(peer, Fetch).at(-1)!;
+      const id = await topicId(peer, t);
+      await peer.call(Fetch, fv, fetchReq([fetchTopic('', id, [{ partition: 0, offset: 0n }, { partition: 0, offset: 3n }])]), { label: 'Fetch same partition twice', view: positions('responses') });
+      await peer.call(Fetch, fv, fetchReq([fetchTopic('', id, [{ partition: 0, offset: 2n }]), fetchTopic('', id, [{ partition: 1, offset: 0n }])]), { label: 'Fetch same topic twice', view: positions('responses') });
+      await peer.call(Fetch, 12, fetchReq([fetchTopic(t, NO_ID, [{ partition: 0, offset: 0n }, { partition: 0, offset: 3n }])]), { label: 'Fetch same partition twice v12', view: positions('responses') });
+      const oe = (parts: number[][]) => ({ replicaId: -1, topics: [{ topic: t, partitions: parts.map(([partition, leaderEpoch]) => ({ partition: partition!, currentLeaderEpoch: -1, leaderEpoch: leaderEpoch! })) }] });
+      await peer.call(OffsetForLeaderEpoch, versions(peer, OffsetForLeaderEpoch).at(-1)!, oe([[0, 0], [0, 3]]), { label: 'OffsetForLeaderEpoch same partition twice', view: positions('topics') });
+      const dirs = (res: any) => ({ ...res, results: res.results.map((r: any) => ({ ...r, logDir: '<dir>', totalBytes: '-', usableBytes: '-', topics: numbered(r.topics.filter((x: any) => x.name.startsWith(t))).map((x: any) => ({ ...x, partitions: numbered(x.partitions) })) })) });
+      await peer.call(DescribeLogDirs, versions(peer, DescribeLogDirs).at(-1)!, { topics: [{ topic: t, partitions: [0, 0, 1] }, { topic: t, partitions: [1] }] }, { label: 'DescribeLogDirs same partition twice', view: dirs });
+      await peer.call(DeleteRecords, versions(peer, DeleteRecords).at(-1)!, { topics: [{ name: t, partitions: [{ partitionIndex: 0, offset: 1n }, { partitionIndex: 0, offset: 2n }] }], timeoutMs: 30_000 }, { label: 'DeleteRecords same partition twice', view: positions('topics') });
+      await peer.call(DeleteRecords, versions(peer, DeleteRecords).at(-1)!, { topics: [{ name: t, partitions: [{ partitionIndex: 1, offset: 1n }] }, { name: t, partitions: [{ partitionIndex: 1, offset: 0n }] }], timeoutMs: 30_000 }, { label: 'DeleteRecords same topic twice', view: positions('topics') });
+      await peer.call(ListOffsets, versions(peer, ListOffsets).at(-1)!, { replicaId: -1, isolationLevel: 0, topics: [{ name: t, partitions: [0, 1].map((partitionIndex) => ({ partitionIndex, currentLeaderEpoch: -1, timestamp: -2n, maxNumOffsets: 1 })) }] }, { label: 'ListOffsets earliest after duplicate deletes' });
     },
   },
   {
