@@ -4,7 +4,7 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { startBroker, type RunningBroker } from '../../src/index.js';
 import { Fetch, ListOffsets, Produce, type ProduceResponse } from '../../src/protocol/generated/index.js';
-import { CompressionType, buildEndTxnMarkerBatch, buildMessageSet, buildRecordBatch, decodeRecordBatch, readRecords } from '../../src/protocol/records/index.js';
+import { CompressionType, buildEndTxnMarkerBatch, buildMessageSet, buildRecordBatch, decodeRecordBatch, readRecords, writeBatchCrc } from '../../src/protocol/records/index.js';
 import { RawClient, call, frame, parse } from './raw-client.js';
 
 const ZERO = 'AAAAAAAAAAAAAAAAAAAAAA';
@@ -88,6 +88,18 @@ describe('produce', () => {
     assert.deepEqual([(await produce('p', based)).errorCode, (await produce('p', based)).logStartOffset], [87, 0n]);
     const delta = buildRecordBatch([{ key: null, value: Buffer.from('d'), headers: [], timestamp: Date.now() }], { lastOffsetDelta: 3 });
     assert.equal((await produce('p', delta)).errorCode, 87);
+  });
+
+  test('records that cannot be read (garbled compressed or uncompressed records, CRC intact) are INVALID_RECORD and not stored, as Kafka', async () => {
+    const before = broker.broker.replicas.partition('p', 0)!.logEndOffset;
+    for (const [compression, from] of [[CompressionType.Gzip, 71], [CompressionType.Lz4, 65], [CompressionType.Zstd, 65], [CompressionType.Snappy, 65], [CompressionType.None, 62]] as const) {
+      const b = batch(3, compression);
+      b.fill(0x5a, from);
+      writeBatchCrc(b);
+      const r = await produce('p', b);
+      assert.deepEqual([compression, r.errorCode, r.logStartOffset], [compression, 87, 0n]);
+    }
+    assert.equal(broker.broker.replicas.partition('p', 0)!.logEndOffset, before);
   });
 
   test('zstd needs Produce v7+', async () => {

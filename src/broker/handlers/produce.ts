@@ -7,7 +7,6 @@ import { Produce, type ProduceRequest, type ProduceResponse } from '../../protoc
 import { KafkaDecodeError } from '../../protocol/runtime/index.js';
 import { ProducerStateError } from '../../storage/producer-state.js';
 import { isCompacted } from '../../storage/config.js';
-import { effectiveTopicConfig } from '../topic-configs.js';
 import { type BatchesSummary, CompressionType, compressionTypeOf, firstRecordWithoutKey, recompressBatches, convertMessageSetToBatch, recordsMagic, validateBatches, validateBatchesDeep, batchSize, decodeRecordBatch, forEachRecord, ATTRIBUTES, BASE_OFFSET, MAGIC, RECORD_BATCH_OVERHEAD, TRANSACTIONAL_FLAG } from '../../protocol/records/index.js';
 import type { Broker } from '../broker.js';
 import { ErrorCode } from '../errors.js';
@@ -131,13 +130,13 @@ export function produceHandler(broker: Broker): ApiHandler<ProduceRequest, Produ
     }
     if (summary.isControl) throw new Rejection(ErrorCode.INVALID_RECORD, 'Control batches cannot be produced by clients', [], true);
     if (summary.mixed) throw new Rejection(ErrorCode.INVALID_RECORD, 'batches of one partition differ in codec or producer', [], true);
-    if (summary.compression === CompressionType.None) {
-      try {
-        validateBatchesDeep(batches);
-      } catch (e) {
-        if (e instanceof KafkaDecodeError) throw new Rejection(ErrorCode.CORRUPT_MESSAGE, e.message);
-        throw e;
-      }
+    // Every record is read, compressed batches decompressed, as Kafka's LogValidator does: what
+    // cannot be read is refused rather than stored for consumers to fail on.
+    try {
+      validateBatchesDeep(batches, { maxDecompressedBytes: maxMessageBytes * 64 });
+    } catch (e) {
+      if (e instanceof KafkaDecodeError) throw new Rejection(ErrorCode.INVALID_RECORD, e.message, [], true);
+      throw e;
     }
     if (timestampType === 'CreateTime' && (beforeMaxMs < Number.MAX_SAFE_INTEGER || afterMaxMs < Number.MAX_SAFE_INTEGER)) {
       const errors = recordsOutOfTime(batches, BigInt(Date.now()), BigInt(beforeMaxMs), BigInt(afterMaxMs), maxMessageBytes * 64);
@@ -203,12 +202,6 @@ export function produceHandler(broker: Broker): ApiHandler<ProduceRequest, Produ
     }
   }
 
-  /** acks=all on a topic whose min.insync.replicas exceeds the ISR (this node alone): Kafka's NOT_ENOUGH_REPLICAS. */
-  const notEnoughReplicas = (topicName: string): boolean => {
-    const topic = broker.metadata.topic(topicName);
-    return topic !== undefined && Number(effectiveTopicConfig(broker.config, topic.configs, 'min.insync.replicas').value) > 1;
-  };
-
   return {
     api: Produce,
     minVersion: 0,
@@ -226,17 +219,13 @@ export function produceHandler(broker: Broker): ApiHandler<ProduceRequest, Produ
         const responses = topicData.map((t) => ({ name: t.name, partitionResponses: t.partitionData.map((p) => response(p.index, ErrorCode.TRANSACTIONAL_ID_AUTHORIZATION_FAILED)) }));
         return { responses, throttleTimeMs: 0, nodeEndpoints: [] };
       }
+      // acks=all needs min(min.insync.replicas, replication factor) replicas in sync (Kafka 4's
+      // effectiveMinIsr): one node is the whole replica set, so NOT_ENOUGH_REPLICAS never applies.
       const responses = await Promise.all(
         topicData.map(async (t) => ({
           name: t.name,
           partitionResponses: await Promise.all(
-            t.partitionData.map((p) =>
-              !acksValid
-                ? Promise.resolve(response(p.index, ErrorCode.INVALID_REQUIRED_ACKS))
-                : req.acks === -1 && notEnoughReplicas(t.name)
-                  ? Promise.resolve(response(p.index, ErrorCode.NOT_ENOUGH_REPLICAS, `The size of the current ISR 1 is insufficient to satisfy the min.isr requirement of topic ${t.name}`))
-                  : producePartition(t.name, p, v, v >= 3 ? req.transactionalId : null),
-            ),
+            t.partitionData.map((p) => (!acksValid ? Promise.resolve(response(p.index, ErrorCode.INVALID_REQUIRED_ACKS)) : producePartition(t.name, p, v, v >= 3 ? req.transactionalId : null))),
           ),
         })),
       );
