@@ -96,6 +96,11 @@ describe('fetch', () => {
     assert.equal(partitionsOf(byId)[0]!.errorCode, 100);
   });
 
+  test('an isolation level that does not exist is UNKNOWN_SERVER_ERROR for the request, as Kafka', async () => {
+    const res = await call(c, Fetch, 12, fetchRequest([{ topic: 'f', partitions: [{ partition: 0, fetchOffset: 0n }] }], { isolationLevel: 2 }));
+    assert.deepEqual([res.errorCode, partitionsOf(res).map((p) => [p.errorCode, p.highWatermark, p.records?.length ?? 0])], [-1, [[-1, -1n, 0]]]);
+  });
+
   test('a partition named twice is fetched once, at the last offset given (Kafka: a map by partition)', async () => {
     const res = await call(c, Fetch, 12, fetchRequest([{ topic: 'f', partitions: [{ partition: 0, fetchOffset: 0n }, { partition: 0, fetchOffset: 99n }] }]));
     assert.deepEqual(partitionsOf(res).map((p) => p.errorCode), [1]);

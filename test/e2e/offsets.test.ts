@@ -50,6 +50,11 @@ describe('offsets', () => {
     assert.deepEqual(twice.topics[0]!.partitions.map((x) => [x.errorCode, x.offset]), [[42, -1n], [42, -1n]]);
   });
 
+  test('an isolation level that does not exist is UNKNOWN_SERVER_ERROR, as Kafka', async () => {
+    const res = await call(c, ListOffsets, 5, { replicaId: -1, isolationLevel: 2, topics: [{ name: 'o', partitions: [{ partitionIndex: 0, currentLeaderEpoch: -1, timestamp: -1n, maxNumOffsets: 1 }] }] });
+    assert.deepEqual([res.topics[0]!.partitions[0]!.errorCode, res.topics[0]!.partitions[0]!.offset], [-1, -1n]);
+  });
+
   test('an empty log is in epoch 0 from its start; an epoch newer than the log knows is undefined', async () => {
     await broker.broker.topics.create('o-empty', 1, 1, {});
     const oe = async (topic: string, leaderEpoch: number) => (await call(c, OffsetForLeaderEpoch, 4, { replicaId: -1, topics: [{ topic, partitions: [{ partition: 0, currentLeaderEpoch: -1, leaderEpoch }] }] })).topics[0]!.partitions[0]!;

@@ -203,6 +203,12 @@ export function fetchHandler(broker: Broker): ApiHandler<FetchRequest, FetchResp
       const isFollower = replicaId >= 0;
       const maxResponseBytes = Math.min(v >= 3 ? req.maxBytes : 0x7fffffff, brokerMaxBytes);
       const isolation = v >= 4 ? req.isolationLevel : 0;
+      if (isolation !== 0 && isolation !== READ_COMMITTED) {
+        // No such isolation level: Kafka's IsolationLevel.forId fails, and the whole request gets
+        // its error answer (UNKNOWN_SERVER_ERROR everywhere).
+        const responses = req.topics.map((t) => ({ topic: t.topic, topicId: t.topicId, partitions: t.partitions.map((p) => errorPartition(p.partition, ErrorCode.UNKNOWN_SERVER_ERROR, false)) }));
+        return { throttleTimeMs: 0, errorCode: ErrorCode.UNKNOWN_SERVER_ERROR, sessionId: 0, responses, nodeEndpoints: [] };
+      }
       const { items, sessionId, errorCode, incremental } = resolveItems(req, v);
       if (errorCode !== ErrorCode.NONE) {
         return { throttleTimeMs: 0, errorCode, sessionId: 0, responses: [], nodeEndpoints: [] };
