@@ -306,6 +306,7 @@ export const sessions: Session[] = [
       const pv = versions(peer, Produce).at(-1)!;
       const fv = peer.versions(Fetch).at(-1)!;
       await peer.call(Produce, pv, produceReq(`${t}-before`, 0, batch(records(3, 'old'))), { label: 'Produce too old' });
+      for (const v of versions(peer, Produce)) await peer.call(Produce, v, produceReq(`${t}-before`, 0, batch(records(2, 'old'))), { label: `Produce too old v${v}` });
       await peer.call(Produce, pv, produceReq(`${t}-after`, 0, batch(records(2, 'old'))), { label: 'Produce old, after limit only' });
       const future = records(2, 'future').map((r, i) => ({ ...r, timestamp: T0 + 10n * 365n * 86_400_000n + BigInt(i) }));
       await peer.call(Produce, pv, produceReq(`${t}-after`, 0, batch(future)), { label: 'Produce too new' });
@@ -322,6 +323,8 @@ export const sessions: Session[] = [
       const pv = versions(peer, Produce).at(-1)!;
       const keyless = records(3, 'c').map((r, i) => (i === 1 ? { ...r, key: null } : r));
       await peer.call(Produce, pv, produceReq(t, 0, batch(keyless)), { label: 'Produce keyless record to compacted' });
+      // recordErrors exist from v8 on.
+      for (const v of versions(peer, Produce)) await peer.call(Produce, v, produceReq(t, 0, batch(keyless)), { label: `Produce keyless record to compacted v${v}` });
       await peer.call(Produce, pv, produceReq(t, 0, batch(keyless, { compression: CompressionType.Lz4 })), { label: 'Produce keyless lz4 to compacted' });
       await peer.call(Produce, pv, produceReq(t, 0, batch(records(2, 'c-ok'))), { label: 'Produce keyed to compacted' });
       await peer.call(Produce, pv, produceReq(t, 0, batch([{ key: Buffer.from('tomb'), value: null, headers: [], timestamp: T0 }])), { label: 'Produce tombstone to compacted' });
@@ -650,7 +653,7 @@ export const allow: AllowEntry[] = [
   },
   {
     session: 'pf-produce-timestamps',
-    where: /^Produce too (old|new): responses\[name=pf-produce-timestamps-(before|after)\]\.partitionResponses\[index=0\]\.recordErrors\[\d+\]\.batchIndexErrorMessage$/,
+    where: /^Produce too (old|new)(?: v\d+)?: responses\[name=pf-produce-timestamps-(before|after)\]\.partitionResponses\[index=0\]\.recordErrors\[\d+\]\.batchIndexErrorMessage$/,
     reason: "The message is Kafka's (\"Timestamp T of message with offset N is out of range. The timestamp should be within [now - before.max.ms, now + after.max.ms]\") and embeds each broker's clock at the time of the request; errorCode, the records' batchIndex and the rest of the answer are compared.",
   },
   {
