@@ -88,9 +88,18 @@ function versions(peer: SessionPeer, api: Parameters<SessionPeer['versions']>[0]
   return peer.versions(api).filter((v) => api !== Produce || v >= 3);
 }
 
-/** Items named by their position, so that an answer holding one key twice is compared entry by entry. */
+/**
+ * Items named by their key and how often that key came before, so that an answer holding one key
+ * twice is compared entry by entry (and the order of different keys still does not matter).
+ */
 function numbered(items: any[]): any[] {
-  return items.map((x, i) => ({ ...x, name: `${x.name ?? x.topic ?? ''}#${i}` }));
+  const seen = new Map<string, number>();
+  return items.map((x) => {
+    const key = String(x.name ?? x.topic ?? x.partitionIndex ?? x.partition);
+    const n = seen.get(key) ?? 0;
+    seen.set(key, n + 1);
+    return { ...x, name: `${key}#${n}` };
+  });
 }
 /** A view numbering a response's topics (under `topicsKey`) and their partitions. */
 function positions(topicsKey: string) {
