@@ -101,6 +101,20 @@ describe('fetch', () => {
     assert.deepEqual([res.errorCode, partitionsOf(res).map((p) => [p.errorCode, p.highWatermark, p.records?.length ?? 0])], [-1, [[-1, -1n, 0]]]);
   });
 
+  test('lastFetchedEpoch (v12+): an epoch the log cannot place is OFFSET_OUT_OF_RANGE; one ending before fetchOffset answers divergingEpoch', async () => {
+    const f = (fetchOffset: bigint, lastFetchedEpoch: number) => {
+      const req = fetchRequest([{ topic: 'f', partitions: [{ partition: 0, fetchOffset }] }]);
+      req.topics[0]!.partitions[0]!.lastFetchedEpoch = lastFetchedEpoch;
+      return call(c, Fetch, 12, req).then((res) => partitionsOf(res)[0]!);
+    };
+    const end = broker.broker.replicas.partition('f', 0)!.logEndOffset;
+    assert.equal((await f(0n, 3)).errorCode, 1);
+    const past = await f(end + 5n, 0);
+    assert.deepEqual([past.errorCode, past.divergingEpoch.epoch, past.divergingEpoch.endOffset, past.records?.length ?? 0], [0, 0, end, 0]);
+    const fine = await f(0n, 0);
+    assert.deepEqual([fine.errorCode, fine.divergingEpoch.epoch], [0, -1]);
+  });
+
   test('a partition named twice is fetched once, at the last offset given (Kafka: a map by partition)', async () => {
     const res = await call(c, Fetch, 12, fetchRequest([{ topic: 'f', partitions: [{ partition: 0, fetchOffset: 0n }, { partition: 0, fetchOffset: 99n }] }]));
     assert.deepEqual(partitionsOf(res).map((p) => p.errorCode), [1]);
