@@ -33,13 +33,14 @@ interface FetchPart {
   offset: bigint;
   epoch?: number;
   maxBytes?: number;
+  lastFetchedEpoch?: number;
 }
 
 function fetchTopic(name: string, id: string, parts: FetchPart[]): FetchRequest.FetchTopic {
   return {
     topic: name,
     topicId: id,
-    partitions: parts.map((p) => ({ partition: p.partition ?? 0, currentLeaderEpoch: p.epoch ?? -1, fetchOffset: p.offset, lastFetchedEpoch: -1, logStartOffset: -1n, partitionMaxBytes: p.maxBytes ?? 1 << 20, replicaDirectoryId: NO_ID })),
+    partitions: parts.map((p) => ({ partition: p.partition ?? 0, currentLeaderEpoch: p.epoch ?? -1, fetchOffset: p.offset, lastFetchedEpoch: p.lastFetchedEpoch ?? -1, logStartOffset: -1n, partitionMaxBytes: p.maxBytes ?? 1 << 20, replicaDirectoryId: NO_ID })),
   };
 }
 
@@ -366,6 +367,12 @@ export const sessions: Session[] = [
         if (v >= 9) {
           await fetchOne(peer, v, t, { offset: 0n, epoch: 0 }, `Fetch current epoch v${v}`);
           await fetchOne(peer, v, t, { offset: 0n, epoch: 1 }, `Fetch future epoch v${v}`);
+        }
+        if (v >= 12) {
+          // lastFetchedEpoch (KIP-595 / KIP-320 truncation detection): the epoch of the last record before fetchOffset.
+          await fetchOne(peer, v, t, { offset: 4n, epoch: 0, lastFetchedEpoch: 0 }, `Fetch lastFetchedEpoch 0 v${v}`);
+          await fetchOne(peer, v, t, { offset: 4n, epoch: 0, lastFetchedEpoch: 3 }, `Fetch lastFetchedEpoch 3 v${v}`);
+          await fetchOne(peer, v, t, { offset: 12n, epoch: 0, lastFetchedEpoch: 0 }, `Fetch lastFetchedEpoch 0 past the end v${v}`);
         }
         await fetchOne(peer, v, t, { offset: 0n, partition: 3 }, `Fetch unknown partition v${v}`);
         await fetchOne(peer, v, t, { offset: 0n, partition: -1 }, `Fetch partition -1 v${v}`);
