@@ -12,7 +12,9 @@ const UNKNOWN_ID = 'AAAAAAAAAAAAAAAAAAAAAQ';
 
 /** Creates a topic and waits until the broker's replica manager leads every partition (Kafka applies that after Metadata shows the leader). */
 async function createTopic(peer: SessionPeer, name: string, partitions = 1, configs: Record<string, string> = {}): Promise<void> {
-  await createTopicInMetadata(peer, name, partitions, configs);
+  // T0 is long past: Kafka's retention (by record time, checked every 5 minutes) would delete these
+  // records in the middle of a later session, so the sessions' topics keep their data.
+  await createTopicInMetadata(peer, name, partitions, { 'retention.ms': '-1', ...configs });
   const parts = Array.from({ length: partitions }, (_, i) => ({ partitionIndex: i, currentLeaderEpoch: -1, timestamp: -1n, maxNumOffsets: 1 }));
   await peer.quiet(ListOffsets, 1, { replicaId: -1, isolationLevel: 0, topics: [{ name, partitions: parts }] }, (r) => r.topics[0]!.partitions.some((p) => p.errorCode !== 0));
 }
