@@ -18,6 +18,8 @@ export interface FetchPosition {
   fetchOffset: bigint;
   partitionMaxBytes: number;
   currentLeaderEpoch: number;
+  /** Fetch v12+: the epoch of the record before fetchOffset, to detect a diverged log (-1 / absent: none). */
+  lastFetchedEpoch?: number;
 }
 
 export interface SessionPartition extends FetchPosition {

@@ -9,6 +9,11 @@ export interface RequestContext {
   readonly connectionId: number;
   readonly remoteAddress: string;
   readonly listenerName: string;
+  /**
+   * Closes the connection once the responses to earlier requests are written, instead of
+   * answering (Kafka's closeConnection: how a Produce with acks=0 reports an error).
+   */
+  readonly closeConnection?: () => void;
 }
 
 /**

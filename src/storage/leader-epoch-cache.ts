@@ -7,7 +7,8 @@ export const UNDEFINED_EPOCH_OFFSET = -1n;
  * Kafka's LeaderEpochFileCache: for each leader epoch, the first offset written in it.
  *
  * Invariants: epochs strictly increase and start offsets strictly increase along the list; every
- * start offset is in [logStartOffset, logEndOffset). Every change is written to
+ * start offset is in [logStartOffset, logEndOffset] (the leader's epoch may start at the log end, as
+ * Kafka assigns it on becoming leader, before anything is written in it). Every change is written to
  * `leader-epoch-checkpoint` (atomically, in order); `flushed()` resolves once the file matches.
  * After an unclean shutdown the entries for recovered segments are re-assigned from the batches'
  * partitionLeaderEpoch, so a lost write is repaired by recovery.

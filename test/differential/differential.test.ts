@@ -25,6 +25,9 @@ const COMMON: Record<string, string | number> = {
   'offsets.topic.num.partitions': 50,
   'transaction.state.log.num.partitions': 50,
   'message.max.bytes': 1048588,
+  // Sessions write records with fixed (old) timestamps: Kafka's first retention pass, 30 s after
+  // start, would delete them under the default 7 days; this keeps it out of every run.
+  'log.retention.check.interval.ms': 3_600_000,
 };
 
 interface Pair {

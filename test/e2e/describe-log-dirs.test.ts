@@ -37,6 +37,10 @@ test('DescribeLogDirs lists each dir with partition sizes; v4 adds total and usa
     const names = filtered.results.flatMap((r) => r.topics.map((t) => t.name));
     assert.deepEqual(names, ['other']);
     assert.ok(filtered.results.every((r) => r.totalBytes === -1n));
+
+    // Partitions named twice are described once (a set, as Kafka's).
+    const twice = await call(c, DescribeLogDirs, 4, { topics: [{ topic: 'sized', partitions: [1, 1] }, { topic: 'sized', partitions: [1] }] });
+    assert.deepEqual(twice.results.flatMap((r) => r.topics.flatMap((t) => t.partitions.map((p) => `${t.name}-${p.partitionIndex}`))), ['sized-1']);
   } finally {
     c.close();
     await broker.close();

@@ -85,8 +85,39 @@ describe('fetch', () => {
   test('offsets outside the log get OFFSET_OUT_OF_RANGE; unknown partitions UNKNOWN_TOPIC_OR_PARTITION; unknown ids UNKNOWN_TOPIC_ID', async () => {
     const res = await call(c, Fetch, 12, fetchRequest([{ topic: 'f', partitions: [{ partition: 0, fetchOffset: 99n }, { partition: 7, fetchOffset: 0n }] }, { topic: 'nope', partitions: [{ partition: 0, fetchOffset: 0n }] }]));
     assert.deepEqual(partitionsOf(res).map((p) => p.errorCode), [1, 3, 3]);
+    // As Kafka: an error answer carries no offsets; abortedTransactions null for a failed read of a
+    // partition the broker has, [] for one it does not have.
+    assert.deepEqual(partitionsOf(res).map((p) => [p.highWatermark, p.lastStableOffset, p.logStartOffset, p.abortedTransactions]), [
+      [-1n, -1n, -1n, null],
+      [-1n, -1n, -1n, []],
+      [-1n, -1n, -1n, []],
+    ]);
     const byId = await call(c, Fetch, 13, fetchRequest([{ topic: '', topicId: 'AQIDBAUGBwgJCgsMDQ4PEA', partitions: [{ partition: 0, fetchOffset: 0n }] }]));
     assert.equal(partitionsOf(byId)[0]!.errorCode, 100);
+  });
+
+  test('an isolation level that does not exist is UNKNOWN_SERVER_ERROR for the request, as Kafka', async () => {
+    const res = await call(c, Fetch, 12, fetchRequest([{ topic: 'f', partitions: [{ partition: 0, fetchOffset: 0n }] }], { isolationLevel: 2 }));
+    assert.deepEqual([res.errorCode, partitionsOf(res).map((p) => [p.errorCode, p.highWatermark, p.records?.length ?? 0])], [-1, [[-1, -1n, 0]]]);
+  });
+
+  test('lastFetchedEpoch (v12+): an epoch the log cannot place is OFFSET_OUT_OF_RANGE; one ending before fetchOffset answers divergingEpoch', async () => {
+    const f = (fetchOffset: bigint, lastFetchedEpoch: number) => {
+      const req = fetchRequest([{ topic: 'f', partitions: [{ partition: 0, fetchOffset }] }]);
+      req.topics[0]!.partitions[0]!.lastFetchedEpoch = lastFetchedEpoch;
+      return call(c, Fetch, 12, req).then((res) => partitionsOf(res)[0]!);
+    };
+    const end = broker.broker.replicas.partition('f', 0)!.logEndOffset;
+    assert.equal((await f(0n, 3)).errorCode, 1);
+    const past = await f(end + 5n, 0);
+    assert.deepEqual([past.errorCode, past.divergingEpoch.epoch, past.divergingEpoch.endOffset, past.records?.length ?? 0], [0, 0, end, 0]);
+    const fine = await f(0n, 0);
+    assert.deepEqual([fine.errorCode, fine.divergingEpoch.epoch], [0, -1]);
+  });
+
+  test('a partition named twice is fetched once, at the last offset given (Kafka: a map by partition)', async () => {
+    const res = await call(c, Fetch, 12, fetchRequest([{ topic: 'f', partitions: [{ partition: 0, fetchOffset: 0n }, { partition: 0, fetchOffset: 99n }] }]));
+    assert.deepEqual(partitionsOf(res).map((p) => p.errorCode), [1]);
   });
 
   test('topic ids (v13+) and read_committed answers carry an aborted-transactions list', async () => {

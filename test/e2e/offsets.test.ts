@@ -42,6 +42,30 @@ describe('offsets', () => {
     assert.deepEqual((await list(0, -2n)).oldStyleOffsets, [0n]);
   });
 
+  test('sentinels a version does not carry are UNSUPPORTED_VERSION; a partition asked twice is INVALID_REQUEST', async () => {
+    assert.deepEqual([(await list(6, -3n)).errorCode, (await list(7, -4n)).errorCode, (await list(8, -5n)).errorCode, (await list(9, -6n)).errorCode, (await list(9, -7n)).errorCode], [35, 35, 35, 35, 35]);
+    assert.deepEqual([(await list(8, -4n)).errorCode, (await list(9, -5n)).errorCode], [0, 0]);
+    const p = { partitionIndex: 0, currentLeaderEpoch: -1, timestamp: -1n, maxNumOffsets: 1 };
+    const twice = await call(c, ListOffsets, 7, { replicaId: -1, isolationLevel: 0, topics: [{ name: 'o', partitions: [p, { ...p, timestamp: -2n }] }] });
+    assert.deepEqual(twice.topics[0]!.partitions.map((x) => [x.errorCode, x.offset]), [[42, -1n], [42, -1n]]);
+  });
+
+  test('an isolation level that does not exist is UNKNOWN_SERVER_ERROR, as Kafka', async () => {
+    const res = await call(c, ListOffsets, 5, { replicaId: -1, isolationLevel: 2, topics: [{ name: 'o', partitions: [{ partitionIndex: 0, currentLeaderEpoch: -1, timestamp: -1n, maxNumOffsets: 1 }] }] });
+    assert.deepEqual([res.topics[0]!.partitions[0]!.errorCode, res.topics[0]!.partitions[0]!.offset], [-1, -1n]);
+  });
+
+  test('an empty log is in epoch 0 from its start; an epoch newer than the log knows is undefined', async () => {
+    await broker.broker.topics.create('o-empty', 1, 1, {});
+    const oe = async (topic: string, leaderEpoch: number) => (await call(c, OffsetForLeaderEpoch, 4, { replicaId: -1, topics: [{ topic, partitions: [{ partition: 0, currentLeaderEpoch: -1, leaderEpoch }] }] })).topics[0]!.partitions[0]!;
+    const empty = await oe('o-empty', 0);
+    assert.deepEqual([empty.errorCode, empty.leaderEpoch, empty.endOffset], [0, 0, 0n]);
+    const newer = await oe('o', 5);
+    assert.deepEqual([newer.errorCode, newer.leaderEpoch, newer.endOffset], [0, -1, -1n]);
+    const earliest = (await call(c, ListOffsets, 7, { replicaId: -1, isolationLevel: 0, topics: [{ name: 'o-empty', partitions: [{ partitionIndex: 0, currentLeaderEpoch: -1, timestamp: -2n, maxNumOffsets: 1 }] }] })).topics[0]!.partitions[0]!;
+    assert.deepEqual([earliest.offset, earliest.leaderEpoch], [0n, 0]);
+  });
+
   test('leader epochs: a newer epoch than ours is UNKNOWN_LEADER_EPOCH', async () => {
     assert.equal((await list(4, -1n, 0)).errorCode, 0);
     assert.equal((await list(4, -1n, 5)).errorCode, 75);

@@ -3,9 +3,9 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { startBroker, type RunningBroker } from '../../src/index.js';
-import { Fetch, Produce, type ProduceResponse } from '../../src/protocol/generated/index.js';
-import { CompressionType, buildEndTxnMarkerBatch, buildMessageSet, buildRecordBatch, decodeRecordBatch, readRecords } from '../../src/protocol/records/index.js';
-import { RawClient, call } from './raw-client.js';
+import { Fetch, ListOffsets, Produce, type ProduceResponse } from '../../src/protocol/generated/index.js';
+import { CompressionType, buildEndTxnMarkerBatch, buildMessageSet, buildRecordBatch, decodeRecordBatch, readRecords, writeBatchCrc } from '../../src/protocol/records/index.js';
+import { RawClient, call, frame, parse } from './raw-client.js';
 
 const ZERO = 'AAAAAAAAAAAAAAAAAAAAAA';
 
@@ -96,6 +96,18 @@ describe('produce', () => {
     assert.equal((await produce('p', delta)).errorCode, 87);
   });
 
+  test('records that cannot be read (garbled compressed or uncompressed records, CRC intact) are INVALID_RECORD and not stored, as Kafka', async () => {
+    const before = broker.broker.replicas.partition('p', 0)!.logEndOffset;
+    for (const [compression, from] of [[CompressionType.Gzip, 71], [CompressionType.Lz4, 65], [CompressionType.Zstd, 65], [CompressionType.Snappy, 65], [CompressionType.None, 62]] as const) {
+      const b = batch(3, compression);
+      b.fill(0x5a, from);
+      writeBatchCrc(b);
+      const r = await produce('p', b);
+      assert.deepEqual([compression, r.errorCode, r.logStartOffset], [compression, 87, 0n]);
+    }
+    assert.equal(broker.broker.replicas.partition('p', 0)!.logEndOffset, before);
+  });
+
   test('zstd needs Produce v7+', async () => {
     assert.equal((await produce('p', batch(2, CompressionType.Zstd), 6)).errorCode, 76);
     assert.equal((await produce('p', batch(2, CompressionType.Zstd), 7)).errorCode, 0);
@@ -130,6 +142,27 @@ describe('produce', () => {
     const r = await produce('append-time', batch(2, CompressionType.None, 1000));
     assert.equal(r.errorCode, 0);
     assert.ok(r.logAppendTimeMs >= BigInt(before));
+  });
+
+  test('acks=0: no answer; an error closes the connection (after earlier answers), as Kafka', async () => {
+    const raw = await RawClient.open(broker.port);
+    try {
+      raw.send(frame(Produce, 9, 1, { transactionalId: null, acks: 0, timeoutMs: 5000, topicData: [{ name: 'p', partitionData: [{ index: 0, records: batch() }] }] }));
+      const listed = raw.next();
+      raw.send(frame(ListOffsets, 1, 2, { replicaId: -1, isolationLevel: 0, topics: [{ name: 'p', partitions: [{ partitionIndex: 0, currentLeaderEpoch: -1, timestamp: -1n, maxNumOffsets: 1 }] }] }));
+      assert.equal(parse(ListOffsets, 1, await listed).correlationId, 2);
+      raw.send(frame(Produce, 9, 3, { transactionalId: null, acks: 0, timeoutMs: 5000, topicData: [{ name: 'missing', partitionData: [{ index: 0, records: batch() }] }] }));
+      await raw.closed;
+    } finally {
+      raw.close();
+    }
+  });
+
+  test('a partition named twice in one request: only its last records are appended and answered, as Kafka', async () => {
+    const before = broker.broker.replicas.partition('p', 0)!.logEndOffset;
+    const res = await call(c, Produce, 9, { transactionalId: null, acks: -1, timeoutMs: 5000, topicData: [{ name: 'p', partitionData: [{ index: 0, records: batch(1) }, { index: 0, records: batch(2) }] }, { name: 'p', partitionData: [{ index: 0, records: batch(4) }] }] });
+    assert.deepEqual(res.responses.map((t) => t.partitionResponses.map((p) => [p.index, p.errorCode, p.baseOffset])), [[[0, 0, before]]]);
+    assert.equal(broker.broker.replicas.partition('p', 0)!.logEndOffset, before + 4n);
   });
 
   test('unknown topics, internal topics and bad acks', async () => {

@@ -36,8 +36,15 @@ export function deleteRecordsHandler(broker: Broker): ApiHandler<DeleteRecordsRe
     minVersion: 0,
     maxVersion: 2,
     async handle(req) {
+      // A partition named twice: the last offset counts, answered once (Kafka's request becomes a map by partition).
+      const byTopic = new Map<string, Map<number, DeleteRecordsRequest.DeleteRecordsPartition>>();
+      for (const t of req.topics) {
+        let parts = byTopic.get(t.name);
+        if (!parts) byTopic.set(t.name, (parts = new Map()));
+        for (const p of t.partitions) parts.set(p.partitionIndex, p);
+      }
       const topics = await Promise.all(
-        req.topics.map(async (t) => ({ name: t.name, partitions: await Promise.all(t.partitions.map((p) => one(t.name, p))) })),
+        [...byTopic].map(async ([name, parts]) => ({ name, partitions: await Promise.all([...parts.values()].map((p) => one(name, p))) })),
       );
       return { throttleTimeMs: 0, topics };
     },

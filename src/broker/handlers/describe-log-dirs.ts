@@ -18,10 +18,15 @@ export function describeLogDirsHandler(broker: Broker): ApiHandler<DescribeLogDi
       if (req.topics === null) {
         for (const t of broker.metadata.topics.values()) wanted.push(...broker.replicas.partitionsOf(t.name).filter(Boolean));
       } else {
+        // A set of partitions, as Kafka's: each described once however often it is named.
+        const seen = new Set<Partition>();
         for (const t of req.topics) {
           for (const p of t.partitions) {
             const partition = broker.replicas.partition(t.topic, p);
-            if (partition) wanted.push(partition);
+            if (partition && !seen.has(partition)) {
+              seen.add(partition);
+              wanted.push(partition);
+            }
           }
         }
       }

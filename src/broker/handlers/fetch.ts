@@ -31,6 +31,8 @@ interface ReadResult {
   logStartOffset: bigint;
   ranges: FileRange[];
   size: number;
+  /** The fetcher's last fetched epoch ends before fetchOffset (or is older): where it ends, and no data. */
+  diverging?: { epoch: number; endOffset: bigint };
 }
 
 /**
@@ -80,6 +82,22 @@ export function fetchHandler(broker: Broker): ApiHandler<FetchRequest, FetchResp
         r.errorCode = item.currentLeaderEpoch > p.leaderEpoch ? ErrorCode.UNKNOWN_LEADER_EPOCH : ErrorCode.FENCED_LEADER_EPOCH;
         errors = true;
         continue;
+      }
+      // As Kafka's Partition.readRecords: a last fetched epoch this log cannot place is out of
+      // range; one that ends before fetchOffset (or is not ours) is answered with where it ends.
+      const lastFetchedEpoch = item.lastFetchedEpoch ?? -1;
+      if (lastFetchedEpoch >= 0) {
+        const end = p.log.endOffsetForEpoch(lastFetchedEpoch);
+        if (end.epoch < 0 || end.endOffset < 0n || item.fetchOffset < p.logStartOffset) {
+          r.errorCode = ErrorCode.OFFSET_OUT_OF_RANGE;
+          errors = true;
+          continue;
+        }
+        if (end.epoch < lastFetchedEpoch || end.endOffset < item.fetchOffset) {
+          r.diverging = { epoch: end.epoch, endOffset: end.endOffset };
+          errors = true; // answer now
+          continue;
+        }
       }
       const maxOffset = isFollower ? p.logEndOffset : isolationLevel === READ_COMMITTED ? p.lastStableOffset : p.highWatermark;
       const budget = Math.min(item.partitionMaxBytes, maxResponseBytes - bytes);
@@ -143,14 +161,16 @@ export function fetchHandler(broker: Broker): ApiHandler<FetchRequest, FetchResp
   /** The partitions this request fetches, after applying it to its session. */
   function resolveItems(req: FetchRequest, version: number): { items: FetchItem[]; sessionId: number; errorCode: number; incremental: boolean } {
     const usesIds = version >= 13;
-    const fromRequest: FetchItem[] = [];
+    // A partition named twice: the last entry counts, in the place of the first (Kafka's LinkedHashMap).
+    const byKey = new Map<string, FetchItem>();
     for (const t of req.topics) {
       const name = usesIds ? (broker.metadata.topicById(t.topicId)?.name ?? '') : t.topic;
       const topicId = usesIds ? t.topicId : (broker.metadata.topic(t.topic)?.topicId ?? UUID_ZERO);
       for (const p of t.partitions) {
-        fromRequest.push({ topic: name, topicId, partition: p.partition, fetchOffset: p.fetchOffset, partitionMaxBytes: p.partitionMaxBytes, currentLeaderEpoch: p.currentLeaderEpoch });
+        byKey.set(sessionKey(usesIds ? topicId : name, p.partition), { topic: name, topicId, partition: p.partition, fetchOffset: p.fetchOffset, partitionMaxBytes: p.partitionMaxBytes, currentLeaderEpoch: p.currentLeaderEpoch, lastFetchedEpoch: version >= 12 ? p.lastFetchedEpoch : -1 });
       }
     }
+    const fromRequest = [...byKey.values()];
     if (version < 7) return { items: fromRequest, sessionId: 0, errorCode: ErrorCode.NONE, incremental: false };
     const lookup = sessions.lookup(req.sessionId, req.sessionEpoch, usesIds, Date.now());
     switch (lookup.kind) {
@@ -182,13 +202,14 @@ export function fetchHandler(broker: Broker): ApiHandler<FetchRequest, FetchResp
       existing.fetchOffset = item.fetchOffset;
       existing.partitionMaxBytes = item.partitionMaxBytes;
       existing.currentLeaderEpoch = item.currentLeaderEpoch;
+      existing.lastFetchedEpoch = item.lastFetchedEpoch;
       existing.topic = item.topic;
     } else {
       map.set(key, { ...item, lastHighWatermark: -2n, lastLogStartOffset: -2n, lastStableOffset: -2n });
     }
   }
   function fromSession(s: SessionPartition): FetchItem {
-    return { topic: s.topic, topicId: s.topicId, partition: s.partition, fetchOffset: s.fetchOffset, partitionMaxBytes: s.partitionMaxBytes, currentLeaderEpoch: s.currentLeaderEpoch, session: s };
+    return { topic: s.topic, topicId: s.topicId, partition: s.partition, fetchOffset: s.fetchOffset, partitionMaxBytes: s.partitionMaxBytes, currentLeaderEpoch: s.currentLeaderEpoch, lastFetchedEpoch: s.lastFetchedEpoch, session: s };
   }
 
   return {
@@ -201,6 +222,12 @@ export function fetchHandler(broker: Broker): ApiHandler<FetchRequest, FetchResp
       const isFollower = replicaId >= 0;
       const maxResponseBytes = Math.min(v >= 3 ? req.maxBytes : 0x7fffffff, brokerMaxBytes);
       const isolation = v >= 4 ? req.isolationLevel : 0;
+      if (isolation !== 0 && isolation !== READ_COMMITTED) {
+        // No such isolation level: Kafka's IsolationLevel.forId fails, and the whole request gets
+        // its error answer (UNKNOWN_SERVER_ERROR everywhere).
+        const responses = req.topics.map((t) => ({ topic: t.topic, topicId: t.topicId, partitions: t.partitions.map((p) => errorPartition(p.partition, ErrorCode.UNKNOWN_SERVER_ERROR, false)) }));
+        return { throttleTimeMs: 0, errorCode: ErrorCode.UNKNOWN_SERVER_ERROR, sessionId: 0, responses, nodeEndpoints: [] };
+      }
       const { items, sessionId, errorCode, incremental } = resolveItems(req, v);
       if (errorCode !== ErrorCode.NONE) {
         return { throttleTimeMs: 0, errorCode, sessionId: 0, responses: [], nodeEndpoints: [] };
@@ -213,7 +240,7 @@ export function fetchHandler(broker: Broker): ApiHandler<FetchRequest, FetchResp
 
       const included = located.results.filter((r) => {
         const s = r.item.session;
-        if (incremental && s && r.size === 0 && r.errorCode === ErrorCode.NONE && s.lastHighWatermark === r.highWatermark && s.lastLogStartOffset === r.logStartOffset && s.lastStableOffset === r.lastStableOffset) {
+        if (incremental && s && r.size === 0 && r.errorCode === ErrorCode.NONE && !r.diverging && s.lastHighWatermark === r.highWatermark && s.lastLogStartOffset === r.logStartOffset && s.lastStableOffset === r.lastStableOffset) {
           return false; // nothing new for this partition
         }
         if (s) {
@@ -255,7 +282,7 @@ export function fetchHandler(broker: Broker): ApiHandler<FetchRequest, FetchResp
           highWatermark: r.highWatermark,
           lastStableOffset: r.lastStableOffset,
           logStartOffset: r.logStartOffset,
-          divergingEpoch: { epoch: -1, endOffset: -1n },
+          divergingEpoch: r.diverging ?? { epoch: -1, endOffset: -1n },
           currentLeader: { leaderId: -1, leaderEpoch: -1 },
           snapshotId: { endOffset: -1n, epoch: -1 },
           abortedTransactions:

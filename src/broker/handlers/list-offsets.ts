@@ -79,6 +79,11 @@ export function listOffsetsHandler(broker: Broker): ApiHandler<ListOffsetsReques
     async handle(req, ctx) {
       const v = ctx.apiVersion;
       const isolation = v >= 2 ? req.isolationLevel : 0;
+      if (isolation !== 0 && isolation !== 1) {
+        // No such isolation level: Kafka's IsolationLevel.forId fails; every partition gets UNKNOWN_SERVER_ERROR.
+        const failed = (p: ListOffsetsRequest.ListOffsetsPartition): ListOffsetsResponse.ListOffsetsPartitionResponse => ({ partitionIndex: p.partitionIndex, errorCode: ErrorCode.UNKNOWN_SERVER_ERROR, oldStyleOffsets: [], timestamp: -1n, offset: -1n, leaderEpoch: -1 });
+        return { throttleTimeMs: 0, topics: req.topics.map((t) => ({ name: t.name, partitions: t.partitions.map(failed) })) };
+      }
       // A partition asked for twice: INVALID_REQUEST for each (Kafka's duplicatePartitions).
       const seen = new Set<string>();
       const duplicates = new Set<string>();

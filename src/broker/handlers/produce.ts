@@ -7,7 +7,6 @@ import { Produce, type ProduceRequest, type ProduceResponse } from '../../protoc
 import { KafkaDecodeError } from '../../protocol/runtime/index.js';
 import { ProducerStateError } from '../../storage/producer-state.js';
 import { isCompacted } from '../../storage/config.js';
-import { effectiveTopicConfig } from '../topic-configs.js';
 import { type BatchesSummary, CompressionType, compressionTypeOf, firstRecordWithoutKey, recompressBatches, convertMessageSetToBatch, recordsMagic, validateBatches, validateBatchesDeep, batchSize, decodeRecordBatch, forEachRecord, ATTRIBUTES, BASE_OFFSET, MAGIC, RECORD_BATCH_OVERHEAD, TRANSACTIONAL_FLAG } from '../../protocol/records/index.js';
 import type { Broker } from '../broker.js';
 import { ErrorCode } from '../errors.js';
@@ -26,6 +25,29 @@ class Rejection extends Error {
   ) {
     super(message);
   }
+}
+
+/** Errors Kafka's ReplicaManager answers without the log start offset (unknown partition, not leader, too large, corrupt, storage, unknown topic id). */
+const NO_LOG_START_OFFSET = new Set<number>([ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, ErrorCode.NOT_LEADER_OR_FOLLOWER, ErrorCode.MESSAGE_TOO_LARGE, ErrorCode.RECORD_LIST_TOO_LARGE, ErrorCode.CORRUPT_MESSAGE, ErrorCode.KAFKA_STORAGE_ERROR, ErrorCode.UNKNOWN_TOPIC_ID]);
+
+/**
+ * A partition named more than once in one request: Kafka keeps the last records for it (its
+ * request becomes a map by partition), so only those are appended and answered.
+ */
+function lastOfEachPartition(topics: ProduceRequest.TopicProduceData[]): ProduceRequest.TopicProduceData[] {
+  const byTopic = new Map<string, Map<number, ProduceRequest.PartitionProduceData>>();
+  let duplicates = false;
+  for (const t of topics) {
+    let parts = byTopic.get(t.name);
+    if (parts) duplicates = true;
+    else byTopic.set(t.name, (parts = new Map()));
+    for (const p of t.partitionData) {
+      if (parts.has(p.index)) duplicates = true;
+      parts.set(p.index, p);
+    }
+  }
+  if (!duplicates) return topics;
+  return [...byTopic].map(([name, parts]) => ({ name, partitionData: [...parts.values()] }));
 }
 
 /** Whether the first batch of a partition's records is transactional (Kafka's ProduceRequest.hasTransactionalRecords). */
@@ -120,13 +142,13 @@ export function produceHandler(broker: Broker): ApiHandler<ProduceRequest, Produ
     }
     if (summary.isControl) throw new Rejection(ErrorCode.INVALID_RECORD, 'Control batches cannot be produced by clients', [], true);
     if (summary.mixed) throw new Rejection(ErrorCode.INVALID_RECORD, 'batches of one partition differ in codec or producer', [], true);
-    if (summary.compression === CompressionType.None) {
-      try {
-        validateBatchesDeep(batches);
-      } catch (e) {
-        if (e instanceof KafkaDecodeError) throw new Rejection(ErrorCode.CORRUPT_MESSAGE, e.message);
-        throw e;
-      }
+    // Every record is read, compressed batches decompressed, as Kafka's LogValidator does: what
+    // cannot be read is refused rather than stored for consumers to fail on.
+    try {
+      validateBatchesDeep(batches, { maxDecompressedBytes: maxMessageBytes * 64 });
+    } catch (e) {
+      if (e instanceof KafkaDecodeError) throw new Rejection(ErrorCode.INVALID_RECORD, e.message, [], true);
+      throw e;
     }
     if (timestampType === 'CreateTime' && (beforeMaxMs < Number.MAX_SAFE_INTEGER || afterMaxMs < Number.MAX_SAFE_INTEGER)) {
       const errors = recordsOutOfTime(batches, BigInt(Date.now()), BigInt(beforeMaxMs), BigInt(afterMaxMs), maxMessageBytes * 64);
@@ -185,19 +207,14 @@ export function produceHandler(broker: Broker): ApiHandler<ProduceRequest, Produ
         logStartOffset: info.logStartOffset,
       };
     } catch (e) {
-      // Kafka answers sequence and epoch errors with the partition's log start offset.
-      if (e instanceof ProducerStateError) return { ...response(data.index, e.code, e.message), logStartOffset: partition.logStartOffset };
+      // ReplicaManager.appendToLocalLog: errors other than these carry the log start offset.
+      const logStart = (code: number) => (NO_LOG_START_OFFSET.has(code) ? -1n : partition.logStartOffset);
+      if (e instanceof ProducerStateError) return response(data.index, e.code, e.message, [], logStart(e.code));
       const code = toErrorCode(e);
       if (code === ErrorCode.UNKNOWN_SERVER_ERROR) broker.logger.error('append failed', { partition: partition.name, error: e });
-      return response(data.index, code, e instanceof Error ? e.message : String(e));
+      return response(data.index, code, e instanceof Error ? e.message : String(e), [], logStart(code));
     }
   }
-
-  /** acks=all on a topic whose min.insync.replicas exceeds the ISR (this node alone): Kafka's NOT_ENOUGH_REPLICAS. */
-  const notEnoughReplicas = (topicName: string): boolean => {
-    const topic = broker.metadata.topic(topicName);
-    return topic !== undefined && Number(effectiveTopicConfig(broker.config, topic.configs, 'min.insync.replicas').value) > 1;
-  };
 
   return {
     api: Produce,
@@ -206,28 +223,31 @@ export function produceHandler(broker: Broker): ApiHandler<ProduceRequest, Produ
     async handle(req, ctx) {
       const v = ctx.apiVersion;
       const acksValid = req.acks === 0 || req.acks === 1 || req.acks === -1;
+      const topicData = lastOfEachPartition(req.topicData);
       // KafkaApis: transactional records need a transactional id (authorised for WRITE).
-      if (req.transactionalId === null && req.topicData.some((t) => t.partitionData.some((p) => isTransactionalBatch(p.records)))) {
-        if (req.acks === 0) return null;
-        const responses = req.topicData.map((t) => ({ name: t.name, partitionResponses: t.partitionData.map((p) => response(p.index, ErrorCode.TRANSACTIONAL_ID_AUTHORIZATION_FAILED)) }));
+      if (req.transactionalId === null && topicData.some((t) => t.partitionData.some((p) => isTransactionalBatch(p.records)))) {
+        if (req.acks === 0) {
+          ctx.closeConnection?.();
+          return null;
+        }
+        const responses = topicData.map((t) => ({ name: t.name, partitionResponses: t.partitionData.map((p) => response(p.index, ErrorCode.TRANSACTIONAL_ID_AUTHORIZATION_FAILED)) }));
         return { responses, throttleTimeMs: 0, nodeEndpoints: [] };
       }
+      // acks=all needs min(min.insync.replicas, replication factor) replicas in sync (Kafka 4's
+      // effectiveMinIsr): one node is the whole replica set, so NOT_ENOUGH_REPLICAS never applies.
       const responses = await Promise.all(
-        req.topicData.map(async (t) => ({
+        topicData.map(async (t) => ({
           name: t.name,
           partitionResponses: await Promise.all(
-            t.partitionData.map((p) =>
-              !acksValid
-                ? Promise.resolve(response(p.index, ErrorCode.INVALID_REQUIRED_ACKS))
-                : req.acks === -1 && notEnoughReplicas(t.name)
-                  ? Promise.resolve(response(p.index, ErrorCode.NOT_ENOUGH_REPLICAS, `The size of the current ISR 1 is insufficient to satisfy the min.isr requirement of topic ${t.name}`))
-                  : producePartition(t.name, p, v, v >= 3 ? req.transactionalId : null),
-            ),
+            t.partitionData.map((p) => (!acksValid ? Promise.resolve(response(p.index, ErrorCode.INVALID_REQUIRED_ACKS)) : producePartition(t.name, p, v, v >= 3 ? req.transactionalId : null))),
           ),
         })),
       );
-      // acks=0: the client reads no response (Kafka closes the connection on errors instead).
-      if (req.acks === 0) return null;
+      // acks=0: the client reads no response; on any error Kafka closes the connection instead.
+      if (req.acks === 0) {
+        if (responses.some((t) => t.partitionResponses.some((p) => p.errorCode !== ErrorCode.NONE))) ctx.closeConnection?.();
+        return null;
+      }
       return { responses, throttleTimeMs: 0, nodeEndpoints: [] };
     },
   };

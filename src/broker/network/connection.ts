@@ -30,6 +30,8 @@ interface Slot {
   chunks: Buffer[] | null;
   /** Size of the request frame, held until its response is written. */
   requestBytes: number;
+  /** Close the connection once the responses before this one are written (RequestContext.closeConnection). */
+  closeAfter?: boolean;
 }
 
 let nextConnectionId = 1;
@@ -166,6 +168,7 @@ export class Connection {
     this.opts.onRequestFrame?.(apiKey, apiVersion, frame);
     let ctx: RequestContext;
     let request: unknown;
+    let slotOfRequest: Slot | undefined;
     try {
       const r = new Reader(frame);
       const header = RequestHeaderCodec.read(r, requestHeaderVersion(api, apiVersion));
@@ -176,6 +179,9 @@ export class Connection {
         connectionId: this.id,
         remoteAddress: this.socket.remoteAddress ?? '',
         listenerName: this.opts.listenerName,
+        closeConnection: () => {
+          if (slotOfRequest) slotOfRequest.closeAfter = true;
+        },
       };
       const body = decodeRequestBody(api.request, frame, apiVersion, r.offset);
       request = body.value;
@@ -187,6 +193,7 @@ export class Connection {
       return;
     }
     const slot = this.slot(frame.length);
+    slotOfRequest = slot;
     let result;
     try {
       result = handler.handle(request, ctx);
@@ -254,6 +261,13 @@ export class Connection {
         if (!wrote) this.socket.cork();
         wrote = true;
         for (const c of slot.chunks) this.socket.write(c);
+      }
+      if (slot.closeAfter) {
+        if (wrote) this.socket.uncork();
+        this.closed = true;
+        this.log.debug('closing connection', { reason: 'requested by the handler' });
+        this.socket.end();
+        return;
       }
     }
     if (wrote) this.socket.uncork();

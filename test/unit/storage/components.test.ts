@@ -133,8 +133,7 @@ describe('LeaderEpochCache', () => {
     assert.deepEqual(cache.endOffsetFor(3, 40n), { epoch: 3, endOffset: 30n });
     assert.deepEqual(cache.endOffsetFor(4, 40n), { epoch: 3, endOffset: 30n });
     assert.deepEqual(cache.endOffsetFor(2, 40n), { epoch: 1, endOffset: 10n });
-    // Older than every known epoch: Kafka answers the requested epoch ending where the first one starts.
-    assert.deepEqual(cache.endOffsetFor(0, 40n), { epoch: 0, endOffset: 0n });
+    assert.deepEqual(cache.endOffsetFor(0, 40n), { epoch: 0, endOffset: 0n }, 'older than every known epoch: ends where the first known one starts');
     assert.deepEqual(cache.endOffsetFor(9, 40n), { epoch: -1, endOffset: -1n });
     cache.truncateFromEnd(30n);
     assert.equal(cache.latestEpoch, 3);
