@@ -4,17 +4,18 @@
  *   npm run bench:kafka          (= tsc -p . && node dist/bench/apache-kafka.js)
  *
  * Needs java (openjdk-17-jre-headless) and, the first time, mvn (the Kafka jars are fetched from
- * Maven Central into ~/.cache/samsa by tools/apache-kafka). Three brokers, one after the other,
- * each a separate process with a fresh data dir, stopped by PID at the end:
+ * Maven Central into ~/.cache/samsa by tools/apache-kafka). Three brokers, each a separate
+ * process with a fresh data dir, stopped by PID at the end:
  *  - samsa/os:      `samsa start` with samsa.log.flush.durable=false (page cache, like Kafka);
  *  - samsa/durable: `samsa start` at its default (fdatasync before the produce ack);
  *  - kafka:         Apache Kafka 4.1.1, single-node KRaft, its defaults (page cache), with the
  *                   heap (-Xmx1G -Xms1G) and JVM flags of bin/kafka-server-start.sh.
  * Both brokers get group.initial.rebalance.delay.ms=0 (tools/apache-kafka sets it for Kafka).
  *
- * Per broker: an unmeasured warm-up (JIT; the first consumer group, which creates
- * __consumer_offsets), then for 1 and 8 partitions (RF 1, fresh topic each)
- * × 100 B and 1 KiB records:
+ * All three run at once (idle when not under load); each gets an unmeasured warm-up (JIT; the
+ * first consumer group, which creates __consumer_offsets). Then for 1 and 8 partitions (RF 1,
+ * fresh topic each) × 100 B and 1 KiB records each load below runs on every broker in turn, the
+ * order rotated at each step (the machine's load drifts; no broker gets all the quiet minutes):
  *  - perf produce:  Kafka's kafka-producer-perf-test (ProducerPerformance), --throughput -1, the
  *                   producer's defaults (acks=all, idempotence on, batch.size 16384, linger.ms 5,
  *                   max.in.flight 5, buffer.memory 32 MiB, no compression), a fixed record count;
@@ -396,13 +397,21 @@ interface BrokerSummary {
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-async function benchBroker(kind: BrokerKind, rows: Row[]): Promise<BrokerSummary> {
+interface Live {
+  b: Broker;
+  conn: RawConnection;
+  versions: Versions;
+  summary: BrokerSummary;
+}
+
+/** Starts a broker, takes its idle figures and warms it up (unmeasured, the same for every broker). */
+async function setupBroker(kind: BrokerKind): Promise<Live> {
   const t0 = performance.now();
   const b = await startBroker(kind);
   const startMs = performance.now() - t0;
   try {
     checkPid(b);
-    // Idle: 2 s after start, before any topic exists.
+    // Idle: 1–3 s after start, before any topic exists.
     await sleep(1000);
     const idleCpu0 = procCpuMs(b.pid);
     await sleep(2000);
@@ -410,49 +419,75 @@ async function benchBroker(kind: BrokerKind, rows: Row[]): Promise<BrokerSummary
     const idleRssMiB = procMem(b.pid).rss / MiB;
     const conn = await RawConnection.connect(b.host, b.port);
     const versions = await negotiateVersions(conn);
-    try {
-      // Unmeasured warm-up of both code paths (the JVM and V8 JITs), same for every broker.
-      const wt = await createTopic(conn, versions, 'warmup', 1);
-      await perfProduce(b, wt.name, 100, 300_000);
-      await perfConsume(b, wt.name, 300_000); // also creates __consumer_offsets, outside the figures
-      await genProduce(b, versions, await createTopic(conn, versions, 'warmup-gen', 1), 1024, 1000);
-      console.log(`  ${kind}: started in ${fmt(startMs / 1000, 1)} s (PID ${b.pid}), idle RSS ${fmt(idleRssMiB, 0)} MiB, idle CPU ${fmt(idleCpuPct, 1)}%, warmed up`);
-      for (const partitions of PARTITIONS) {
-        for (const size of SIZES) {
-          const base = { broker: kind, recordSize: size, partitions };
-          const perfTopic = await createTopic(conn, versions, `perf-${size}b-${partitions}p`, partitions);
-          let load1 = loadavg()[0]!;
-          const pp = await perfProduce(b, perfTopic.name, size, RECORDS[size]!);
-          rows.push({ ...base, load: 'perf produce', load1, ...pp });
-          load1 = loadavg()[0]!;
-          const pc = await perfConsume(b, perfTopic.name, pp.records || RECORDS[size]!);
-          rows.push({ ...base, load: 'perf consume', load1, ...pc });
-          if (size === 1024) {
-            // Light load: latency without the producer's buffer filling up.
-            const latTopic = await createTopic(conn, versions, `perf-5k-${partitions}p`, partitions);
-            load1 = loadavg()[0]!;
-            rows.push({ ...base, load: 'perf produce 5k/s', load1, ...(await perfProduce(b, latTopic.name, size, LIGHT_RATE * 6, LIGHT_RATE)) });
-          }
-          const genTopic = await createTopic(conn, versions, `gen-${size}b-${partitions}p`, partitions);
-          load1 = loadavg()[0]!;
-          const { written, ...gp } = await genProduce(b, versions, genTopic, size);
-          rows.push({ ...base, load: 'gen produce', load1, ...gp });
-          // Everything acknowledged, warm-up included, is read back.
-          load1 = loadavg()[0]!;
-          const gc = await genConsume(b, versions, genTopic, size, written);
-          rows.push({ ...base, load: 'gen consume', load1, ...gc });
-          for (const r of rows.slice(size === 1024 ? -5 : -4)) console.log(`  ${kind} ${r.load} ${size} B ${partitions}p: ${fmt(r.recordsPerSec, 0)} records/s, ${fmt(r.mbPerSec)} MB/s, errors ${r.errors}${r.errorSample ? ` (${r.errorSample})` : ''}`);
-        }
-      }
-    } finally {
-      conn.close();
-    }
-    return { broker: kind, pid: b.pid, startMs, idleRssMiB, idleCpuPct, hwmMiB: procMem(b.pid).hwm / MiB };
+    // Warm-up of both code paths (the JVM and V8 JITs).
+    const wt = await createTopic(conn, versions, 'warmup', 1);
+    await perfProduce(b, wt.name, 100, 300_000);
+    await perfConsume(b, wt.name, 300_000); // also creates __consumer_offsets, outside the figures
+    await genProduce(b, versions, await createTopic(conn, versions, 'warmup-gen', 1), 1024, 1000);
+    console.log(`  ${kind}: started in ${fmt(startMs / 1000, 1)} s (PID ${b.pid}), idle RSS ${fmt(idleRssMiB, 0)} MiB, idle CPU ${fmt(idleCpuPct, 1)}%, warmed up`);
+    return { b, conn, versions, summary: { broker: kind, pid: b.pid, startMs, idleRssMiB, idleCpuPct, hwmMiB: NaN } };
   } catch (e) {
     console.error(`${kind} broker output:\n${b.tail()}`);
-    throw e;
-  } finally {
     await b.stop();
+    throw e;
+  }
+}
+
+/**
+ * Every load runs on every broker before the next load starts, in an order rotated at each step:
+ * the machine is shared, and its load drifts over minutes, so no broker gets all the quiet (or
+ * all the busy) minutes. All brokers stay up (idle) meanwhile.
+ */
+async function runAll(live: Live[], rows: Row[]): Promise<void> {
+  let step = 0;
+  const each = async (fn: (l: Live) => Promise<void>) => {
+    const order = live.map((_, i) => live[(i + step) % live.length]!);
+    step++;
+    for (const l of order) await fn(l);
+  };
+  const push = (l: Live, load: Row['load'], size: number, partitions: number, load1: number, m: Measured) => {
+    const r: Row = { broker: l.b.kind, load, recordSize: size, partitions, load1, ...m };
+    rows.push(r);
+    console.log(`  ${r.broker} ${load} ${size} B ${partitions}p: ${fmt(r.recordsPerSec, 0)} records/s, ${fmt(r.mbPerSec)} MB/s, errors ${r.errors}${r.errorSample ? ` (${r.errorSample})` : ''}`);
+  };
+  for (const partitions of PARTITIONS) {
+    for (const size of SIZES) {
+      const perfTopic = new Map<Live, { topic: string; records: number }>();
+      await each(async (l) => {
+        const t = await createTopic(l.conn, l.versions, `perf-${size}b-${partitions}p`, partitions);
+        const load1 = loadavg()[0]!;
+        const m = await perfProduce(l.b, t.name, size, RECORDS[size]!);
+        perfTopic.set(l, { topic: t.name, records: m.records || RECORDS[size]! });
+        push(l, 'perf produce', size, partitions, load1, m);
+      });
+      await each(async (l) => {
+        const { topic, records } = perfTopic.get(l)!;
+        const load1 = loadavg()[0]!;
+        push(l, 'perf consume', size, partitions, load1, await perfConsume(l.b, topic, records));
+      });
+      if (size === 1024) {
+        // Light load: latency without the producer's buffer filling up.
+        await each(async (l) => {
+          const t = await createTopic(l.conn, l.versions, `perf-5k-${partitions}p`, partitions);
+          const load1 = loadavg()[0]!;
+          push(l, 'perf produce 5k/s', size, partitions, load1, await perfProduce(l.b, t.name, size, LIGHT_RATE * 6, LIGHT_RATE));
+        });
+      }
+      const genTopic = new Map<Live, { topic: TopicInfo; written: number }>();
+      await each(async (l) => {
+        const t = await createTopic(l.conn, l.versions, `gen-${size}b-${partitions}p`, partitions);
+        const load1 = loadavg()[0]!;
+        const { written, ...m } = await genProduce(l.b, l.versions, t, size);
+        genTopic.set(l, { topic: t, written });
+        push(l, 'gen produce', size, partitions, load1, m);
+      });
+      await each(async (l) => {
+        // Everything acknowledged, warm-up included, is read back.
+        const { topic, written } = genTopic.get(l)!;
+        const load1 = loadavg()[0]!;
+        push(l, 'gen consume', size, partitions, load1, await genConsume(l.b, l.versions, topic, size, written));
+      });
+    }
   }
 }
 
@@ -469,7 +504,20 @@ async function main(): Promise<void> {
   console.log(`uptime at start: ${uptimeStart}`);
   const rows: Row[] = [];
   const brokers: BrokerSummary[] = [];
-  for (const kind of BROKERS) brokers.push(await benchBroker(kind, rows));
+  const live: Live[] = [];
+  try {
+    for (const kind of BROKERS) live.push(await setupBroker(kind));
+    await runAll(live, rows);
+    for (const l of live) brokers.push({ ...l.summary, hwmMiB: procMem(l.b.pid).hwm / MiB });
+  } catch (e) {
+    for (const l of live) console.error(`${l.b.kind} broker output:\n${l.b.tail()}`);
+    throw e;
+  } finally {
+    for (const l of live) {
+      l.conn.close();
+      await l.b.stop();
+    }
+  }
   const uptimeEnd = uptime();
 
   const order = ['perf produce', 'gen produce', 'perf produce 5k/s', 'perf consume', 'gen consume'];
