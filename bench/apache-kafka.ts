@@ -37,7 +37,11 @@
  * producer's 32 MiB buffer, i.e. buffer ÷ throughput), gen produce = request round trip p99;
  * broker CPU = utime+stime of the broker process (all threads, /proc/<pid>/stat) over the
  * measured window as % of one core (perf tools: broker CPU over the tool's whole run ÷ the
- * tool's measured time); client CPU the same for the load generator process; RSS peak/end =
+ * tool's measured time); CPU ms/MiB = broker CPU per MiB of values (its cost: on a busy machine
+ * steadier than MB/s); runq wait = time the broker's threads were runnable but had no CPU
+ * (/proc/<pid>/task/<tid>/schedstat, summed over threads, so above 100% for a busy JVM), % of
+ * the window: high means the machine held it back;
+ * client CPU the same for the load generator process; RSS peak/end =
  * largest VmRSS sampled every 100 ms during the scenario / VmRSS at its end; load1 = the 1-min
  * load average when the scenario started (the machine may be shared); errors = produce/fetch
  * errors of our generator, WARN/ERROR lines and exceptions printed by the perf tools.
@@ -49,7 +53,7 @@
  * generator's window, default 5000 / 1000), BENCH_KAFKA_TOOL_TIMEOUT_MS (default 180000).
  */
 import { spawn, spawnSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { join } from 'node:path';
 import { KAFKA_TOOLS_DIR, KAFKA_VERSION, kafkaClasspath, startApacheKafka } from '../tools/apache-kafka/kafka.js';
@@ -89,6 +93,25 @@ function procCpuMs(pid: number): number {
   const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
   const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
   return ((Number(f[11]) + Number(f[12])) * 1000) / CLK_TCK;
+}
+/**
+ * Time the threads of `pid` spent runnable but waiting for a CPU so far, ms (field 2 of
+ * /proc/<pid>/task/<tid>/schedstat): how much the machine's other load held the broker back.
+ */
+function procRunqWaitMs(pid: number): number {
+  let ns = 0;
+  for (const tid of readdirSync(`/proc/${pid}/task`)) {
+    try {
+      ns += Number(readFileSync(`/proc/${pid}/task/${tid}/schedstat`, 'utf8').split(' ')[1]);
+    } catch {
+      /* thread exited */
+    }
+  }
+  return ns / 1e6;
+}
+/** CPU time and run-queue wait of `pid`, read together. */
+function procTimes(pid: number): { cpu: number; wait: number } {
+  return { cpu: procCpuMs(pid), wait: procRunqWaitMs(pid) };
 }
 function procMem(pid: number): { rss: number; hwm: number } {
   const s = readFileSync(`/proc/${pid}/status`, 'utf8');
@@ -184,6 +207,8 @@ interface Row {
   mbPerSec: number;
   p99Ms: number;
   brokerCpuPct: number;
+  /** Broker threads' time runnable but not running (waiting for a CPU), % of the window. */
+  runqWaitPct: number;
   clientCpuPct: number;
   peakRssMiB: number;
   endRssMiB: number;
@@ -244,10 +269,10 @@ function toolErrors(r: ToolRun, parsed: boolean): { errors: number; sample: stri
 }
 
 async function perfProduce(b: Broker, topic: string, size: number, count: number, throughput = -1): Promise<Measured> {
-  const cpu0 = procCpuMs(b.pid);
+  const t0 = procTimes(b.pid);
   const w = watch(b.pid);
   const r = await runKafkaTool('org.apache.kafka.tools.ProducerPerformance', ['--topic', topic, '--num-records', String(count), '--record-size', String(size), '--throughput', String(throughput), '--producer-props', `bootstrap.servers=${b.bootstrap}`]);
-  const cpu = procCpuMs(b.pid) - cpu0;
+  const t1 = procTimes(b.pid);
   const mem = w.stop();
   // "N records sent, R records/sec (M MB/sec), A ms avg latency, X ms max latency, p50 ms 50th, p95 ms 95th, p99 ms 99th, p999 ms 99.9th."
   const m = /(\d+) records sent, ([\d.]+) records\/sec \(([\d.]+) MB\/sec\), ([\d.]+) ms avg latency, ([\d.]+) ms max latency, (\d+) ms 50th, (\d+) ms 95th, (\d+) ms 99th, (\d+) ms 99\.9th/.exec(r.stdout);
@@ -260,7 +285,8 @@ async function perfProduce(b: Broker, topic: string, size: number, count: number
     recordsPerSec: rps,
     mbPerSec: m ? Number(m[3]) : NaN,
     p99Ms: m ? Number(m[8]) : NaN,
-    brokerCpuPct: (cpu / sendMs) * 100,
+    brokerCpuPct: ((t1.cpu - t0.cpu) / sendMs) * 100,
+    runqWaitPct: ((t1.wait - t0.wait) / sendMs) * 100,
     clientCpuPct: NaN, // its CPU time includes JVM start and JIT: shown in the details instead
     peakRssMiB: mem.peakRss / MiB,
     endRssMiB: mem.endRss / MiB,
@@ -271,10 +297,10 @@ async function perfProduce(b: Broker, topic: string, size: number, count: number
 }
 
 async function perfConsume(b: Broker, topic: string, count: number): Promise<Measured> {
-  const cpu0 = procCpuMs(b.pid);
+  const t0 = procTimes(b.pid);
   const w = watch(b.pid);
   const r = await runKafkaTool('org.apache.kafka.tools.ConsumerPerformance', ['--bootstrap-server', b.bootstrap, '--topic', topic, '--messages', String(count), '--group', `perf-${topic}`]);
-  const cpu = procCpuMs(b.pid) - cpu0;
+  const t1 = procTimes(b.pid);
   const mem = w.stop();
   // header: start.time, end.time, data.consumed.in.MB, MB.sec, data.consumed.in.nMsg, nMsg.sec, rebalance.time.ms, fetch.time.ms, fetch.MB.sec, fetch.nMsg.sec
   const line = r.stdout.split('\n').find((l) => /^\d{4}-\d\d-\d\d .*,/.test(l));
@@ -289,7 +315,8 @@ async function perfConsume(b: Broker, topic: string, count: number): Promise<Mea
     recordsPerSec: ok ? Number(f[9]) : NaN,
     mbPerSec: ok ? Number(f[8]) : NaN,
     p99Ms: NaN,
-    brokerCpuPct: (cpu / fetchMs) * 100,
+    brokerCpuPct: ((t1.cpu - t0.cpu) / fetchMs) * 100,
+    runqWaitPct: ((t1.wait - t0.wait) / fetchMs) * 100,
     clientCpuPct: NaN,
     peakRssMiB: mem.peakRss / MiB,
     endRssMiB: mem.endRss / MiB,
@@ -313,7 +340,8 @@ function tallyCount(t: ErrorTally): number {
 async function genProduce(b: Broker, versions: Versions, topic: TopicInfo, size: number, durationMs = DURATION_MS): Promise<Measured & { written: number }> {
   const perBatch = recordsPerBatch(size);
   const w = watch(b.pid);
-  const run = await runWorkers({ cpuMs: () => procCpuMs(b.pid) }, [
+  const waits: number[] = []; // read when runWorkers reads the CPU time: window start and end
+  const run = await runWorkers({ cpuMs: () => (waits.push(procRunqWaitMs(b.pid)), procCpuMs(b.pid)) }, [
     {
       kind: 'produce',
       host: b.host,
@@ -340,6 +368,7 @@ async function genProduce(b: Broker, versions: Versions, topic: TopicInfo, size:
     mbPerSec: (r.payloadBytes * 1000) / r.elapsedMs / MiB,
     p99Ms: r.rttMs.p99,
     brokerCpuPct: (run.brokerCpuMs / run.windowMs) * 100,
+    runqWaitPct: ((waits[1]! - waits[0]!) / run.windowMs) * 100,
     clientCpuPct: (r.clientCpuMs / r.elapsedMs) * 100,
     peakRssMiB: mem.peakRss / MiB,
     endRssMiB: mem.endRss / MiB,
@@ -352,7 +381,8 @@ async function genProduce(b: Broker, versions: Versions, topic: TopicInfo, size:
 
 async function genConsume(b: Broker, versions: Versions, topic: TopicInfo, size: number, expected: number): Promise<Measured> {
   const w = watch(b.pid);
-  const run = await runWorkers({ cpuMs: () => procCpuMs(b.pid) }, [
+  const waits: number[] = []; // read when runWorkers reads the CPU time: window start and end
+  const run = await runWorkers({ cpuMs: () => (waits.push(procRunqWaitMs(b.pid)), procCpuMs(b.pid)) }, [
     {
       kind: 'consume',
       host: b.host,
@@ -377,6 +407,7 @@ async function genConsume(b: Broker, versions: Versions, topic: TopicInfo, size:
     mbPerSec: (r.records * size * 1000) / r.elapsedMs / MiB,
     p99Ms: NaN,
     brokerCpuPct: (run.brokerCpuMs / run.windowMs) * 100,
+    runqWaitPct: ((waits[1]! - waits[0]!) / run.windowMs) * 100,
     clientCpuPct: (r.clientCpuMs / r.elapsedMs) * 100,
     peakRssMiB: mem.peakRss / MiB,
     endRssMiB: mem.endRss / MiB,
@@ -491,6 +522,11 @@ async function runAll(live: Live[], rows: Row[]): Promise<void> {
   }
 }
 
+/** Broker CPU per MiB of record values: its cost, less sensitive than MB/s to a busy machine. */
+function cpuMsPerMiB(r: Row): number {
+  return (r.brokerCpuPct * 10) / r.mbPerSec;
+}
+
 function uptime(): string {
   return spawnSync('uptime', { encoding: 'utf8' }).stdout.trim();
 }
@@ -525,7 +561,7 @@ async function main(): Promise<void> {
   console.log(`\nSamsa vs Apache Kafka ${KAFKA_VERSION} (MB = MiB of record values; p99: perf produce = send→ack per record incl. producer queueing, gen produce = request round trip)`);
   console.log(
     table(
-      ['load', 'size', 'parts', 'broker', 'records', 'records/s', 'MB/s', 'p99 ms', 'broker CPU', 'client CPU', 'RSS peak/end MiB', 'load1', 'errors'],
+      ['load', 'size', 'parts', 'broker', 'records', 'records/s', 'MB/s', 'p99 ms', 'broker CPU', 'CPU ms/MiB', 'runq wait', 'client CPU', 'RSS peak/end MiB', 'load1', 'errors'],
       sorted.map((r) => [
         r.load,
         r.recordSize === 1024 ? '1 KiB' : `${r.recordSize} B`,
@@ -536,6 +572,8 @@ async function main(): Promise<void> {
         fmt(r.mbPerSec),
         Number.isFinite(r.p99Ms) ? fmt(r.p99Ms, r.load === 'gen produce' ? 1 : 0) : '-',
         `${fmt(r.brokerCpuPct, 0)}%`,
+        fmt(cpuMsPerMiB(r), 1),
+        `${fmt(r.runqWaitPct, 0)}%`,
         Number.isFinite(r.clientCpuPct) ? `${fmt(r.clientCpuPct, 0)}%` : '-',
         `${fmt(r.peakRssMiB, 0)}/${fmt(r.endRssMiB, 0)}`,
         fmt(r.load1, 1),
@@ -571,6 +609,8 @@ async function main(): Promise<void> {
         mbPerSec: round(r.mbPerSec),
         p99Ms: round(r.p99Ms, 2),
         brokerCpuPct: round(r.brokerCpuPct, 0),
+        brokerCpuMsPerMiB: round(cpuMsPerMiB(r), 2),
+        runqWaitPct: round(r.runqWaitPct, 0),
         clientCpuPct: round(r.clientCpuPct, 0),
         peakRssMiB: round(r.peakRssMiB, 0),
         endRssMiB: round(r.endRssMiB, 0),

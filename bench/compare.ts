@@ -7,7 +7,7 @@
  *   node dist/bench/compare.js [--records 1000000] [--batch 500] [--json] [--kafka]
  *
  * --kafka: afterwards runs the Samsa vs Apache Kafka bench (bench/apache-kafka.ts, also
- * `npm run bench:kafka`; needs java, ~8 minutes) as a child process; with --json its output goes
+ * `npm run bench:kafka`; needs java, 10–13 minutes) as a child process; with --json its output goes
  * to stderr so that stdout stays one JSON document.
  *
  * Apples and oranges as far as durability goes (all three here: page cache, no fsync per write),
