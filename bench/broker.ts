@@ -18,21 +18,17 @@
  * the broker under `node --cpu-prof` and prints where its main thread spends its time (the
  * figures of that run are not comparable with a normal run).
  */
-import { fork } from 'node:child_process';
 import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { loadavg, tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import { BrokerProcess } from './lib/broker-process.js';
 import { formatProfile, summarizeProfile, type ProfileSummary } from './lib/cpuprofile.js';
 import { ensureTopic, negotiateVersions, type TopicInfo, type Versions } from './lib/kafka.js';
-import type { ConsumeResult, ErrorTally, LatencyResult, ProduceResult, ProduceTask, SinkResult, Task, TaskResult } from './lib/load.js';
+import type { ConsumeResult, ErrorTally, LatencyResult, ProduceResult, ProduceTask, SinkResult, Task } from './lib/load.js';
 import { RawConnection } from './lib/raw-client.js';
 import { fmt, MiB, table, type Percentiles } from './lib/stats.js';
-
-const here = dirname(fileURLToPath(import.meta.url));
-const WORKER = join(here, 'lib', 'load-worker.js');
+import { runWorkers as runWorkersIn } from './lib/workers.js';
 
 const env = (k: string, d: number) => (process.env[k] !== undefined && process.env[k] !== '' ? Number(process.env[k]) : d);
 const DURATION_MS = env('BENCH_DURATION_MS', 4000);
@@ -108,35 +104,8 @@ function rssSampler(b: BrokerProcess): { stop: () => number } {
   };
 }
 
-/** Runs tasks in forked workers; the broker CPU time is taken when worker 0 opens/closes its window. */
-async function runWorkers(broker: BrokerProcess | undefined, tasks: Task[]): Promise<{ results: TaskResult[]; brokerCpuMs: number; windowMs: number }> {
-  let cpuStart = 0;
-  let tStart = 0;
-  let cpuEnd = 0;
-  let tEnd = 0;
-  const results = await Promise.all(
-    tasks.map(
-      (task, i) =>
-        new Promise<TaskResult>((resolve, reject) => {
-          const child = fork(WORKER, [], { serialization: 'advanced', stdio: ['ignore', 'inherit', 'inherit', 'ipc'], execArgv: WORKER_NODE_ARGS });
-          let result: TaskResult | undefined;
-          child.on('message', (m: { type: string; result?: TaskResult; error?: string }) => {
-            if (m.type === 'window-start' && i === 0) {
-              cpuStart = broker?.cpuMs() ?? 0;
-              tStart = performance.now();
-            } else if (m.type === 'window-end' && i === 0) {
-              cpuEnd = broker?.cpuMs() ?? 0;
-              tEnd = performance.now();
-            } else if (m.type === 'result') result = m.result;
-            else if (m.type === 'error') reject(new Error(`load worker failed: ${m.error}`));
-          });
-          child.on('exit', (code) => (result ? resolve(result) : reject(new Error(`load worker exited with ${code} and no result`))));
-          child.send(task);
-        }),
-    ),
-  );
-  return { results, brokerCpuMs: cpuEnd - cpuStart, windowMs: tEnd - tStart };
-}
+/** Forked load workers (bench/lib/workers.ts) with this bench's node flags. */
+const runWorkers = (broker: BrokerProcess | undefined, tasks: Task[]) => runWorkersIn(broker, tasks, WORKER_NODE_ARGS);
 
 function mergeTallies(ts: ErrorTally[]): ErrorTally {
   const out: ErrorTally = { byCode: {}, samples: [], transport: 0 };

@@ -4,7 +4,11 @@
  * Streams (XADD pipelined) and NATS JetStream (PUB with reply subjects = JetStream acks), each
  * when its Debian package is installed (redis-server, nats-server); otherwise it says so.
  *
- *   node dist/bench/compare.js [--records 1000000] [--batch 500] [--json]
+ *   node dist/bench/compare.js [--records 1000000] [--batch 500] [--json] [--kafka]
+ *
+ * --kafka: afterwards runs the Samsa vs Apache Kafka bench (bench/apache-kafka.ts, also
+ * `npm run bench:kafka`; needs java, 10–13 minutes) as a child process; with --json its output goes
+ * to stderr so that stdout stays one JSON document.
  *
  * Apples and oranges as far as durability goes (all three here: page cache, no fsync per write),
  * so read the figures as "protocol + server ingest cost on this machine".
@@ -29,6 +33,7 @@ const RECORDS = arg('--records', 1_000_000);
 const BATCH = arg('--batch', 500);
 const SIZE = 100;
 const JSON_OUT = args.includes('--json');
+const WITH_KAFKA = args.includes('--kafka');
 const PAYLOAD = Buffer.alloc(SIZE, 'x');
 
 interface Result {
@@ -283,11 +288,25 @@ async function main(): Promise<void> {
   } else skipped.push('nats-jetstream (nats-server not installed: apt-get install nats-server)');
   if (JSON_OUT) {
     process.stdout.write(JSON.stringify({ records: RECORDS, recordSize: SIZE, results, skipped }, null, 2) + '\n');
-    return;
+  } else {
+    const w = Math.max(...results.map((r) => r.system.length));
+    for (const r of results) log(`${r.system.padEnd(w)}  ${r.recordsPerSec.toLocaleString('en-US').padStart(11)} rec/s  ${r.mibPerSec.toFixed(1).padStart(7)} MiB/s  ${r.seconds.toFixed(2)} s   ${r.note ?? ''}`);
+    for (const s of skipped) log(`skipped: ${s}`);
   }
-  const w = Math.max(...results.map((r) => r.system.length));
-  for (const r of results) log(`${r.system.padEnd(w)}  ${r.recordsPerSec.toLocaleString('en-US').padStart(11)} rec/s  ${r.mibPerSec.toFixed(1).padStart(7)} MiB/s  ${r.seconds.toFixed(2)} s   ${r.note ?? ''}`);
-  for (const s of skipped) log(`skipped: ${s}`);
+  if (WITH_KAFKA) await runKafkaBench();
+  else log('(Samsa vs Apache Kafka with the same load generators: npm run bench:kafka, or --kafka here)');
+}
+
+/** bench/apache-kafka.ts as a child process (its own brokers and JVMs). */
+function runKafkaBench(): Promise<void> {
+  const file = new URL('./apache-kafka.js', import.meta.url).pathname;
+  const child = spawn(process.execPath, [file], { stdio: ['ignore', JSON_OUT ? process.stderr : 'inherit', 'inherit'] });
+  return new Promise((resolve) =>
+    child.once('exit', (code) => {
+      if (code !== 0) process.exitCode = 1;
+      resolve();
+    }),
+  );
 }
 
 main().catch((e) => {

@@ -3,7 +3,7 @@
  * Metadata auto-creation, so it works with the broker's num.partitions), pre-encoded Produce
  * frames and fast batch-header walking for consumers.
  */
-import { ApiVersions, Fetch, Metadata, Produce, type FetchRequest, type ProduceResponse } from '../../src/protocol/generated/index.js';
+import { ApiVersions, CreateTopics, Fetch, Metadata, Produce, type FetchRequest, type ProduceResponse } from '../../src/protocol/generated/index.js';
 import { buildRecordBatch, type RecordInput } from '../../src/protocol/records/index.js';
 import { UUID_ZERO, responseHeaderVersion, type ApiDescriptor } from '../../src/protocol/runtime/index.js';
 import { RawConnection } from './raw-client.js';
@@ -12,6 +12,7 @@ export interface Versions {
   produce: number;
   fetch: number;
   metadata: number;
+  createTopics: number;
 }
 
 /** The highest version both the broker and our codecs speak. */
@@ -23,7 +24,7 @@ export async function negotiateVersions(c: RawConnection): Promise<Versions> {
     if (!k) throw new Error(`broker does not serve ${api.name}`);
     return Math.min(k.maxVersion, api.maxVersion);
   };
-  return { produce: pick(Produce), fetch: pick(Fetch), metadata: pick(Metadata) };
+  return { produce: pick(Produce), fetch: pick(Fetch), metadata: pick(Metadata), createTopics: pick(CreateTopics) };
 }
 
 export interface TopicInfo {
@@ -45,6 +46,28 @@ export async function ensureTopic(c: RawConnection, versions: Versions, name: st
     await new Promise((r) => setTimeout(r, 100));
   }
   throw new Error(`topic ${name} was not created`);
+}
+
+/**
+ * Creates `name` with `partitions` partitions, replication factor 1 and the broker's default
+ * topic configs (CreateTopics), then waits until Metadata shows a leader for every partition
+ * (Apache Kafka answers CreateTopics before its leaders are up).
+ */
+export async function createTopic(c: RawConnection, versions: Versions, name: string, partitions: number): Promise<TopicInfo> {
+  const res = await c.request(CreateTopics, versions.createTopics, {
+    topics: [{ name, numPartitions: partitions, replicationFactor: 1, assignments: [], configs: [] }],
+    timeoutMs: 30_000,
+    validateOnly: false,
+  });
+  const r = res.topics.find((t) => t.name === name);
+  if (!r || r.errorCode !== 0) throw new Error(`CreateTopics ${name}: error ${r?.errorCode} ${r?.errorMessage ?? ''}`);
+  for (let attempt = 0; attempt < 100; attempt++) {
+    const md = await c.request(Metadata, versions.metadata, { ...Metadata.request.defaults(), topics: [{ topicId: UUID_ZERO, name }], allowAutoTopicCreation: false });
+    const t = md.topics.find((x) => x.name === name);
+    if (t && t.errorCode === 0 && t.partitions.length === partitions && t.partitions.every((p) => p.errorCode === 0 && p.leaderId >= 0)) return { name, topicId: t.topicId, partitions };
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`topic ${name} has no leaders after 10 s`);
 }
 
 /** Deterministic, incompressible-ish payload bytes. */

@@ -34,6 +34,12 @@ export interface ProduceTask extends Endpoint {
   fillBytes?: number;
   /** First slot number, so that several workers spread over the partitions. */
   slotOffset: number;
+  /**
+   * Each in-flight slot cycles through all partitions (one batch per request, next partition on
+   * each re-send) instead of sticking to one: with fewer slots than partitions every partition
+   * still gets writes, as a producer with one connection writes all of them.
+   */
+  rotatePartitions?: boolean;
 }
 
 export interface ErrorTally {
@@ -196,7 +202,8 @@ async function runProduce(task: ProduceTask, hook: WindowHook): Promise<ProduceR
   let finish!: () => void;
   const finished = new Promise<void>((r) => (finish = r));
 
-  function send(conn: RawConnection, frame: Buffer): void {
+  function send(conn: RawConnection, slotFrames: Buffer[], turn: number): void {
+    const frame = slotFrames[turn % slotFrames.length]!;
     if (stopping || (fill && sentPayload >= task.fillBytes!)) {
       if (--slotsLive.n === 0) finish();
       return;
@@ -223,7 +230,7 @@ async function runProduce(task: ProduceTask, hook: WindowHook): Promise<ProduceR
           okRequests++;
           if (measuring) rtts.push(receivedAt - sentAt);
         }
-        send(conn, frame);
+        send(conn, slotFrames, turn + 1);
       },
       (e) => {
         tallyTransport(errors, e);
@@ -239,8 +246,9 @@ async function runProduce(task: ProduceTask, hook: WindowHook): Promise<ProduceR
   for (let c = 0; c < conns.length; c++) {
     for (let k = 0; k < task.inFlight; k++) {
       const slot = task.slotOffset + c * task.inFlight + k;
-      const partition = task.partitions[slot % task.partitions.length]!;
-      send(conns[c]!, Buffer.from(frames.get(partition)!));
+      const n = task.rotatePartitions ? task.partitions.length : 1;
+      const slotFrames = Array.from({ length: n }, (_, j) => Buffer.from(frames.get(task.partitions[(slot + j) % task.partitions.length]!)!));
+      send(conns[c]!, slotFrames, 0);
     }
   }
   if (!fill) {
