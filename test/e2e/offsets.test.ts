@@ -47,7 +47,8 @@ describe('offsets', () => {
     assert.deepEqual([(await list(8, -4n)).errorCode, (await list(9, -5n)).errorCode], [0, 0]);
     const p = { partitionIndex: 0, currentLeaderEpoch: -1, timestamp: -1n, maxNumOffsets: 1 };
     const twice = await call(c, ListOffsets, 7, { replicaId: -1, isolationLevel: 0, topics: [{ name: 'o', partitions: [p, { ...p, timestamp: -2n }] }] });
-    assert.deepEqual(twice.topics[0]!.partitions.map((x) => [x.errorCode, x.offset]), [[42, -1n], [42, -1n]]);
+    // Answered once for the partition, as Kafka 4.1 does.
+    assert.deepEqual(twice.topics[0]!.partitions.map((x) => [x.errorCode, x.offset]), [[42, -1n]]);
   });
 
   test('an isolation level that does not exist is UNKNOWN_SERVER_ERROR, as Kafka', async () => {

@@ -84,7 +84,7 @@ export function listOffsetsHandler(broker: Broker): ApiHandler<ListOffsetsReques
         const failed = (p: ListOffsetsRequest.ListOffsetsPartition): ListOffsetsResponse.ListOffsetsPartitionResponse => ({ partitionIndex: p.partitionIndex, errorCode: ErrorCode.UNKNOWN_SERVER_ERROR, oldStyleOffsets: [], timestamp: -1n, offset: -1n, leaderEpoch: -1 });
         return { throttleTimeMs: 0, topics: req.topics.map((t) => ({ name: t.name, partitions: t.partitions.map(failed) })) };
       }
-      // A partition asked for twice: INVALID_REQUEST for each (Kafka's duplicatePartitions).
+      // A partition asked for twice: one INVALID_REQUEST answer for it (Kafka's duplicatePartitions).
       const seen = new Set<string>();
       const duplicates = new Set<string>();
       for (const t of req.topics) {
@@ -95,10 +95,16 @@ export function listOffsetsHandler(broker: Broker): ApiHandler<ListOffsetsReques
         }
       }
       const invalid = (p: ListOffsetsRequest.ListOffsetsPartition): ListOffsetsResponse.ListOffsetsPartitionResponse => ({ partitionIndex: p.partitionIndex, errorCode: ErrorCode.INVALID_REQUEST, oldStyleOffsets: [], timestamp: -1n, offset: -1n, leaderEpoch: -1 });
+      const answered = new Set<string>();
+      const firstTime = (key: string) => !answered.has(key) && answered.add(key) !== undefined;
       const topics = await Promise.all(
         req.topics.map(async (t) => ({
           name: t.name,
-          partitions: await Promise.all(t.partitions.map((p) => (duplicates.has(`${t.name}\u0000${p.partitionIndex}`) ? invalid(p) : one(t.name, p, v, isolation, req.replicaId >= 0)))),
+          partitions: await Promise.all(
+            t.partitions
+              .filter((p) => !duplicates.has(`${t.name}\u0000${p.partitionIndex}`) || firstTime(`${t.name}\u0000${p.partitionIndex}`))
+              .map((p) => (duplicates.has(`${t.name}\u0000${p.partitionIndex}`) ? invalid(p) : one(t.name, p, v, isolation, req.replicaId >= 0))),
+          ),
         })),
       );
       return { throttleTimeMs: 0, topics };

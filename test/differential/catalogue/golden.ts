@@ -5,7 +5,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { apiByKey, DeleteTopics, InitProducerId, Metadata, Produce, RequestHeaderCodec } from '../../../src/protocol/generated/index.js';
+import { apiByKey, DeleteTopics, InitProducerId, ListGroups, Metadata, Produce, RequestHeaderCodec } from '../../../src/protocol/generated/index.js';
 import { decodeRequestBody, Reader, requestHeaderVersion, type ApiDescriptor } from '../../../src/protocol/runtime/index.js';
 import { encodeRequest, type AllowEntry, type Session, type SessionPeer } from '../harness.js';
 import { createTopic, waitForCoordinator } from './util.js';
@@ -90,8 +90,13 @@ function goldenSession(client: string): Session {
       }
       for (const f of frames) {
         const noResponse = f.api.apiKey === Produce.apiKey && f.body.acks === 0;
-        // All-topics answers list other sessions' topics too: only this client's and internal ones count.
-        const view = f.api.apiKey === Metadata.apiKey ? (res: any) => ({ ...res, topics: res.topics.filter((t: any) => /^(golden|__)/.test(t.name ?? '')) }) : undefined;
+        // All-topics and all-groups answers list other sessions' too: only this client's (and internal topics) count.
+        const view =
+          f.api.apiKey === Metadata.apiKey
+            ? (res: any) => ({ ...res, topics: res.topics.filter((t: any) => /^(golden|__)/.test(t.name ?? '')) })
+            : f.api.apiKey === ListGroups.apiKey
+              ? (res: any) => ({ ...res, groups: res.groups.filter((g: any) => g.groupId.startsWith('golden')) })
+              : undefined;
         await peer.raw(f.api, f.version, f.bytes, { label: `${f.file}`, noResponse, timeoutMs: 15_000, view });
         if (f.api.apiKey === DeleteTopics.apiKey) {
           // Kafka deletes asynchronously: wait until the topics are gone before the next frame.
