@@ -3,12 +3,13 @@
 import type { AllowEntry, Session } from '../harness.js';
 import * as admin from './admin.js';
 import * as golden from './golden.js';
+import * as groupOffsets from './group-offsets.js';
 import * as groups from './groups.js';
 import * as metadata from './metadata.js';
 import * as produceFetch from './produce-fetch.js';
 import * as transactions from './transactions.js';
 
-const modules: { sessions: Session[]; allow: AllowEntry[] }[] = [metadata, admin, produceFetch, groups, transactions, golden];
+const modules: { sessions: Session[]; allow: AllowEntry[] }[] = [metadata, admin, produceFetch, groups, groupOffsets, transactions, golden];
 
 export const sessions: Session[] = modules.flatMap((m) => m.sessions);
 export const allowlist: AllowEntry[] = modules.flatMap((m) => m.allow);
