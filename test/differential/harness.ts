@@ -3,8 +3,8 @@
 // normalised (ids, times, hosts, ordering that carries no meaning) and compared field by field.
 // A difference fails the test unless an allowlist entry with a reason covers it.
 import { connect, type Socket } from 'node:net';
-import { RequestHeaderCodec, ResponseHeaderCodec } from '../../src/protocol/generated/index.js';
-import { Reader, Writer, decodeMessage, requestHeaderVersion, responseHeaderVersion, type ApiDescriptor } from '../../src/protocol/runtime/index.js';
+import type { ApiDescriptor } from '../../src/protocol/runtime/index.js';
+import { frame, parse } from '../e2e/raw-client.js';
 
 export type BrokerName = 'kafka' | 'samsa';
 
@@ -79,22 +79,12 @@ export class WireConnection {
   }
 }
 
+/** A request frame (size prefix included), as test/e2e's raw client builds it. */
 export function encodeRequest<Req>(api: ApiDescriptor<Req, unknown>, version: number, correlationId: number, body: Req, clientId: string | null = 'differential'): Buffer {
-  const hv = requestHeaderVersion(api as ApiDescriptor, version);
-  const header = { requestApiKey: api.apiKey, requestApiVersion: version, correlationId, clientId };
-  const size = RequestHeaderCodec.size(header, hv) + api.request.size(body, version);
-  const w = new Writer(4 + size);
-  w.int32(size);
-  RequestHeaderCodec.write(w, header, hv);
-  api.request.write(w, body, version);
-  return w.finish();
+  return frame(api, version, correlationId, body, clientId);
 }
 
-export function decodeResponse<Res>(api: ApiDescriptor<unknown, Res>, version: number, frame: Buffer): { correlationId: number; body: Res } {
-  const r = new Reader(frame);
-  const header = ResponseHeaderCodec.read(r, responseHeaderVersion(api as ApiDescriptor, version));
-  return { correlationId: header.correlationId, body: decodeMessage(api.response, frame, version, r.offset) };
-}
+export { parse as decodeResponse };
 
 /** One exchange of a transcript. */
 export interface Entry {
@@ -183,7 +173,7 @@ export function makePeer(name: BrokerName, host: string, port: number, ranges: R
     const out = await conn.exchange(encodeRequest(api, version, cid, body), opts.timeoutMs ?? 30_000, !opts.noResponse);
     let outcome: unknown = out;
     if (Buffer.isBuffer(out)) {
-      const res = decodeResponse(api, version, out);
+      const res = parse(api, version, out);
       if (res.correlationId !== cid) throw new Error(`${name}: correlation id ${res.correlationId}, expected ${cid}`);
       outcome = res.body;
     }
@@ -226,7 +216,7 @@ export function makePeer(name: BrokerName, host: string, port: number, ranges: R
         let outcome: unknown = out;
         if (Buffer.isBuffer(out)) {
           try {
-            outcome = decodeResponse(api, version, out).body;
+            outcome = parse(api, version, out).body;
           } catch (e) {
             outcome = `undecodable response: ${(e as Error).message}`;
           }
