@@ -3,7 +3,7 @@
 // single-node KRaft broker (broker and controller in one JVM) starts on 127.0.0.1 in a temp dir.
 // Missing java or mvn is an error that names the package; nothing here is skipped.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdirSync, readdirSync, renameSync, rmSync, writeFileSync, copyFileSync, mkdtempSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, createConnection } from 'node:net';
 import { homedir, tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -127,7 +127,7 @@ export async function startApacheKafka(options: ApacheKafkaOptions = {}): Promis
   const propsFile = join(dataDir, 'server.properties');
   writeFileSync(propsFile, Object.entries(config).map(([k, v]) => `${k}=${v}`).join('\n') + '\n');
   const jvm = [`-Xmx${options.heap ?? '768m'}`, `-Xms${options.heap ?? '768m'}`, '-XX:+UseG1GC', '-Xshare:auto', `-Dlog4j2.configurationFile=${join(KAFKA_TOOLS_DIR, 'log4j2.yaml')}`, '-cp', classpath];
-  const clusterId = 'c2Ftc2EtZGlmZmVyZW50aWFs'.slice(0, 22); // any 22-char base64 UUID
+  const clusterId = 'c2Ftc2EtZGlmZmVyZW50aQ'; // a base64 UUID (16 bytes), fixed so runs are alike
   const fmt = spawnSync('java', [...jvm, 'kafka.tools.StorageTool', 'format', '-t', clusterId, '-c', propsFile], { encoding: 'utf8', timeout: 120_000 });
   if (fmt.status !== 0) {
     rmSync(dataDir, { recursive: true, force: true });
@@ -201,9 +201,4 @@ function answersApiVersions(host: string, port: number): Promise<boolean> {
       if (got.length >= 10) done(got.readInt32BE(4) === 1 && got.readInt16BE(8) === 0);
     });
   });
-}
-
-/** Lists the jar folder (for diagnostics). */
-export function kafkaJars(): string[] {
-  return readdirSync(kafkaLibs());
 }
