@@ -5,7 +5,7 @@
  * metadata store (so they survive restarts), win over server.properties, and reach every topic
  * without its own override at once (the topic's log config and produce checks are recomputed).
  */
-import type { Broker } from './broker.js';
+import type { BrokerContext } from './context.js';
 import { ErrorCode } from './errors.js';
 import { parseNodeId, type ApiError } from './handlers/admin-util.js';
 
@@ -19,12 +19,12 @@ export function brokerResource(name: string, nodeId: number): 'node' | 'default'
 }
 
 /** The current dynamic configs of one resource. */
-export function currentDynamicConfigs(broker: Broker, which: 'node' | 'default'): Record<string, string> {
+export function currentDynamicConfigs(broker: BrokerContext, which: 'node' | 'default'): Record<string, string> {
   return Object.fromEntries(which === 'node' ? broker.config.dynamic : broker.config.dynamicDefault);
 }
 
 /** Replaces one resource's dynamic configs (already validated), persists them and applies them to every log. */
-export async function setDynamicBrokerConfigs(broker: Broker, which: 'node' | 'default', configs: Record<string, string>): Promise<void> {
+export async function setDynamicBrokerConfigs(broker: BrokerContext, which: 'node' | 'default', configs: Record<string, string>): Promise<void> {
   const node = which === 'node' ? configs : currentDynamicConfigs(broker, 'node');
   const clusterDefault = which === 'default' ? configs : currentDynamicConfigs(broker, 'default');
   broker.config.setDynamic(node, clusterDefault);
@@ -34,7 +34,7 @@ export async function setDynamicBrokerConfigs(broker: Broker, which: 'node' | 'd
 }
 
 /** At start: the stored dynamic configs (a value that no longer parses is dropped with a warning). */
-export function loadDynamicBrokerConfigs(broker: Broker): void {
+export function loadDynamicBrokerConfigs(broker: BrokerContext): void {
   const stored = broker.metadata.brokerConfigs;
   try {
     broker.config.setDynamic(stored.node, stored.clusterDefault);

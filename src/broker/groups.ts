@@ -4,7 +4,7 @@
  * offsets.topic.num.partitions partitions) and read and appended through the replica manager.
  */
 import { GroupCoordinator, OFFSETS_TOPIC } from '../coordinators/group/index.js';
-import type { Broker } from './broker.js';
+import type { BrokerContext } from './context.js';
 import type { BrokerConfig } from './config.js';
 import { ErrorCode, KafkaError } from './errors.js';
 import { internalTopicLog } from './internal-topic-log.js';
@@ -18,7 +18,7 @@ export function offsetsTopicSpec(config: BrokerConfig): { partitions: number; co
   };
 }
 
-export function createGroupCoordinator(broker: Broker): GroupCoordinator {
+export function createGroupCoordinator(broker: BrokerContext): GroupCoordinator {
   const c = broker.config;
   const offsetsLog = (index: number) => internalTopicLog(broker, OFFSETS_TOPIC, index);
   return new GroupCoordinator({

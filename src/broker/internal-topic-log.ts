@@ -1,12 +1,12 @@
 import type { CoordinatorLog } from '../coordinators/group/index.js';
-import type { Broker } from './broker.js';
+import type { BrokerContext } from './context.js';
 
 /**
  * A coordinator's view of one partition of its internal topic (`__consumer_offsets`,
  * `__transaction_state`): appends go through the leader path (synced in durable mode) and
  * loading reads up to the log end. Undefined while the partition is not hosted here.
  */
-export function internalTopicLog(broker: Broker, topic: string, index: number): CoordinatorLog | undefined {
+export function internalTopicLog(broker: BrokerContext, topic: string, index: number): CoordinatorLog | undefined {
   const partition = broker.replicas.partition(topic, index);
   if (!partition) return undefined;
   return {

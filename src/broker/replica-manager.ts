@@ -3,7 +3,7 @@
  * their logs, per-topic log configs, and the wake-ups long-polling fetches wait on.
  */
 import { LogManager, logConfigFrom, type LogConfig } from '../storage/index.js';
-import type { Broker } from './broker.js';
+import type { BrokerContext } from './context.js';
 import { BROKER_CONFIGS } from './config.js';
 import type { TopicMetadata } from './metadata.js';
 import { Partition, type ProduceChecks } from './partition.js';
@@ -16,11 +16,11 @@ export class ReplicaManager {
   private expiryTimer: NodeJS.Timeout | undefined;
 
   private constructor(
-    private readonly broker: Broker,
+    private readonly broker: BrokerContext,
     readonly logManager: LogManager,
   ) {}
 
-  static async open(broker: Broker): Promise<ReplicaManager> {
+  static async open(broker: BrokerContext): Promise<ReplicaManager> {
     const logManager = await LogManager.open({
       logDirs: broker.config.logDirs(),
       brokerConfig: brokerLogProperties(broker),
@@ -151,7 +151,7 @@ export class ReplicaManager {
 }
 
 /** The broker's configs as the storage layer reads them (Kafka's broker key names). */
-function brokerLogProperties(broker: Broker): Record<string, string | number | boolean | undefined> {
+function brokerLogProperties(broker: BrokerContext): Record<string, string | number | boolean | undefined> {
   const out: Record<string, string | number | boolean | undefined> = {};
   for (const key of new Set([...broker.config.explicit, ...broker.config.dynamicDefault.keys(), ...broker.config.dynamic.keys()])) {
     if (!BROKER_CONFIGS[key]) continue; // a dynamic config the broker does not know: kept, without effect

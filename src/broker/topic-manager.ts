@@ -3,7 +3,7 @@
  * change configs. Validation uses Kafka's rules and error codes; the metadata store records the
  * result and the replica manager creates or removes the partitions' logs.
  */
-import type { Broker } from './broker.js';
+import type { BrokerContext } from './context.js';
 import { ErrorCode, KafkaError } from './errors.js';
 import { INTERNAL_TOPICS, invalidTopicName, type TopicMetadata } from './metadata.js';
 import { invalidTopicConfig } from './topic-configs.js';
@@ -16,7 +16,7 @@ const MAX_PARTITIONS = 100_000;
 export class TopicManager {
   private readonly creating = new Map<string, Promise<TopicMetadata>>();
 
-  constructor(private readonly broker: Broker) {}
+  constructor(private readonly broker: BrokerContext) {}
 
   /** Opens the logs of every partition the metadata knows (at start). */
   async loadPartitions(): Promise<void> {

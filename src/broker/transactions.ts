@@ -8,12 +8,12 @@ import { OFFSETS_TOPIC } from '../coordinators/group/index.js';
 import { ProducerIdManager } from '../coordinators/transaction/producer-ids.js';
 import { TRANSACTION_STATE_TOPIC, TransactionCoordinator, type TopicPartition } from '../coordinators/transaction/coordinator.js';
 import { ProducerStateError } from '../storage/producer-state.js';
-import type { Broker } from './broker.js';
+import type { BrokerContext } from './context.js';
 import { ErrorCode, KafkaError } from './errors.js';
 import { internalTopicLog } from './internal-topic-log.js';
 import { toErrorCode } from './storage-errors.js';
 
-export function createTransactionCoordinator(broker: Broker): TransactionCoordinator {
+export function createTransactionCoordinator(broker: BrokerContext): TransactionCoordinator {
   const c = broker.config;
   const producerIds = new ProducerIdManager(c.logDirs()[0]!);
   const stateLog = (index: number) => internalTopicLog(broker, TRANSACTION_STATE_TOPIC, index);
@@ -43,14 +43,14 @@ export function createTransactionCoordinator(broker: Broker): TransactionCoordin
 }
 
 /** Writes one marker per partition (side by side); throws the first failure. */
-export async function writeTxnMarkers(broker: Broker, producerId: bigint, producerEpoch: number, commit: boolean, partitions: TopicPartition[], coordinatorEpoch: number): Promise<void> {
+export async function writeTxnMarkers(broker: BrokerContext, producerId: bigint, producerEpoch: number, commit: boolean, partitions: TopicPartition[], coordinatorEpoch: number): Promise<void> {
   const results = await Promise.all(partitions.map((tp) => writeTxnMarker(broker, producerId, producerEpoch, commit, tp, coordinatorEpoch)));
   const failed = results.find((code) => code !== ErrorCode.NONE);
   if (failed !== undefined) throw new KafkaError(failed, `writing transaction markers failed (${failed})`);
 }
 
 /** One marker; returns Kafka's error code. A partition deleted meanwhile is skipped (Kafka does too). */
-export async function writeTxnMarker(broker: Broker, producerId: bigint, producerEpoch: number, commit: boolean, tp: TopicPartition, coordinatorEpoch: number): Promise<number> {
+export async function writeTxnMarker(broker: BrokerContext, producerId: bigint, producerEpoch: number, commit: boolean, tp: TopicPartition, coordinatorEpoch: number): Promise<number> {
   const p = broker.replicas.partition(tp.topic, tp.partition);
   if (!p) return ErrorCode.NONE;
   try {

@@ -7,7 +7,7 @@
 import { AlterConfigs, type AlterConfigsRequest, type AlterConfigsResponse } from '../../protocol/generated/apis/33-alter-configs.js';
 import { checkAlterEntries, validateDynamicBrokerConfigs, validateTopicOverrides } from '../admin-configs.js';
 import { brokerResource, setDynamicBrokerConfigs } from '../dynamic-configs.js';
-import type { Broker } from '../broker.js';
+import type { BrokerContext } from '../context.js';
 import type { ApiHandler } from '../handler.js';
 import {
   alterEachResource,
@@ -18,7 +18,7 @@ import {
   type ApiError,
 } from './admin-util.js';
 
-export function alterConfigsHandler(broker: Broker): ApiHandler<AlterConfigsRequest, AlterConfigsResponse> {
+export function alterConfigsHandler(broker: BrokerContext): ApiHandler<AlterConfigsRequest, AlterConfigsResponse> {
   const alterTopic = async (r: AlterConfigsRequest.AlterConfigsResource, validateOnly: boolean): Promise<ApiError> => {
     const bad = checkAlterEntries(r.configs) ?? topicResourceError(r.resourceName);
     if (bad) return bad;

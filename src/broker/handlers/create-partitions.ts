@@ -4,14 +4,14 @@
 // INVALID_REQUEST result; manual assignments must give one replica list per new partition, each
 // naming only this node.
 import { CreatePartitions, type CreatePartitionsRequest, type CreatePartitionsResponse } from '../../protocol/generated/apis/37-create-partitions.js';
-import type { Broker } from '../broker.js';
+import type { BrokerContext } from '../context.js';
 import { ErrorCode } from '../errors.js';
 import type { ApiHandler } from '../handler.js';
 import { checkManualAssignment, NO_ERROR, toApiError, type ApiError } from './admin-util.js';
 
 type Result = CreatePartitionsResponse.CreatePartitionsTopicResult;
 
-export function createPartitionsHandler(broker: Broker): ApiHandler<CreatePartitionsRequest, CreatePartitionsResponse> {
+export function createPartitionsHandler(broker: BrokerContext): ApiHandler<CreatePartitionsRequest, CreatePartitionsResponse> {
   const growOne = async (t: CreatePartitionsRequest.CreatePartitionsTopic, validateOnly: boolean): Promise<ApiError> => {
     try {
       const topic = broker.topics.validateAddPartitions(t.name, t.count);

@@ -7,7 +7,7 @@
 import { CreateTopics, type CreateTopicsRequest, type CreateTopicsResponse } from '../../protocol/generated/apis/19-create-topics.js';
 import { UUID_ZERO } from '../../protocol/runtime/index.js';
 import { describeTopicConfigs } from '../admin-configs.js';
-import type { Broker } from '../broker.js';
+import type { BrokerContext } from '../context.js';
 import { ErrorCode } from '../errors.js';
 import type { ApiHandler } from '../handler.js';
 import { invalidTopicName, randomUuid } from '../metadata.js';
@@ -18,7 +18,7 @@ type Result = CreateTopicsResponse.CreatableTopicResult;
 /** Kafka's Topic.unifyCollisionChars: '.' and '_' collide in metric names. */
 const unify = (name: string) => name.replace(/\./g, '_');
 
-export function createTopicsHandler(broker: Broker): ApiHandler<CreateTopicsRequest, CreateTopicsResponse> {
+export function createTopicsHandler(broker: BrokerContext): ApiHandler<CreateTopicsRequest, CreateTopicsResponse> {
   const failed = (name: string, e: ApiError): Result => ({
     name,
     topicId: UUID_ZERO,

@@ -6,14 +6,14 @@
 // start get OFFSET_OUT_OF_RANGE and reset per their auto.offset.reset.
 import { DeleteRecords, type DeleteRecordsRequest, type DeleteRecordsResponse } from '../../protocol/generated/apis/21-delete-records.js';
 import { isDeleteRetention } from '../../storage/config.js';
-import type { Broker } from '../broker.js';
+import type { BrokerContext } from '../context.js';
 import { ErrorCode } from '../errors.js';
 import type { ApiHandler } from '../handler.js';
 import { toErrorCode } from '../storage-errors.js';
 
 type PartitionResult = DeleteRecordsResponse.DeleteRecordsPartitionResult;
 
-export function deleteRecordsHandler(broker: Broker): ApiHandler<DeleteRecordsRequest, DeleteRecordsResponse> {
+export function deleteRecordsHandler(broker: BrokerContext): ApiHandler<DeleteRecordsRequest, DeleteRecordsResponse> {
   async function one(topic: string, p: DeleteRecordsRequest.DeleteRecordsPartition): Promise<PartitionResult> {
     const result = (errorCode: number, lowWatermark = -1n): PartitionResult => ({ partitionIndex: p.partitionIndex, lowWatermark, errorCode });
     const partition = broker.replicas.partition(topic, p.partitionIndex);

@@ -6,7 +6,7 @@
 // (Kafka shuffles them).
 import { DeleteTopics, type DeleteTopicsRequest, type DeleteTopicsResponse } from '../../protocol/generated/apis/20-delete-topics.js';
 import { UUID_ZERO } from '../../protocol/runtime/index.js';
-import type { Broker } from '../broker.js';
+import type { BrokerContext } from '../context.js';
 import { ErrorCode } from '../errors.js';
 import type { ApiHandler } from '../handler.js';
 import { NO_ERROR, toApiError, type ApiError } from './admin-util.js';
@@ -18,7 +18,7 @@ const UNKNOWN_NAME: ApiError = { code: ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, mes
 const UNKNOWN_ID: ApiError = { code: ErrorCode.UNKNOWN_TOPIC_ID, message: 'This server does not host this topic ID.' };
 const MAPS_TO_SUPPLIED_ID = 'The provided topic name maps to an ID that was already supplied.';
 
-export function deleteTopicsHandler(broker: Broker): ApiHandler<DeleteTopicsRequest, DeleteTopicsResponse> {
+export function deleteTopicsHandler(broker: BrokerContext): ApiHandler<DeleteTopicsRequest, DeleteTopicsResponse> {
   return {
     api: DeleteTopics,
     minVersion: 0,

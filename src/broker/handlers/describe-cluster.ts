@@ -3,14 +3,14 @@
 // on a Kafka broker listener, it gets MISMATCHED_ENDPOINT_TYPE; other types UNSUPPORTED_ENDPOINT_TYPE.
 // The controller is this node; authorized operations on request (no authorizer: all of the cluster's).
 import { DescribeCluster, type DescribeClusterRequest, type DescribeClusterResponse } from '../../protocol/generated/apis/60-describe-cluster.js';
-import type { Broker } from '../broker.js';
+import type { BrokerContext } from '../context.js';
 import { ErrorCode } from '../errors.js';
 import type { ApiHandler } from '../handler.js';
 import { AUTHORIZED_OPERATIONS_OMITTED, CLUSTER_OPERATIONS } from './authorized-operations.js';
 
 const EndpointType = { BROKER: 1, CONTROLLER: 2 } as const;
 
-export function describeClusterHandler(broker: Broker): ApiHandler<DescribeClusterRequest, DescribeClusterResponse> {
+export function describeClusterHandler(broker: BrokerContext): ApiHandler<DescribeClusterRequest, DescribeClusterResponse> {
   return {
     api: DescribeCluster,
     minVersion: 0,

@@ -6,7 +6,7 @@
 // BROKER_LOGGER (8) is answered with an empty list. A null or empty key list means every config.
 import { DescribeConfigs, type DescribeConfigsRequest, type DescribeConfigsResponse } from '../../protocol/generated/apis/32-describe-configs.js';
 import { ConfigSource, describeBrokerConfigs, describeDynamicDefaultConfigs, describeTopicConfigs, ResourceType, type DescribedConfig } from '../admin-configs.js';
-import type { Broker } from '../broker.js';
+import type { BrokerContext } from '../context.js';
 import { ErrorCode } from '../errors.js';
 import type { ApiHandler } from '../handler.js';
 import { invalidTopicName } from '../metadata.js';
@@ -14,7 +14,7 @@ import { parseNodeId, toApiError, type ApiError } from './admin-util.js';
 
 type Result = DescribeConfigsResponse.DescribeConfigsResult;
 
-export function describeConfigsHandler(broker: Broker): ApiHandler<DescribeConfigsRequest, DescribeConfigsResponse> {
+export function describeConfigsHandler(broker: BrokerContext): ApiHandler<DescribeConfigsRequest, DescribeConfigsResponse> {
   const invalid = (message: string): ApiError => ({ code: ErrorCode.INVALID_REQUEST, message });
 
   /** The configs of one resource, or its error. */

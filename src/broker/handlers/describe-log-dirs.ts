@@ -3,12 +3,12 @@
 import { statfs } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { DescribeLogDirs, type DescribeLogDirsRequest, type DescribeLogDirsResponse } from '../../protocol/generated/apis/35-describe-log-dirs.js';
-import type { Broker } from '../broker.js';
+import type { BrokerContext } from '../context.js';
 import { ErrorCode } from '../errors.js';
 import type { ApiHandler } from '../handler.js';
 import type { Partition } from '../partition.js';
 
-export function describeLogDirsHandler(broker: Broker): ApiHandler<DescribeLogDirsRequest, DescribeLogDirsResponse> {
+export function describeLogDirsHandler(broker: BrokerContext): ApiHandler<DescribeLogDirsRequest, DescribeLogDirsResponse> {
   return {
     api: DescribeLogDirs,
     minVersion: 0,

@@ -9,7 +9,7 @@ import { Fetch, type FetchRequest, type FetchResponse } from '../../protocol/gen
 import { downConvertBatches, magicForFetchVersion } from '../../protocol/records/index.js';
 import { EMPTY_BUFFER, KafkaEncodeError, UUID_ZERO } from '../../protocol/runtime/index.js';
 import type { FileRange } from '../../storage/index.js';
-import type { Broker } from '../broker.js';
+import type { BrokerContext } from '../context.js';
 import { ErrorCode } from '../errors.js';
 import { FetchSessionCache, sessionKey, type FetchPosition, type SessionPartition } from '../fetch-sessions.js';
 import type { ApiHandler } from '../handler.js';
@@ -55,7 +55,7 @@ function errorPartition(partitionIndex: number, errorCode: number, known: boolea
   };
 }
 
-export function fetchHandler(broker: Broker): ApiHandler<FetchRequest, FetchResponse> {
+export function fetchHandler(broker: BrokerContext): ApiHandler<FetchRequest, FetchResponse> {
   const sessions = new FetchSessionCache(broker.config.int('max.incremental.fetch.session.cache.slots'));
   const brokerMaxBytes = broker.config.int('fetch.max.bytes');
 

@@ -3,7 +3,7 @@
 // __consumer_offsets exists (created here on first use); transactions (key type 1) likewise
 // once __transaction_state exists.
 import { FindCoordinator, type FindCoordinatorRequest, type FindCoordinatorResponse } from '../../protocol/generated/apis/10-find-coordinator.js';
-import type { Broker } from '../broker.js';
+import type { BrokerContext } from '../context.js';
 import { ErrorCode, errorName } from '../errors.js';
 import type { ApiHandler } from '../handler.js';
 
@@ -18,7 +18,7 @@ interface Answer {
   port: number;
 }
 
-export function findCoordinatorHandler(broker: Broker): ApiHandler<FindCoordinatorRequest, FindCoordinatorResponse> {
+export function findCoordinatorHandler(broker: BrokerContext): ApiHandler<FindCoordinatorRequest, FindCoordinatorResponse> {
   const noNode = (errorCode: number, errorMessage: string | null = errorName(errorCode)): Answer => ({ errorCode, errorMessage, nodeId: -1, host: '', port: -1 });
 
   async function lookup(key: string, keyType: number, listenerName: string): Promise<Answer> {

@@ -8,7 +8,7 @@
 import { IncrementalAlterConfigs, type IncrementalAlterConfigsRequest, type IncrementalAlterConfigsResponse } from '../../protocol/generated/apis/44-incremental-alter-configs.js';
 import { applyBrokerIncrementalOps, applyIncrementalOps, ResourceType } from '../admin-configs.js';
 import { brokerResource, currentDynamicConfigs, setDynamicBrokerConfigs } from '../dynamic-configs.js';
-import type { Broker } from '../broker.js';
+import type { BrokerContext } from '../context.js';
 import { ErrorCode } from '../errors.js';
 import type { ApiHandler } from '../handler.js';
 import {
@@ -21,7 +21,7 @@ import {
   type ApiError,
 } from './admin-util.js';
 
-export function incrementalAlterConfigsHandler(broker: Broker): ApiHandler<IncrementalAlterConfigsRequest, IncrementalAlterConfigsResponse> {
+export function incrementalAlterConfigsHandler(broker: BrokerContext): ApiHandler<IncrementalAlterConfigsRequest, IncrementalAlterConfigsResponse> {
   const alterTopic = async (r: IncrementalAlterConfigsRequest.AlterConfigsResource, validateOnly: boolean): Promise<ApiError> => {
     const topic = broker.metadata.topic(r.resourceName);
     // Computed and stored without a pause in between, so concurrent requests cannot lose updates.

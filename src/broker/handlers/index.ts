@@ -1,6 +1,6 @@
 // Every API the broker serves, one file each. ApiVersions is registered by the broker itself
 // because it answers from this registry.
-import type { Broker } from '../broker.js';
+import type { BrokerContext } from '../context.js';
 import type { ApiHandler } from '../handler.js';
 import { alterConfigsHandler } from './alter-configs.js';
 import { createPartitionsHandler } from './create-partitions.js';
@@ -39,7 +39,7 @@ import {
   writeTxnMarkersHandler,
 } from './transactions.js';
 
-export const ALL_HANDLERS: ((broker: Broker) => ApiHandler<any, any>)[] = [
+export const ALL_HANDLERS: ((broker: BrokerContext) => ApiHandler<any, any>)[] = [
   produceHandler,
   fetchHandler,
   listOffsetsHandler,

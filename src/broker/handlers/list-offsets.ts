@@ -3,7 +3,7 @@
 // -3 max timestamp (v7+, KIP-734), -4 earliest local (v8+), else the first offset whose
 // timestamp is >= the one asked. v0 answers with a list of offsets (oldStyleOffsets).
 import { ListOffsets, type ListOffsetsRequest, type ListOffsetsResponse } from '../../protocol/generated/apis/2-list-offsets.js';
-import type { Broker } from '../broker.js';
+import type { BrokerContext } from '../context.js';
 import { ErrorCode } from '../errors.js';
 import type { ApiHandler } from '../handler.js';
 import { toErrorCode } from '../storage-errors.js';
@@ -21,7 +21,7 @@ const SENTINEL_MIN_VERSION = new Map<bigint, number>([
   [-6n, 11],
 ]);
 
-export function listOffsetsHandler(broker: Broker): ApiHandler<ListOffsetsRequest, ListOffsetsResponse> {
+export function listOffsetsHandler(broker: BrokerContext): ApiHandler<ListOffsetsRequest, ListOffsetsResponse> {
   async function one(topic: string, p: ListOffsetsRequest.ListOffsetsPartition, version: number, isolationLevel: number, isReplica: boolean): Promise<ListOffsetsResponse.ListOffsetsPartitionResponse> {
     const out: ListOffsetsResponse.ListOffsetsPartitionResponse = {
       partitionIndex: p.partitionIndex,

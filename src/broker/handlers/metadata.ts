@@ -3,14 +3,14 @@
 // This node is every partition's leader, sole replica and the controller.
 import { Metadata, type MetadataRequest, type MetadataResponse } from '../../protocol/generated/apis/3-metadata.js';
 import { UUID_ZERO } from '../../protocol/runtime/index.js';
-import type { Broker } from '../broker.js';
+import type { BrokerContext } from '../context.js';
 import { ErrorCode } from '../errors.js';
 import type { ApiHandler } from '../handler.js';
 import type { TopicMetadata } from '../metadata.js';
 import { AUTHORIZED_OPERATIONS_OMITTED, CLUSTER_OPERATIONS, TOPIC_OPERATIONS } from './authorized-operations.js';
 
 
-export function metadataHandler(broker: Broker): ApiHandler<MetadataRequest, MetadataResponse> {
+export function metadataHandler(broker: BrokerContext): ApiHandler<MetadataRequest, MetadataResponse> {
   const describe = (t: TopicMetadata, withOperations: boolean): MetadataResponse.MetadataResponseTopic => ({
     errorCode: ErrorCode.NONE,
     name: t.name,

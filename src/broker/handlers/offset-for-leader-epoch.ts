@@ -2,12 +2,12 @@
 // a leader change to detect log truncation (KIP-320). v2+ checks currentLeaderEpoch; v3+
 // replicaId (-1 consumer, -2 debug).
 import { OffsetForLeaderEpoch, type OffsetForLeaderEpochRequest, type OffsetForLeaderEpochResponse } from '../../protocol/generated/apis/23-offset-for-leader-epoch.js';
-import type { Broker } from '../broker.js';
+import type { BrokerContext } from '../context.js';
 import { ErrorCode } from '../errors.js';
 import type { ApiHandler } from '../handler.js';
 import { toErrorCode } from '../storage-errors.js';
 
-export function offsetForLeaderEpochHandler(broker: Broker): ApiHandler<OffsetForLeaderEpochRequest, OffsetForLeaderEpochResponse> {
+export function offsetForLeaderEpochHandler(broker: BrokerContext): ApiHandler<OffsetForLeaderEpochRequest, OffsetForLeaderEpochResponse> {
   return {
     api: OffsetForLeaderEpoch,
     minVersion: 0,

@@ -8,7 +8,7 @@ import { KafkaDecodeError } from '../../protocol/runtime/index.js';
 import { ProducerStateError } from '../../storage/producer-state.js';
 import { isCompacted } from '../../storage/config.js';
 import { type BatchesSummary, CompressionType, compressionTypeOf, firstRecordWithoutKey, recompressBatches, convertMessageSetToBatch, recordsMagic, validateBatches, validateBatchesDeep, batchSize, decodeRecordBatch, forEachRecord, ATTRIBUTES, BASE_OFFSET, MAGIC, RECORD_BATCH_OVERHEAD, TRANSACTIONAL_FLAG } from '../../protocol/records/index.js';
-import type { Broker } from '../broker.js';
+import type { BrokerContext } from '../context.js';
 import { ErrorCode } from '../errors.js';
 import type { ApiHandler } from '../handler.js';
 import { toErrorCode } from '../storage-errors.js';
@@ -94,7 +94,7 @@ export function verificationError(code: number, abortableSupported: boolean, leg
   return code;
 }
 
-export function produceHandler(broker: Broker): ApiHandler<ProduceRequest, ProduceResponse> {
+export function produceHandler(broker: BrokerContext): ApiHandler<ProduceRequest, ProduceResponse> {
   const response = (index: number, errorCode: number, errorMessage: string | null = null, recordErrors: ProduceResponse.BatchIndexAndErrorMessage[] = [], logStartOffset = -1n): PartitionResponse => ({
     index,
     errorCode,

@@ -17,7 +17,7 @@ import { ListTransactions, type ListTransactionsRequest, type ListTransactionsRe
 import { OFFSETS_TOPIC } from '../../coordinators/group/index.js';
 import { INTERNAL_TOPICS } from '../metadata.js';
 import { TXN_STATE_NAMES, type TopicPartition } from '../../coordinators/transaction/coordinator.js';
-import type { Broker } from '../broker.js';
+import type { BrokerContext } from '../context.js';
 import { ErrorCode } from '../errors.js';
 import type { ApiHandler } from '../handler.js';
 import { writeTxnMarker } from '../transactions.js';
@@ -26,7 +26,7 @@ import { verificationError } from './produce.js';
 const fenced = (code: number, version: number, since: number): number => (code === ErrorCode.PRODUCER_FENCED && version < since ? ErrorCode.INVALID_PRODUCER_EPOCH : code);
 const tpKey = (topic: string, partition: number) => `${topic}\u0000${partition}`;
 
-export function initProducerIdHandler(broker: Broker): ApiHandler<InitProducerIdRequest, InitProducerIdResponse> {
+export function initProducerIdHandler(broker: BrokerContext): ApiHandler<InitProducerIdRequest, InitProducerIdResponse> {
   return {
     api: InitProducerId,
     minVersion: 0,
@@ -40,7 +40,7 @@ export function initProducerIdHandler(broker: Broker): ApiHandler<InitProducerId
   };
 }
 
-export function addPartitionsToTxnHandler(broker: Broker): ApiHandler<AddPartitionsToTxnRequest, AddPartitionsToTxnResponse> {
+export function addPartitionsToTxnHandler(broker: BrokerContext): ApiHandler<AddPartitionsToTxnRequest, AddPartitionsToTxnResponse> {
   const toList = (topics: AddPartitionsToTxnRequest.AddPartitionsToTxnTopic[]): TopicPartition[] => topics.flatMap((t) => t.partitions.map((partition) => ({ topic: t.name, partition })));
   const results = (topics: AddPartitionsToTxnRequest.AddPartitionsToTxnTopic[], codes: Map<string, number>, v: number): AddPartitionsToTxnResponse.AddPartitionsToTxnTopicResult[] =>
     topics.map((t) => ({ name: t.name, resultsByPartition: t.partitions.map((p) => ({ partitionIndex: p, partitionErrorCode: fenced(codes.get(tpKey(t.name, p)) ?? ErrorCode.UNKNOWN_SERVER_ERROR, v, 2) })) }));
@@ -78,7 +78,7 @@ export function addPartitionsToTxnHandler(broker: Broker): ApiHandler<AddPartiti
   };
 }
 
-export function addOffsetsToTxnHandler(broker: Broker): ApiHandler<AddOffsetsToTxnRequest, AddOffsetsToTxnResponse> {
+export function addOffsetsToTxnHandler(broker: BrokerContext): ApiHandler<AddOffsetsToTxnRequest, AddOffsetsToTxnResponse> {
   return {
     api: AddOffsetsToTxn,
     minVersion: 0,
@@ -94,7 +94,7 @@ export function addOffsetsToTxnHandler(broker: Broker): ApiHandler<AddOffsetsToT
   };
 }
 
-export function endTxnHandler(broker: Broker): ApiHandler<EndTxnRequest, EndTxnResponse> {
+export function endTxnHandler(broker: BrokerContext): ApiHandler<EndTxnRequest, EndTxnResponse> {
   return {
     api: EndTxn,
     minVersion: 0,
@@ -106,7 +106,7 @@ export function endTxnHandler(broker: Broker): ApiHandler<EndTxnRequest, EndTxnR
   };
 }
 
-export function writeTxnMarkersHandler(broker: Broker): ApiHandler<WriteTxnMarkersRequest, WriteTxnMarkersResponse> {
+export function writeTxnMarkersHandler(broker: BrokerContext): ApiHandler<WriteTxnMarkersRequest, WriteTxnMarkersResponse> {
   return {
     api: WriteTxnMarkers,
     minVersion: 0,
@@ -135,7 +135,7 @@ export function writeTxnMarkersHandler(broker: Broker): ApiHandler<WriteTxnMarke
   };
 }
 
-export function txnOffsetCommitHandler(broker: Broker): ApiHandler<TxnOffsetCommitRequest, TxnOffsetCommitResponse> {
+export function txnOffsetCommitHandler(broker: BrokerContext): ApiHandler<TxnOffsetCommitRequest, TxnOffsetCommitResponse> {
   return {
     api: TxnOffsetCommit,
     minVersion: 0,
@@ -176,7 +176,7 @@ export function txnOffsetCommitHandler(broker: Broker): ApiHandler<TxnOffsetComm
   };
 }
 
-export function describeTransactionsHandler(broker: Broker): ApiHandler<DescribeTransactionsRequest, DescribeTransactionsResponse> {
+export function describeTransactionsHandler(broker: BrokerContext): ApiHandler<DescribeTransactionsRequest, DescribeTransactionsResponse> {
   return {
     api: DescribeTransactions,
     minVersion: 0,
@@ -187,7 +187,7 @@ export function describeTransactionsHandler(broker: Broker): ApiHandler<Describe
   };
 }
 
-export function listTransactionsHandler(broker: Broker): ApiHandler<ListTransactionsRequest, ListTransactionsResponse> {
+export function listTransactionsHandler(broker: BrokerContext): ApiHandler<ListTransactionsRequest, ListTransactionsResponse> {
   return {
     api: ListTransactions,
     minVersion: 0,
@@ -200,7 +200,7 @@ export function listTransactionsHandler(broker: Broker): ApiHandler<ListTransact
   };
 }
 
-export function describeProducersHandler(broker: Broker): ApiHandler<DescribeProducersRequest, DescribeProducersResponse> {
+export function describeProducersHandler(broker: BrokerContext): ApiHandler<DescribeProducersRequest, DescribeProducersResponse> {
   return {
     api: DescribeProducers,
     minVersion: 0,
