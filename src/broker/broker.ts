@@ -2,7 +2,7 @@ import { BrokerConfig, type Listener } from './config.js';
 import { HandlerRegistry, type ApiHandler } from './handler.js';
 import { MetadataStore } from './metadata.js';
 import { KafkaServer } from './network/server.js';
-import { ReplicaManager } from './replica-manager.js';
+import { ReplicaManager } from './replica/replica-manager.js';
 import { TopicManager } from './topic-manager.js';
 import { createGroupCoordinator } from './groups.js';
 import { loadDynamicBrokerConfigs } from './dynamic-configs.js';

@@ -8,7 +8,7 @@ import type { TransactionCoordinator } from '../coordinators/transaction/coordin
 import type { Logger } from '../util/logger.js';
 import type { BrokerConfig, Listener } from './config.js';
 import type { MetadataStore } from './metadata.js';
-import type { ReplicaManager } from './replica-manager.js';
+import type { ReplicaManager } from './replica/replica-manager.js';
 import type { TopicManager } from './topic-manager.js';
 
 export interface BrokerContext {

@@ -17,7 +17,7 @@ import { open, readdir, readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { batchAttributes, batchSize, readBatchHeader, readEndTxnMarker, decodeRecordBatch, RECORD_BATCH_OVERHEAD } from '../protocol/records/index.js';
 import { encodeAbortedTxn, decodeAbortedTxns, snapshotFileName, type AbortedTxn } from '../storage/producer-state.js';
-import type { Partition } from './partition.js';
+import type { Partition } from './replica/partition.js';
 
 const SNAPSHOT_EVERY_BYTES = 64 * 1024 * 1024;
 const SNAPSHOTS_KEPT = 2;

@@ -6,7 +6,7 @@ import { DescribeLogDirs, type DescribeLogDirsRequest, type DescribeLogDirsRespo
 import type { BrokerContext } from '../context.js';
 import { ErrorCode } from '../errors.js';
 import type { ApiHandler } from '../handler.js';
-import type { Partition } from '../partition.js';
+import type { Partition } from '../replica/partition.js';
 
 export function describeLogDirsHandler(broker: BrokerContext): ApiHandler<DescribeLogDirsRequest, DescribeLogDirsResponse> {
   return {

@@ -13,7 +13,7 @@ import type { BrokerContext } from '../context.js';
 import { ErrorCode } from '../errors.js';
 import { FetchSessionCache, sessionKey, type FetchPosition, type SessionPartition } from '../fetch-sessions.js';
 import type { ApiHandler } from '../handler.js';
-import type { Partition } from '../partition.js';
+import type { Partition } from '../replica/partition.js';
 import { toErrorCode } from '../storage-errors.js';
 
 const READ_COMMITTED = 1;

@@ -4,11 +4,11 @@
  * log's acknowledged end: appended, and in durable mode fdatasync'ed, so a consumer never sees
  * a record that a crash could take back.
  */
-import type { PartitionLog, LogAppendInfo } from '../storage/index.js';
-import { ProducerStateManager, type ClientBatch } from '../storage/producer-state.js';
-import { buildEndTxnMarkerBatch } from '../protocol/records/index.js';
-import type { TopicMetadata } from './metadata.js';
-import { ProducerStateStore } from './producer-state-store.js';
+import type { PartitionLog, LogAppendInfo } from '../../storage/index.js';
+import { ProducerStateManager, type ClientBatch } from '../../storage/producer-state.js';
+import { buildEndTxnMarkerBatch } from '../../protocol/records/index.js';
+import type { TopicMetadata } from '../metadata.js';
+import { ProducerStateStore } from '../producer-state-store.js';
 
 /** Woken when the high watermark moves; `bytes` is how much became readable. */
 export type DataWaiter = (bytes: number) => void;

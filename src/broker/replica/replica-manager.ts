@@ -2,12 +2,12 @@
  * The partitions this broker hosts, over the storage layer's LogManager: opening and deleting
  * their logs, per-topic log configs, and the wake-ups long-polling fetches wait on.
  */
-import { LogManager, logConfigFrom, type LogConfig } from '../storage/index.js';
-import type { BrokerContext } from './context.js';
-import { BROKER_CONFIGS } from './config.js';
-import type { TopicMetadata } from './metadata.js';
+import { LogManager, logConfigFrom, type LogConfig } from '../../storage/index.js';
+import type { BrokerContext } from '../context.js';
+import { BROKER_CONFIGS } from '../config.js';
+import type { TopicMetadata } from '../metadata.js';
 import { Partition, type ProduceChecks } from './partition.js';
-import { effectiveTopicConfig, topicProperties } from './topic-configs.js';
+import { effectiveTopicConfig, topicProperties } from '../topic-configs.js';
 
 export class ReplicaManager {
   private readonly partitions = new Map<string, Partition[]>();
