@@ -26,7 +26,7 @@ import {
   type PartitionErrors,
   type SyncGroupArgs,
 } from './shard.js';
-import { SYSTEM_TIME, type Time } from './time.js';
+import { SYSTEM_TIME, type Time } from '../../util/time.js';
 
 export interface GroupCoordinatorConfig {
   /** offsets.topic.num.partitions: used when the topic is created (an existing topic's own count wins). */

@@ -28,4 +28,4 @@ export { ClassicGroup, ClassicGroupMember, CONSUMER_PROTOCOL_TYPE, parseSubscrip
 export { OffsetStore, type OffsetAndMetadata } from './offsets.js';
 export { OFFSETS_TOPIC, encodeRecord, decodeRecord, partitionForGroup, javaStringHashCode, javaUtilsAbs, type CoordinatorRecord, type OffsetCommitRecord, type GroupMetadataRecord } from './records.js';
 export { GroupErrors, CoordinatorError } from './errors.js';
-export { SYSTEM_TIME, MockTime, settle, type Time, type TimerHandle } from './time.js';
+export { SYSTEM_TIME, MockTime, settle, type Time, type TimerHandle } from '../../util/time.js';

@@ -17,7 +17,7 @@ import type { Logger } from '../../util/logger.js';
 import { CoordinatorError, GroupErrors as E } from './errors.js';
 import { decodeRecord, encodeRecord } from './records.js';
 import type { CoordinatorResult, GroupCoordinatorShard, Records, ShardTimer } from './shard.js';
-import type { Time, TimerHandle } from './time.js';
+import type { Time, TimerHandle } from '../../util/time.js';
 
 /** One partition of the coordinator's topic, as the runtime uses it. */
 export interface CoordinatorLog {

@@ -22,7 +22,7 @@ import { TransactionLogValueCodec, type TransactionLogValue } from '../../protoc
 import { Reader, Writer, decodeMessage } from '../../protocol/runtime/index.js';
 import type { Logger } from '../../util/logger.js';
 import { javaStringHashCode, javaUtilsAbs } from '../group/records.js';
-import { SYSTEM_TIME, type Time, type TimerHandle } from '../group/time.js';
+import { SYSTEM_TIME, type Time, type TimerHandle } from '../../util/time.js';
 import type { CoordinatorLog } from '../group/runtime.js';
 import { ErrorCode } from '../../protocol/error-codes.js';
 

@@ -4,7 +4,7 @@
 // (prepared transactions completed), Describe/List, and Java String.hashCode partitioning.
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { MockTime } from '../../../src/coordinators/group/time.js';
+import { MockTime } from '../../../src/util/time.js';
 import { createLogger } from '../../../src/util/logger.js';
 import { TransactionCoordinator, TxnErrors, TxnState, partitionForTransactionalId, decodeTxnRecord, type TopicPartition } from '../../../src/coordinators/transaction/coordinator.js';
 import { decodeRecordBatches } from '../../../src/protocol/records/index.js';
