@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { createRequire } from 'node:module';
-import { KafkaDecodeError } from '../../../src/protocol/runtime/errors.js';
-export { rng } from '../../lib/rng.js';
+import { KafkaDecodeError } from '../../../../src/protocol/runtime/errors.js';
+export { rng } from '../../../lib/rng.js';
 
 /** KafkaJS's internal (CommonJS) protocol modules: the bytes a real client produces. */
 const require = createRequire(import.meta.url);

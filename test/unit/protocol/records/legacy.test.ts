@@ -18,8 +18,8 @@ import {
   setLogAppendTime,
   TimestampType,
   validateBatches,
-} from '../../../src/protocol/records/index.js';
-import { KafkaEncodeError } from '../../../src/protocol/runtime/errors.js';
+} from '../../../../src/protocol/records/index.js';
+import { KafkaEncodeError } from '../../../../src/protocol/runtime/errors.js';
 import { expectDecodeError, kafkajsDecodeMessageSet, kafkajsGzipMessageSet, kafkajsMessageSet, rng, textBytes } from './helpers.js';
 
 const T0 = 1_600_000_000_000;

@@ -9,7 +9,7 @@ import {
   recompressBatches,
   TimestampType,
   buildEndTxnMarkerBatch,
-} from '../../../src/protocol/records/index.js';
+} from '../../../../src/protocol/records/index.js';
 
 describe('recompressBatches (broker-side compression.type)', () => {
   const records = Array.from({ length: 20 }, (_, i) => ({

@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { RecordCursor, sizeOfVarlongNumber, writeVarint, writeVarlongNumber } from '../../../src/protocol/records/varint.js';
-import { Reader } from '../../../src/protocol/runtime/reader.js';
-import { sizeOfVarint, sizeOfVarlong, Writer } from '../../../src/protocol/runtime/writer.js';
+import { RecordCursor, sizeOfVarlongNumber, writeVarint, writeVarlongNumber } from '../../../../src/protocol/records/varint.js';
+import { Reader } from '../../../../src/protocol/runtime/reader.js';
+import { sizeOfVarint, sizeOfVarlong, Writer } from '../../../../src/protocol/runtime/writer.js';
 import { expectDecodeError } from './helpers.js';
 
 describe('number varints agree with the runtime BigInt ones', () => {

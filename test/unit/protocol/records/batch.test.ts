@@ -23,7 +23,7 @@ import {
   TimestampType,
   validateBatches,
   validateBatchesDeep,
-} from '../../../src/protocol/records/index.js';
+} from '../../../../src/protocol/records/index.js';
 import { expectDecodeError, kafkajsBatch, kafkajsDecodeBatch, type KjsMessage, rng, textBytes } from './helpers.js';
 
 const T0 = 1_700_000_000_000;

@@ -13,7 +13,7 @@ import {
   snappyXerialCompress,
   XERIAL_MAGIC,
   xxhash32,
-} from '../../../src/protocol/records/index.js';
+} from '../../../../src/protocol/records/index.js';
 import { expectDecodeError, randomBytes, rng, textBytes } from './helpers.js';
 
 const CODECS = [CompressionType.None, CompressionType.Gzip, CompressionType.Snappy, CompressionType.Lz4, CompressionType.Zstd] as const;

@@ -18,8 +18,8 @@ import {
   validateBatches,
   validateBatchesDeep,
   writeBatchCrc,
-} from '../../../src/protocol/records/index.js';
-import { KafkaDecodeError, KafkaEncodeError } from '../../../src/protocol/runtime/errors.js';
+} from '../../../../src/protocol/records/index.js';
+import { KafkaDecodeError, KafkaEncodeError } from '../../../../src/protocol/runtime/errors.js';
 import { expectDecodeError, rng, textBytes } from './helpers.js';
 
 const MiB = 1024 * 1024;
