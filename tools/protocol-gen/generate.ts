@@ -10,7 +10,8 @@
 import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { FileEmitter, kebabCase } from './emit.js';
+import { FileEmitter } from './emit.js';
+import { kebabCase } from './emit-support.js';
 import { type FieldType, type MessageSpec, type VersionRange, loadDirectory } from './schema.js';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
