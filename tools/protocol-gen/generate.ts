@@ -3,15 +3,17 @@
  *
  *   node dist/tools/protocol-gen/generate.js [--schemas DIR] [--out DIR] [--check]
  *
- * DIR defaults to ../shared/kafka-protocol (with messages/ and internal-records/ inside).
+ * DIR (with messages/ and internal-records/ inside) defaults to the repository's copy,
+ * tools/protocol-gen/schemas (see refresh-schemas.ts); Kafka's own folder works as well.
  * --check writes nothing: it exits 1 when the committed output differs from what would be
  * generated, byte for byte (extra or missing files included).
  */
-import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
-import { dirname, join, relative, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
 import { FileEmitter } from './emit.js';
 import { kebabCase } from './emit-support.js';
+import { writeOrCheck } from './files.js';
 import { type FieldType, type MessageSpec, type VersionRange, loadDirectory } from './schema.js';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
@@ -135,51 +137,10 @@ function shapes(msgs: MessageSpec[]): string {
   return `${lines.join('\n')}\n`;
 }
 
-function listFiles(dir: string, base = dir): string[] {
-  if (!existsSync(dir)) return [];
-  return readdirSync(dir, { withFileTypes: true }).flatMap((d) =>
-    d.isDirectory() ? listFiles(join(dir, d.name), base) : [relative(base, join(dir, d.name))],
-  );
-}
-
 function main(argv: string[]): number {
-  let schemas = resolve(ROOT, '../shared/kafka-protocol');
-  let outDir = resolve(ROOT, 'src/protocol/generated');
-  let check = false;
-  for (let i = 0; i < argv.length; i++) {
-    const a = argv[i];
-    if (a === '--schemas') schemas = resolve(argv[++i]!);
-    else if (a === '--out') outDir = resolve(argv[++i]!);
-    else if (a === '--check') check = true;
-    else {
-      console.error(`unknown argument ${a}`);
-      return 2;
-    }
-  }
-  const files = generate(schemas);
-  if (check) {
-    const problems: string[] = [];
-    for (const [file, text] of files) {
-      const path = join(outDir, file);
-      if (!existsSync(path)) problems.push(`missing: ${file}`);
-      else if (!readFileSync(path).equals(Buffer.from(text, 'utf8'))) problems.push(`differs: ${file}`);
-    }
-    for (const file of listFiles(outDir)) if (!files.has(file)) problems.push(`not generated: ${file}`);
-    if (problems.length) {
-      console.error(`generated protocol code is out of date (run npm run generate):\n  ${problems.join('\n  ')}`);
-      return 1;
-    }
-    console.log(`generated protocol code matches the schemas: ${files.size} files`);
-    return 0;
-  }
-  rmSync(outDir, { recursive: true, force: true });
-  for (const [file, text] of files) {
-    const path = join(outDir, file);
-    mkdirSync(dirname(path), { recursive: true });
-    writeFileSync(path, text);
-  }
-  console.log(`wrote ${files.size} files to ${relative(process.cwd(), outDir) || '.'}`);
-  return 0;
+  const { values } = parseArgs({ args: argv, options: { schemas: { type: 'string' }, out: { type: 'string' }, check: { type: 'boolean', default: false } } });
+  const files = generate(resolve(values.schemas ?? join(ROOT, 'tools/protocol-gen/schemas')));
+  return writeOrCheck(resolve(values.out ?? join(ROOT, 'src/protocol/generated')), files, values.check, 'generated protocol code', 'run npm run generate');
 }
 
 if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) process.exitCode = main(process.argv.slice(2));
