@@ -58,7 +58,7 @@ export class Connection {
     private readonly opts: ConnectionOptions,
     private readonly onClose: (c: Connection) => void,
   ) {
-    this.log = opts.logger.child({ connection: this.id, remote: socket.remoteAddress });
+    this.log = opts.logger.child({ connection: this.id, remote: socket.remoteAddress, remotePort: socket.remotePort });
     socket.setNoDelay(true);
     if (opts.idleTimeoutMs > 0) socket.setTimeout(opts.idleTimeoutMs, () => this.close('idle'));
     socket.on('data', (chunk: Buffer) => this.onData(chunk));
