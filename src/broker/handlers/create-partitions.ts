@@ -16,7 +16,7 @@ export function createPartitionsHandler(broker: BrokerContext): ApiHandler<Creat
     try {
       const topic = broker.topics.validateAddPartitions(t.name, t.count);
       if (t.assignments !== null) {
-        const additional = t.count - topic.partitions;
+        const additional = t.count - topic.partitions.length;
         if (t.assignments.length !== additional) {
           return {
             code: ErrorCode.INVALID_REPLICA_ASSIGNMENT,
@@ -24,8 +24,7 @@ export function createPartitionsHandler(broker: BrokerContext): ApiHandler<Creat
           };
         }
         for (const a of t.assignments) {
-          // Every existing partition has one replica: this node.
-          const bad = checkManualAssignment(a.brokerIds, broker.nodeId, 1);
+          const bad = checkManualAssignment(a.brokerIds, broker.metadata.brokers, topic.partitions[0]?.replicas.length);
           if (bad) return bad;
         }
       }
