@@ -135,3 +135,20 @@ test('authorized operations, asked for: no authorizer, so all a topic (v8+) or t
     assert.deepEqual(ops(res.clusterAuthorizedOperations), ask ? [5, 7, 8, 9, 10, 11, 12] : []);
   }
 });
+
+test('the broker registers itself with the ports it bound and its broker.rack; Metadata and DescribeCluster answer from that', async () => {
+  const racked = await startBroker({ port: 0, host: '127.0.0.1', config: { 'broker.rack': 'rack-a', 'node.id': 5 } });
+  try {
+    const b = racked.broker;
+    assert.deepEqual(b.metadata.broker(5), { id: 5, rack: 'rack-a', endpoints: [{ listener: 'PLAINTEXT', host: '127.0.0.1', port: racked.port, securityProtocol: 'PLAINTEXT' }] });
+    const md = await metadata(12, [], b.registry.all().find((h) => h.api.name === 'Metadata') as ApiHandler<MetadataRequest, MetadataResponse>);
+    assert.deepEqual(md.brokers.map((x) => [x.nodeId, x.host, x.port, x.rack]), [[5, '127.0.0.1', racked.port, 'rack-a']]);
+    assert.equal(md.controllerId, 5);
+    const dc = b.registry.all().find((h) => h.api.name === 'DescribeCluster') as ApiHandler<DescribeClusterRequest, DescribeClusterResponse>;
+    const ctx: RequestContext = { apiVersion: 1, correlationId: 1, clientId: 'test', connectionId: 1, remoteAddress: '127.0.0.1', listenerName: 'PLAINTEXT' };
+    const res = (await dc.handle({ includeClusterAuthorizedOperations: false, endpointType: 1 }, ctx))!;
+    assert.deepEqual(res.brokers.map((x) => [x.brokerId, x.host, x.port, x.rack]), [[5, '127.0.0.1', racked.port, 'rack-a']]);
+  } finally {
+    await racked.close();
+  }
+});
