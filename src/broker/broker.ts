@@ -32,7 +32,7 @@ export class Broker implements BrokerContext {
   readonly logger: Logger;
   readonly registry = new HandlerRegistry();
   readonly servers: KafkaServer[] = [];
-  metadataStore!: MetadataStore;
+  private metadataStore!: MetadataStore;
   replicas!: ReplicaManager;
   topics!: TopicManager;
   dynamicConfigs!: DynamicConfigManager;
