@@ -63,7 +63,8 @@ export class TopicManager {
     return Array.from({ length: to - from }, (_, i) => newPartition(Array.from({ length: rf }, (_, r) => ids[(from + i + r) % ids.length]!)));
   }
 
-  async create(name: string, numPartitions: number, replicationFactor: number, configs: Record<string, string | null>): Promise<TopicImage> {
+  /** `assignments`: each partition's replicas as the request chose them (already checked), instead of placing them here. */
+  async create(name: string, numPartitions: number, replicationFactor: number, configs: Record<string, string | null>, assignments?: readonly (readonly number[])[]): Promise<TopicImage> {
     const inFlight = this.creating.get(name);
     if (inFlight) {
       await inFlight.catch(() => undefined);
@@ -73,7 +74,7 @@ export class TopicManager {
     const run = (async () => {
       const clean: Record<string, string> = {};
       for (const [k, v] of Object.entries(configs)) if (v !== null) clean[k] = v;
-      const topic: TopicImage = { name, topicId: randomUuid(), internal: INTERNAL_TOPICS.has(name), configs: clean, partitions: this.place(0, checked.partitions, checked.replicationFactor) };
+      const topic: TopicImage = { name, topicId: randomUuid(), internal: INTERNAL_TOPICS.has(name), configs: clean, partitions: assignments?.map(newPartition) ?? this.place(0, checked.partitions, checked.replicationFactor) };
       const image = await this.store.propose({ type: 'createTopic', topic });
       this.logger.info('topic created', { topic: name, partitions: checked.partitions });
       return image.topic(name)!;
@@ -136,10 +137,11 @@ export class TopicManager {
     return topic;
   }
 
-  async addPartitions(name: string, count: number): Promise<void> {
+  /** `assignments`: the new partitions' replicas as the request chose them (already checked). */
+  async addPartitions(name: string, count: number, assignments?: readonly (readonly number[])[]): Promise<void> {
     const topic = this.validateAddPartitions(name, count);
     const rf = topic.partitions[0]?.replicas.length ?? 1;
-    await this.store.propose({ type: 'addPartitions', name, partitions: this.place(topic.partitions.length, count, rf) });
+    await this.store.propose({ type: 'addPartitions', name, partitions: assignments?.map(newPartition) ?? this.place(topic.partitions.length, count, rf) });
   }
 
   /**

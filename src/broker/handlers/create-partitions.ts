@@ -28,7 +28,7 @@ export function createPartitionsHandler(broker: BrokerContext): ApiHandler<Creat
           if (bad) return bad;
         }
       }
-      if (!validateOnly) await broker.topics.addPartitions(t.name, t.count);
+      if (!validateOnly) await broker.topics.addPartitions(t.name, t.count, t.assignments?.map((a) => a.brokerIds));
       return NO_ERROR;
     } catch (e) {
       return toApiError(e, broker.logger, `create partitions for ${t.name}`);

@@ -81,7 +81,8 @@ export function createTopicsHandler(broker: BrokerContext): ApiHandler<CreateTop
         // Kafka draws the topic id before it checks validateOnly, and answers with it (v7).
         return created(t.name, randomUuid(), checked.partitions, checked.replicationFactor, overrides);
       }
-      const topic = await broker.topics.create(t.name, partitions, replicationFactor, configs);
+      const assigned = t.assignments.length > 0 ? [...t.assignments].sort((a, b) => a.partitionIndex - b.partitionIndex).map((a) => a.brokerIds) : undefined;
+      const topic = await broker.topics.create(t.name, partitions, replicationFactor, configs, assigned);
       return created(t.name, topic.topicId, topic.partitions.length, topic.partitions[0]?.replicas.length ?? replicationFactor, topic.configs);
     } catch (e) {
       return failed(t.name, toApiError(e, broker.logger, `create topic ${t.name}`));

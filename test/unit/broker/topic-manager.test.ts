@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ErrorCode, KafkaError } from '../../../src/broker/errors.js';
 import { newPartition } from '../../../src/broker/metadata/image.js';
-import { storeContext, type StoreContext } from './context-helpers.js';
+import { registration, storeContext, type StoreContext } from './context-helpers.js';
 
 let dir: string;
 let s: StoreContext;
@@ -62,4 +62,20 @@ test('delete: the topic leaves the image and its logs are removed before it reso
   await s.broker.topics.delete('doomed');
   assert.equal(s.broker.metadata.topic('doomed'), undefined);
   assert.deepEqual(s.replicas.deleted, ['doomed']);
+});
+
+test('replicas chosen by the request are used as given; otherwise partitions go round the registered brokers', async () => {
+  const other = await mkdtemp(join(tmpdir(), 'samsa-topics-'));
+  try {
+    const two = await storeContext(other);
+    await two.store.propose({ type: 'registerBroker', broker: registration(2) });
+    // Placed round-robin, partition 1 lands on node 2: a single-node store cannot record that.
+    await assert.rejects(two.broker.topics.create('placed', 2, 1, {}), (e) => e instanceof KafkaError && e.code === ErrorCode.INVALID_REPLICA_ASSIGNMENT);
+    const chosen = await two.broker.topics.create('chosen', 2, 1, {}, [[1], [1]]);
+    assert.deepEqual(chosen.partitions.map((p) => [p.replicas, p.leader]), [[[1], 1], [[1], 1]]);
+    await two.broker.topics.addPartitions('chosen', 3, [[1]]);
+    assert.deepEqual(two.broker.metadata.topic('chosen')!.partitions.map((p) => p.replicas), [[1], [1], [1]]);
+  } finally {
+    await rm(other, { recursive: true, force: true });
+  }
 });
