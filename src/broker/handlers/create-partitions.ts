@@ -2,7 +2,7 @@
 // every version; v1 only changes throttling, v2+ is flexible, v3 may answer
 // THROTTLING_QUOTA_EXCEEDED (never here). As KRaft's ControllerApis: a name given twice gets one
 // INVALID_REQUEST result; manual assignments must give one replica list per new partition, each
-// naming only this node.
+// naming registered brokers, as many as the topic's other partitions have.
 import { CreatePartitions, type CreatePartitionsRequest, type CreatePartitionsResponse } from '../../protocol/generated/apis/37-create-partitions.js';
 import type { BrokerContext } from '../context.js';
 import { ErrorCode } from '../errors.js';

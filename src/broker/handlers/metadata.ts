@@ -1,6 +1,6 @@
 // Metadata (key 3), v0-12. v0 treats an empty topic list as "all topics" (v1+ uses null for
 // that); v4+ carries allowAutoTopicCreation; v10+ topic ids; v12 may ask for topics by id.
-// This node is every partition's leader, sole replica and the controller.
+// Brokers, controller, leaders, replicas, ISR and epochs come from the metadata image.
 import { Metadata, type MetadataRequest, type MetadataResponse } from '../../protocol/generated/apis/3-metadata.js';
 import { UUID_ZERO } from '../../protocol/runtime/index.js';
 import type { BrokerContext } from '../context.js';
