@@ -1,11 +1,15 @@
 import { BrokerConfig, type Listener } from './config.js';
 import { HandlerRegistry, type ApiHandler } from './handler.js';
-import { MetadataStore } from './metadata.js';
+import { LocalMetadataStore } from './metadata/local-store.js';
+import type { MetadataImage, Endpoint } from './metadata/image.js';
+import { applyDynamicBrokerConfigs, BrokerMetadataPublisher } from './metadata/publisher.js';
+import type { MetadataStore } from './metadata/store.js';
+import type { BrokerContext } from './context.js';
 import { KafkaServer } from './network/server.js';
 import { ReplicaManager } from './replica/replica-manager.js';
 import { TopicManager } from './topic-manager.js';
 import { createGroupCoordinator } from './groups.js';
-import { loadDynamicBrokerConfigs } from './dynamic-configs.js';
+import { DynamicConfigManager } from './dynamic-configs.js';
 import { createTransactionCoordinator } from './transactions.js';
 import type { TransactionCoordinator } from '../coordinators/transaction/coordinator.js';
 import type { GroupCoordinator } from '../coordinators/group/index.js';
@@ -23,14 +27,15 @@ export interface BrokerOptions {
 }
 
 /** A single Kafka node: broker and (trivially) controller of its own cluster. */
-export class Broker {
+export class Broker implements BrokerContext {
   readonly config: BrokerConfig;
   readonly logger: Logger;
   readonly registry = new HandlerRegistry();
   readonly servers: KafkaServer[] = [];
-  metadata!: MetadataStore;
+  private metadataStore!: MetadataStore;
   replicas!: ReplicaManager;
   topics!: TopicManager;
+  dynamicConfigs!: DynamicConfigManager;
   groups!: GroupCoordinator;
   txn!: TransactionCoordinator;
   private closing: Promise<void> | undefined;
@@ -53,20 +58,31 @@ export class Broker {
     });
   }
 
-  /** The advertised endpoint of the listener a request arrived on (Kafka answers per listener). */
-  advertisedListener(listenerName: string): Listener {
-    const all = this.advertisedListeners();
-    return all.find((l) => l.name === listenerName) ?? all[0]!;
+  get metadata(): MetadataImage {
+    return this.metadataStore.image;
+  }
+
+  /** This node in the metadata: its advertised endpoints and rack (Kafka's broker registration). */
+  private register(listeners: readonly Listener[]): Promise<MetadataImage> {
+    const protocols = new Map(this.config.list('listener.security.protocol.map').map((entry) => entry.split(':', 2) as [string, string]));
+    const endpoints: Endpoint[] = listeners.map((l) => ({ listener: l.name, host: l.host, port: l.port, securityProtocol: protocols.get(l.name) ?? l.name }));
+    return this.metadataStore.propose({ type: 'registerBroker', broker: { id: this.nodeId, endpoints, rack: this.config.get('broker.rack') as string | null } });
   }
 
   async start(): Promise<void> {
     const started = Date.now();
     const logDirs = this.config.logDirs();
-    this.metadata = await MetadataStore.load(logDirs, this.nodeId, this.config.get('cluster.id') as string | null);
-    loadDynamicBrokerConfigs(this);
+    const store = await LocalMetadataStore.load(logDirs, this.nodeId, this.config.get('cluster.id') as string | null);
+    this.metadataStore = store;
+    // Registered with the configured ports at once (topics are placed on registered brokers), again below once bound.
+    await this.register(this.config.advertisedListeners());
+    applyDynamicBrokerConfigs(this.config, this.metadata.brokerConfigs, this.logger);
     this.replicas = await ReplicaManager.open(this);
-    this.topics = new TopicManager(this);
-    await this.topics.loadPartitions();
+    const publisher = new BrokerMetadataPublisher(this.nodeId, this.config, this.replicas, this.logger);
+    await publisher.load(this.metadata);
+    store.subscribe(publisher);
+    this.topics = new TopicManager(this.config, this.logger, store);
+    this.dynamicConfigs = new DynamicConfigManager(this.config, this.logger, store);
     this.groups = createGroupCoordinator(this);
     this.groups.startup();
     this.txn = createTransactionCoordinator(this);
@@ -90,6 +106,7 @@ export class Broker {
       await server.start();
       this.servers.push(server);
     }
+    if (this.config.advertisedListeners().some((l) => l.port === 0)) await this.register(this.advertisedListeners());
     for (const w of this.config.warnings) this.logger.warn(w);
     this.logger.info('broker started', { ms: Date.now() - started });
   }

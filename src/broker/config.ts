@@ -32,6 +32,7 @@ export const BROKER_CONFIGS: Record<string, ConfigDef> = {
   'controller.quorum.voters': { type: 'list', default: '', ignored: true },
   'controller.quorum.bootstrap.servers': { type: 'list', default: '', ignored: true },
   'cluster.id': { type: 'string', default: null },
+  'broker.rack': { type: 'string', default: null },
   'log.dirs': { type: 'list', default: null },
   'log.dir': { type: 'string', default: './data/samsa-logs' },
   'num.partitions': { type: 'int', default: '1', validate: atLeast(1) },

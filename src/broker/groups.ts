@@ -34,7 +34,7 @@ export function createGroupCoordinator(broker: BrokerContext): GroupCoordinator 
     },
     logger: broker.logger.child({ component: 'group-coordinator' }),
     offsetsTopic: {
-      partitions: () => broker.metadata.topic(OFFSETS_TOPIC)?.partitions,
+      partitions: () => broker.metadata.topic(OFFSETS_TOPIC)?.partitions.length,
       async create(partitions) {
         try {
           await broker.topics.create(OFFSETS_TOPIC, partitions, 1, offsetsTopicSpec(c).configs);
@@ -45,7 +45,7 @@ export function createGroupCoordinator(broker: BrokerContext): GroupCoordinator 
       },
       log: offsetsLog,
     },
-    topicPartitions: (topic) => broker.metadata.topic(topic)?.partitions,
+    topicPartitions: (topic) => broker.metadata.topic(topic)?.partitions.length,
     errorCode: toErrorCode,
   });
 }

@@ -24,7 +24,7 @@ export function createTransactionCoordinator(broker: BrokerContext): Transaction
     abortCheckIntervalMs: c.int('transaction.abort.timed.out.transaction.cleanup.interval.ms'),
     transactionalIdExpirationMs: c.int('transactional.id.expiration.ms'),
     topic: {
-      partitions: () => broker.metadata.topic(TRANSACTION_STATE_TOPIC)?.partitions,
+      partitions: () => broker.metadata.topic(TRANSACTION_STATE_TOPIC)?.partitions.length,
       async create(partitions) {
         const configs = { 'cleanup.policy': 'compact', 'compression.type': 'uncompressed', 'segment.bytes': String(c.int('transaction.state.log.segment.bytes')) };
         try {

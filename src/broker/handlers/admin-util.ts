@@ -1,9 +1,9 @@
 // Shared by the admin handlers (CreateTopics, CreatePartitions, DeleteTopics, the config APIs):
 // turning a failure into a per-resource error, and Kafka's checks of manual replica assignments
-// on a cluster whose only broker is this node.
+// against the brokers registered in the metadata image.
 import { ResourceType, type ApiError } from '../admin-configs.js';
 import { ErrorCode, errorName, KafkaError } from '../errors.js';
-import { invalidTopicName } from '../metadata.js';
+import { invalidTopicName } from '../metadata/names.js';
 import { toErrorCode } from '../storage-errors.js';
 import type { Logger } from '../../util/logger.js';
 
@@ -28,16 +28,21 @@ export function toApiError(e: unknown, logger: Logger, what: string): ApiError {
 
 const invalidAssignment = (message: string): ApiError => ({ code: ErrorCode.INVALID_REPLICA_ASSIGNMENT, message });
 
+/** The brokers an assignment may name: those registered in the metadata image. */
+export interface RegisteredBrokers {
+  has(id: number): boolean;
+}
+
 /**
- * Kafka's validateManualPartitionAssignment: no broker twice, only registered brokers (here:
- * this node), not empty, and as many replicas as the other partitions have.
+ * Kafka's validateManualPartitionAssignment: no broker twice, only registered brokers, not
+ * empty, and as many replicas as the other partitions have.
  */
-export function checkManualAssignment(brokerIds: readonly number[], nodeId: number, replicationFactor?: number): ApiError | undefined {
+export function checkManualAssignment(brokerIds: readonly number[], registered: RegisteredBrokers, replicationFactor?: number): ApiError | undefined {
   const seen = new Set<number>();
   for (const id of brokerIds) {
     if (seen.has(id)) return invalidAssignment(`The manual partition assignment includes broker ${id} more than once.`);
     seen.add(id);
-    if (id !== nodeId) return invalidAssignment(`The manual partition assignment includes broker ${id}, but no such broker is registered.`);
+    if (!registered.has(id)) return invalidAssignment(`The manual partition assignment includes broker ${id}, but no such broker is registered.`);
   }
   if (brokerIds.length === 0) return invalidAssignment('The manual partition assignment includes an empty replica list.');
   if (replicationFactor !== undefined && replicationFactor !== brokerIds.length) {
@@ -54,7 +59,7 @@ export function checkManualAssignment(brokerIds: readonly number[], nodeId: numb
  */
 export function checkCreateAssignments(
   topic: { numPartitions: number; replicationFactor: number; assignments: readonly { partitionIndex: number; brokerIds: readonly number[] }[] },
-  nodeId: number,
+  registered: RegisteredBrokers,
 ): { partitions: number; replicationFactor: number } | ApiError {
   if (topic.replicationFactor !== -1) {
     return { code: ErrorCode.INVALID_REQUEST, message: 'A manual partition assignment was specified, but replication factor was not set to -1.' };
@@ -66,7 +71,7 @@ export function checkCreateAssignments(
   let replicationFactor: number | undefined;
   for (const a of topic.assignments) {
     if (partitions.has(a.partitionIndex)) return invalidAssignment(`Found multiple manual partition assignments for partition ${a.partitionIndex}`);
-    const bad = checkManualAssignment(a.brokerIds, nodeId, replicationFactor);
+    const bad = checkManualAssignment(a.brokerIds, registered, replicationFactor);
     if (bad) return bad;
     replicationFactor = a.brokerIds.length;
     partitions.add(a.partitionIndex);

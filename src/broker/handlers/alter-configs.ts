@@ -6,7 +6,7 @@
 // Kafka). A resource given twice gets INVALID_REQUEST for each occurrence.
 import { AlterConfigs, type AlterConfigsRequest, type AlterConfigsResponse } from '../../protocol/generated/apis/33-alter-configs.js';
 import { checkAlterEntries, validateDynamicBrokerConfigs, validateTopicOverrides } from '../admin-configs.js';
-import { brokerResource, setDynamicBrokerConfigs } from '../dynamic-configs.js';
+import { brokerResource } from '../dynamic-configs.js';
 import type { BrokerContext } from '../context.js';
 import type { ApiHandler } from '../handler.js';
 import {
@@ -40,7 +40,7 @@ export function alterConfigsHandler(broker: BrokerContext): ApiHandler<AlterConf
     for (const c of r.configs) configs[c.name] = c.value!;
     const invalid = validateDynamicBrokerConfigs(configs);
     if (invalid) return invalid;
-    if (!validateOnly) await setDynamicBrokerConfigs(broker, which, configs);
+    if (!validateOnly) await broker.dynamicConfigs.update(which, () => configs);
     return NO_ERROR;
   };
 

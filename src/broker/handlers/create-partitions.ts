@@ -2,7 +2,7 @@
 // every version; v1 only changes throttling, v2+ is flexible, v3 may answer
 // THROTTLING_QUOTA_EXCEEDED (never here). As KRaft's ControllerApis: a name given twice gets one
 // INVALID_REQUEST result; manual assignments must give one replica list per new partition, each
-// naming only this node.
+// naming registered brokers, as many as the topic's other partitions have.
 import { CreatePartitions, type CreatePartitionsRequest, type CreatePartitionsResponse } from '../../protocol/generated/apis/37-create-partitions.js';
 import type { BrokerContext } from '../context.js';
 import { ErrorCode } from '../errors.js';
@@ -16,7 +16,7 @@ export function createPartitionsHandler(broker: BrokerContext): ApiHandler<Creat
     try {
       const topic = broker.topics.validateAddPartitions(t.name, t.count);
       if (t.assignments !== null) {
-        const additional = t.count - topic.partitions;
+        const additional = t.count - topic.partitions.length;
         if (t.assignments.length !== additional) {
           return {
             code: ErrorCode.INVALID_REPLICA_ASSIGNMENT,
@@ -24,12 +24,11 @@ export function createPartitionsHandler(broker: BrokerContext): ApiHandler<Creat
           };
         }
         for (const a of t.assignments) {
-          // Every existing partition has one replica: this node.
-          const bad = checkManualAssignment(a.brokerIds, broker.nodeId, 1);
+          const bad = checkManualAssignment(a.brokerIds, broker.metadata.brokers, topic.partitions[0]?.replicas.length);
           if (bad) return bad;
         }
       }
-      if (!validateOnly) await broker.topics.addPartitions(t.name, t.count);
+      if (!validateOnly) await broker.topics.addPartitions(t.name, t.count, t.assignments?.map((a) => a.brokerIds));
       return NO_ERROR;
     } catch (e) {
       return toApiError(e, broker.logger, `create partitions for ${t.name}`);

@@ -3,14 +3,14 @@
 // DescribeConfigs sources), partition count and replication factor; v7 with the topic id.
 // As KRaft's ControllerApis: a name given twice gets one INVALID_REQUEST result and is not
 // created; manual assignments need numPartitions/replicationFactor -1 (INVALID_REQUEST otherwise)
-// and may only name this node; validateOnly answers with a fresh topic id, as Kafka does.
+// and may only name registered brokers; validateOnly answers with a fresh topic id, as Kafka does.
 import { CreateTopics, type CreateTopicsRequest, type CreateTopicsResponse } from '../../protocol/generated/apis/19-create-topics.js';
 import { UUID_ZERO } from '../../protocol/runtime/index.js';
 import { describeTopicConfigs } from '../admin-configs.js';
 import type { BrokerContext } from '../context.js';
 import { ErrorCode } from '../errors.js';
 import type { ApiHandler } from '../handler.js';
-import { invalidTopicName, randomUuid } from '../metadata.js';
+import { invalidTopicName, randomUuid } from '../metadata/names.js';
 import { checkCreateAssignments, isApiError, toApiError, type ApiError } from './admin-util.js';
 
 type Result = CreateTopicsResponse.CreatableTopicResult;
@@ -30,14 +30,14 @@ export function createTopicsHandler(broker: BrokerContext): ApiHandler<CreateTop
     configs: [],
   });
 
-  const created = (name: string, topicId: string, partitions: number, overrides: Record<string, string>): Result => ({
+  const created = (name: string, topicId: string, partitions: number, replicationFactor: number, overrides: Readonly<Record<string, string>>): Result => ({
     name,
     topicId,
     errorCode: ErrorCode.NONE,
     errorMessage: null,
     topicConfigErrorCode: ErrorCode.NONE,
     numPartitions: partitions,
-    replicationFactor: 1,
+    replicationFactor,
     configs: describeTopicConfigs(broker.config, overrides)
       .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))
       .map((c) => ({ name: c.name, value: c.value, readOnly: c.readOnly, configSource: c.source, isSensitive: c.isSensitive })),
@@ -67,7 +67,7 @@ export function createTopicsHandler(broker: BrokerContext): ApiHandler<CreateTop
     let partitions = t.numPartitions;
     let replicationFactor = t.replicationFactor;
     if (t.assignments.length > 0) {
-      const derived = checkCreateAssignments(t, broker.nodeId);
+      const derived = checkCreateAssignments(t, broker.metadata.brokers);
       if (isApiError(derived)) return failed(t.name, derived);
       ({ partitions, replicationFactor } = derived);
     }
@@ -79,10 +79,11 @@ export function createTopicsHandler(broker: BrokerContext): ApiHandler<CreateTop
         const overrides: Record<string, string> = {};
         for (const [k, v] of Object.entries(configs)) if (v !== null) overrides[k] = v;
         // Kafka draws the topic id before it checks validateOnly, and answers with it (v7).
-        return created(t.name, randomUuid(), checked.partitions, overrides);
+        return created(t.name, randomUuid(), checked.partitions, checked.replicationFactor, overrides);
       }
-      const topic = await broker.topics.create(t.name, partitions, replicationFactor, configs);
-      return created(t.name, topic.topicId, topic.partitions, topic.configs);
+      const assigned = t.assignments.length > 0 ? [...t.assignments].sort((a, b) => a.partitionIndex - b.partitionIndex).map((a) => a.brokerIds) : undefined;
+      const topic = await broker.topics.create(t.name, partitions, replicationFactor, configs, assigned);
+      return created(t.name, topic.topicId, topic.partitions.length, topic.partitions[0]?.replicas.length ?? replicationFactor, topic.configs);
     } catch (e) {
       return failed(t.name, toApiError(e, broker.logger, `create topic ${t.name}`));
     }

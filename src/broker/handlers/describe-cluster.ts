@@ -1,7 +1,8 @@
 // DescribeCluster (key 60), v0-1 (KIP-700). v1 adds endpointType (KIP-919): 1 asks for the
 // brokers; 2 (the controllers) is answered only by a controller's listener in Kafka, so here, as
 // on a Kafka broker listener, it gets MISMATCHED_ENDPOINT_TYPE; other types UNSUPPORTED_ENDPOINT_TYPE.
-// The controller is this node; authorized operations on request (no authorizer: all of the cluster's).
+// Brokers and controller come from the metadata image; authorized operations on request (no
+// authorizer: all of the cluster's).
 import { DescribeCluster, type DescribeClusterRequest, type DescribeClusterResponse } from '../../protocol/generated/apis/60-describe-cluster.js';
 import type { BrokerContext } from '../context.js';
 import { ErrorCode } from '../errors.js';
@@ -30,15 +31,16 @@ export function describeClusterHandler(broker: BrokerContext): ApiHandler<Descri
           clusterAuthorizedOperations: AUTHORIZED_OPERATIONS_OMITTED,
         };
       }
-      const l = broker.advertisedListener(ctx.listenerName);
+      const image = broker.metadata;
+      const brokers = image.reachableBrokers(ctx.listenerName).map(({ id, ...where }) => ({ brokerId: id, ...where }));
       return {
         throttleTimeMs: 0,
         errorCode: ErrorCode.NONE,
         errorMessage: null,
         endpointType,
-        clusterId: broker.metadata.clusterId,
-        controllerId: broker.nodeId,
-        brokers: [{ brokerId: broker.nodeId, host: l.host, port: l.port, rack: null }],
+        clusterId: image.clusterId,
+        controllerId: image.controllerId,
+        brokers,
         clusterAuthorizedOperations: req.includeClusterAuthorizedOperations ? CLUSTER_OPERATIONS : AUTHORIZED_OPERATIONS_OMITTED,
       };
     },

@@ -9,7 +9,7 @@ import { ConfigSource, describeBrokerConfigs, describeDynamicDefaultConfigs, des
 import type { BrokerContext } from '../context.js';
 import { ErrorCode } from '../errors.js';
 import type { ApiHandler } from '../handler.js';
-import { invalidTopicName } from '../metadata.js';
+import { invalidTopicName } from '../metadata/names.js';
 import { parseNodeId, toApiError, type ApiError } from './admin-util.js';
 
 type Result = DescribeConfigsResponse.DescribeConfigsResult;

@@ -1,8 +1,11 @@
 // FindCoordinator (key 10), v0-6. v0-3 ask for one key (v1+ with a key type); v4+ for a batch
-// (coordinatorKeys, KIP-699). Groups (key type 0) are coordinated by this node once
-// __consumer_offsets exists (created here on first use); transactions (key type 1) likewise
-// once __transaction_state exists.
+// (coordinatorKeys, KIP-699). A group (key type 0) is coordinated by the leader of its
+// __consumer_offsets partition (the topic is created here on first use), a transactional id
+// (key type 1) by the leader of its __transaction_state partition, as the metadata image has
+// them; the coordinator answers first whether it can serve the key (loading, not available).
 import { FindCoordinator, type FindCoordinatorRequest, type FindCoordinatorResponse } from '../../protocol/generated/apis/10-find-coordinator.js';
+import { OFFSETS_TOPIC } from '../../coordinators/group/index.js';
+import { TRANSACTION_STATE_TOPIC } from '../../coordinators/transaction/coordinator.js';
 import type { BrokerContext } from '../context.js';
 import { ErrorCode, errorName } from '../errors.js';
 import type { ApiHandler } from '../handler.js';
@@ -21,18 +24,23 @@ interface Answer {
 export function findCoordinatorHandler(broker: BrokerContext): ApiHandler<FindCoordinatorRequest, FindCoordinatorResponse> {
   const noNode = (errorCode: number, errorMessage: string | null = errorName(errorCode)): Answer => ({ errorCode, errorMessage, nodeId: -1, host: '', port: -1 });
 
+  /** The leader of the coordinator's partition, where clients reach it on this listener. */
+  function leaderOf(topic: string, partition: number, listenerName: string): Answer {
+    const image = broker.metadata;
+    const leader = image.partition(topic, partition)?.leader ?? -1;
+    const e = image.endpoint(leader, listenerName);
+    if (!e) return noNode(ErrorCode.COORDINATOR_NOT_AVAILABLE);
+    return { errorCode: ErrorCode.NONE, errorMessage: null, nodeId: leader, host: e.host, port: e.port };
+  }
+
   async function lookup(key: string, keyType: number, listenerName: string): Promise<Answer> {
     if (keyType === GROUP) {
       const code = await broker.groups.findCoordinator(key);
-      if (code !== ErrorCode.NONE) return noNode(code);
-      const l = broker.advertisedListener(listenerName);
-      return { errorCode: ErrorCode.NONE, errorMessage: null, nodeId: broker.nodeId, host: l.host, port: l.port };
+      return code !== ErrorCode.NONE ? noNode(code) : leaderOf(OFFSETS_TOPIC, broker.groups.partitionFor(key), listenerName);
     }
     if (keyType === TRANSACTION) {
       const code = await broker.txn.findCoordinator(key);
-      if (code !== ErrorCode.NONE) return noNode(code);
-      const l = broker.advertisedListener(listenerName);
-      return { errorCode: ErrorCode.NONE, errorMessage: null, nodeId: broker.nodeId, host: l.host, port: l.port };
+      return code !== ErrorCode.NONE ? noNode(code) : leaderOf(TRANSACTION_STATE_TOPIC, broker.txn.partitionFor(key), listenerName);
     }
     return noNode(ErrorCode.INVALID_REQUEST, `Unknown coordinator type ${keyType}`);
   }

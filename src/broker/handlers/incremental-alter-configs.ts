@@ -7,7 +7,7 @@
 // given twice gets INVALID_REQUEST for each occurrence.
 import { IncrementalAlterConfigs, type IncrementalAlterConfigsRequest, type IncrementalAlterConfigsResponse } from '../../protocol/generated/apis/44-incremental-alter-configs.js';
 import { applyBrokerIncrementalOps, applyIncrementalOps, ResourceType } from '../admin-configs.js';
-import { brokerResource, currentDynamicConfigs, setDynamicBrokerConfigs } from '../dynamic-configs.js';
+import { brokerResource } from '../dynamic-configs.js';
 import type { BrokerContext } from '../context.js';
 import { ErrorCode } from '../errors.js';
 import type { ApiHandler } from '../handler.js';
@@ -23,24 +23,29 @@ import {
 
 export function incrementalAlterConfigsHandler(broker: BrokerContext): ApiHandler<IncrementalAlterConfigsRequest, IncrementalAlterConfigsResponse> {
   const alterTopic = async (r: IncrementalAlterConfigsRequest.AlterConfigsResource, validateOnly: boolean): Promise<ApiError> => {
-    const topic = broker.metadata.topic(r.resourceName);
-    // Computed and stored without a pause in between, so concurrent requests cannot lose updates.
-    const result = applyIncrementalOps(broker.config, topic?.configs ?? {}, r.configs);
-    if (isApiError(result)) return result;
-    const bad = topicResourceError(r.resourceName);
-    if (bad) return bad;
-    if (!topic) return unknownTopic(r.resourceName);
-    if (!validateOnly) await broker.topics.setConfigs(r.resourceName, result.configs);
-    return NO_ERROR;
+    let outcome: ApiError = NO_ERROR;
+    // Computed from the configs the previous change committed, so concurrent requests cannot lose updates.
+    await broker.topics.updateConfigs(r.resourceName, (current) => {
+      const result = applyIncrementalOps(broker.config, current ?? {}, r.configs);
+      if (isApiError(result)) outcome = result;
+      else if (current === undefined) outcome = topicResourceError(r.resourceName) ?? unknownTopic(r.resourceName);
+      else if (!validateOnly) return result.configs;
+      return undefined;
+    });
+    return outcome;
   };
 
   const alterBroker = async (r: IncrementalAlterConfigsRequest.AlterConfigsResource, validateOnly: boolean): Promise<ApiError> => {
     const which = brokerResource(r.resourceName, broker.nodeId);
     if (typeof which !== 'string') return which;
-    const result = applyBrokerIncrementalOps(broker.config, currentDynamicConfigs(broker, which), r.configs);
-    if (isApiError(result)) return result;
-    if (!validateOnly) await setDynamicBrokerConfigs(broker, which, result.configs);
-    return NO_ERROR;
+    let outcome: ApiError = NO_ERROR;
+    await broker.dynamicConfigs.update(which, (current) => {
+      const result = applyBrokerIncrementalOps(broker.config, current, r.configs);
+      if (isApiError(result)) outcome = result;
+      else if (!validateOnly) return result.configs;
+      return undefined;
+    });
+    return outcome;
   };
 
   return {

@@ -1,39 +1,40 @@
 // Metadata (key 3), v0-12. v0 treats an empty topic list as "all topics" (v1+ uses null for
 // that); v4+ carries allowAutoTopicCreation; v10+ topic ids; v12 may ask for topics by id.
-// This node is every partition's leader, sole replica and the controller.
+// Brokers, controller, leaders, replicas, ISR and epochs come from the metadata image.
 import { Metadata, type MetadataRequest, type MetadataResponse } from '../../protocol/generated/apis/3-metadata.js';
 import { UUID_ZERO } from '../../protocol/runtime/index.js';
 import type { BrokerContext } from '../context.js';
 import { ErrorCode } from '../errors.js';
 import type { ApiHandler } from '../handler.js';
-import type { TopicMetadata } from '../metadata.js';
+import type { TopicImage } from '../metadata/image.js';
 import { AUTHORIZED_OPERATIONS_OMITTED, CLUSTER_OPERATIONS, TOPIC_OPERATIONS } from './authorized-operations.js';
 
 
 export function metadataHandler(broker: BrokerContext): ApiHandler<MetadataRequest, MetadataResponse> {
-  const describe = (t: TopicMetadata, withOperations: boolean): MetadataResponse.MetadataResponseTopic => ({
+  const describe = (t: TopicImage, withOperations: boolean): MetadataResponse.MetadataResponseTopic => ({
     errorCode: ErrorCode.NONE,
     name: t.name,
     topicId: t.topicId,
     isInternal: t.internal,
-    partitions: Array.from({ length: t.partitions }, (_, p) => {
-      // A partition is in the metadata before its log is open (CreatePartitions; creation of
-      // a whole topic is waited for, below): until then it has no leader, as in Kafka before
+    partitions: t.partitions.map((p, index) => {
+      // A partition is in the metadata before its log is open here (CreatePartitions; creation
+      // of a whole topic is waited for, below): until then it has no leader, as in Kafka before
       // the election. Naming this node leader sent clients' ListOffsets and Fetch into
       // UNKNOWN_TOPIC_OR_PARTITION, which librdkafka surfaces as a permanent consumer error.
-      const open = broker.replicas.partition(t.name, p) !== undefined;
+      const led = p.leader !== -1 && (p.leader !== broker.nodeId || broker.replicas.partition(t.name, index) !== undefined);
       return {
-        errorCode: open ? ErrorCode.NONE : ErrorCode.LEADER_NOT_AVAILABLE,
-        partitionIndex: p,
-        leaderId: open ? broker.nodeId : -1,
-        leaderEpoch: open ? broker.replicas.leaderEpoch(t.name, p) : -1,
-        replicaNodes: [broker.nodeId],
-        isrNodes: open ? [broker.nodeId] : [],
+        errorCode: led ? ErrorCode.NONE : ErrorCode.LEADER_NOT_AVAILABLE,
+        partitionIndex: index,
+        leaderId: led ? p.leader : -1,
+        leaderEpoch: led ? p.leaderEpoch : -1,
+        replicaNodes: [...p.replicas],
+        isrNodes: led ? [...p.isr] : [],
         offlineReplicas: [],
       };
     }),
     topicAuthorizedOperations: withOperations ? TOPIC_OPERATIONS : AUTHORIZED_OPERATIONS_OMITTED,
   });
+
   const failed = (name: string | null, topicId: string, errorCode: number): MetadataResponse.MetadataResponseTopic => ({
     errorCode,
     name,
@@ -63,18 +64,19 @@ export function metadataHandler(broker: BrokerContext): ApiHandler<MetadataReque
           clusterAuthorizedOperations: AUTHORIZED_OPERATIONS_OMITTED,
         };
       }
+      const image = broker.metadata;
       let topics: MetadataResponse.MetadataResponseTopic[];
       if (allTopics) {
         // A topic still being created shows up once its partitions are open (by name, the
         // lookup waits for it): listed half-made, its leaderless partitions would overwrite the
         // complete answer a client got on another request.
-        topics = [...broker.metadata.topics.values()].filter((t) => !broker.topics.isCreating(t.name)).map((t) => describe(t, ops));
+        topics = [...image.topics.values()].filter((t) => !broker.topics.isCreating(t.name)).map((t) => describe(t, ops));
       } else if (req.topics!.some((t) => t.topicId !== UUID_ZERO)) {
         // As Kafka: one topic id in the request and every topic is looked up by id, names ignored
         // (the Java admin client sends "" as the name, not null, with the ids).
         const ids = [...new Set(req.topics!.map((t) => t.topicId).filter((id) => id !== UUID_ZERO))];
         topics = ids.map((id) => {
-          const byId = broker.metadata.topicById(id);
+          const byId = image.topicById(id);
           return byId ? describe(byId, ops) : failed(null, id, ErrorCode.UNKNOWN_TOPIC_ID);
         });
       } else {
@@ -85,7 +87,8 @@ export function metadataHandler(broker: BrokerContext): ApiHandler<MetadataReque
               const byId = broker.metadata.topicById(t.topicId);
               return byId ? describe(byId, ops) : failed(null, t.topicId, ErrorCode.UNKNOWN_TOPIC_ID);
             }
-            const existed = broker.metadata.topic(t.name) !== undefined;
+            // Being created by another request counts as existing: this one does not auto-create it.
+            const existed = broker.metadata.topic(t.name) !== undefined || broker.topics.isCreating(t.name);
             const found = await broker.topics.getOrAutoCreate(t.name, allowAutoCreate);
             if (typeof found === 'number') return failed(t.name, UUID_ZERO, found);
             // As Kafka (KRaft): the request that auto-creates a topic is answered
@@ -94,11 +97,13 @@ export function metadataHandler(broker: BrokerContext): ApiHandler<MetadataReque
           }),
         );
       }
+      // Read after the lookups above, which may have waited for topics to be created.
+      const current = broker.metadata;
       return {
         throttleTimeMs: 0,
-        brokers: [broker.advertisedListener(ctx.listenerName)].map((l) => ({ nodeId: broker.nodeId, host: l.host, port: l.port, rack: null })),
-        clusterId: broker.metadata.clusterId,
-        controllerId: broker.nodeId,
+        brokers: current.reachableBrokers(ctx.listenerName).map(({ id, ...where }) => ({ nodeId: id, ...where })),
+        clusterId: current.clusterId,
+        controllerId: current.controllerId,
         topics,
         clusterAuthorizedOperations: req.includeClusterAuthorizedOperations ? CLUSTER_OPERATIONS : AUTHORIZED_OPERATIONS_OMITTED,
       };

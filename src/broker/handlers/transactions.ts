@@ -15,7 +15,7 @@ import { DescribeProducers, type DescribeProducersRequest, type DescribeProducer
 import { DescribeTransactions, type DescribeTransactionsRequest, type DescribeTransactionsResponse } from '../../protocol/generated/apis/65-describe-transactions.js';
 import { ListTransactions, type ListTransactionsRequest, type ListTransactionsResponse } from '../../protocol/generated/apis/66-list-transactions.js';
 import { OFFSETS_TOPIC } from '../../coordinators/group/index.js';
-import { INTERNAL_TOPICS } from '../metadata.js';
+import { INTERNAL_TOPICS } from '../metadata/names.js';
 import { TXN_STATE_NAMES, type TopicPartition } from '../../coordinators/transaction/coordinator.js';
 import type { BrokerContext } from '../context.js';
 import { ErrorCode } from '../errors.js';

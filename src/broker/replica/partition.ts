@@ -7,7 +7,7 @@
 import type { PartitionLog, LogAppendInfo } from '../../storage/index.js';
 import { ProducerStateManager, type ClientBatch } from '../../storage/producer-state.js';
 import { buildEndTxnMarkerBatch } from '../../protocol/records/index.js';
-import type { TopicMetadata } from '../metadata.js';
+import type { TopicImage as TopicMetadata } from '../metadata/image.js';
 import { ProducerStateStore } from '../producer-state-store.js';
 
 /** Woken when the high watermark moves; `bytes` is how much became readable. */

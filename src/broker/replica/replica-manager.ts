@@ -5,7 +5,7 @@
 import { LogManager, logConfigFrom, type LogConfig } from '../../storage/index.js';
 import type { BrokerContext } from '../context.js';
 import { BROKER_CONFIGS } from '../config.js';
-import type { TopicMetadata } from '../metadata.js';
+import type { TopicImage as TopicMetadata } from '../metadata/image.js';
 import { Partition, type ProduceChecks } from './partition.js';
 import { effectiveTopicConfig, topicProperties } from '../topic-configs.js';
 

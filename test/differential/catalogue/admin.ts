@@ -451,7 +451,7 @@ export const sessions: Session[] = [
 const KAFKA_ONLY_BROKER_CONFIGS = [
   'add.partitions.to.txn.retry.backoff.max.ms', 'add.partitions.to.txn.retry.backoff.ms', 'alter.config.policy.class.name',
   'alter.log.dirs.replication.quota.window.num', 'alter.log.dirs.replication.quota.window.size.seconds', 'authorizer.class.name',
-  'auto.leader.rebalance.enable', 'background.threads', 'broker.heartbeat.interval.ms', 'broker.rack', 'broker.session.timeout.ms',
+  'auto.leader.rebalance.enable', 'background.threads', 'broker.heartbeat.interval.ms', 'broker.session.timeout.ms',
   'client.quota.callback.class', 'connection.failed.authentication.delay.ms', 'connections.max.reauth.ms', 'controlled.shutdown.enable',
   'controller.quorum.append.linger.ms', 'controller.quorum.election.backoff.max.ms', 'controller.quorum.election.timeout.ms',
   'controller.quorum.fetch.timeout.ms', 'controller.quorum.request.timeout.ms', 'controller.quorum.retry.backoff.ms', 'controller.quota.window.num',

@@ -20,12 +20,11 @@ import {
   ResourceType,
   type ApiError,
 } from '../../../src/broker/admin-configs.js';
-import type { Broker } from '../../../src/broker/broker.js';
 import { BrokerConfig } from '../../../src/broker/config.js';
 import { ErrorCode } from '../../../src/broker/errors.js';
 import type { ApiHandler, RequestContext } from '../../../src/broker/handler.js';
-import { MetadataStore } from '../../../src/broker/metadata.js';
-import { TopicManager } from '../../../src/broker/topic-manager.js';
+import type { BrokerContext } from '../../../src/broker/context.js';
+import { LocalMetadataStore } from '../../../src/broker/metadata/local-store.js';
 import { checkCreateAssignments, checkManualAssignment } from '../../../src/broker/handlers/admin-util.js';
 import { alterConfigsHandler } from '../../../src/broker/handlers/alter-configs.js';
 import { createPartitionsHandler } from '../../../src/broker/handlers/create-partitions.js';
@@ -34,7 +33,7 @@ import { deleteTopicsHandler } from '../../../src/broker/handlers/delete-topics.
 import { describeClusterHandler } from '../../../src/broker/handlers/describe-cluster.js';
 import { describeConfigsHandler } from '../../../src/broker/handlers/describe-configs.js';
 import { incrementalAlterConfigsHandler } from '../../../src/broker/handlers/incremental-alter-configs.js';
-import { createLogger } from '../../../src/util/logger.js';
+import { storeContext } from './context-helpers.js';
 
 const config = (props: Record<string, string> = {}) => new BrokerConfig(new Map(Object.entries(props)));
 const isError = (v: object): v is ApiError => 'code' in v;
@@ -195,12 +194,13 @@ describe('incremental config operations', () => {
 });
 
 describe('manual replica assignments', () => {
-  test('only this node, once, consistently', () => {
-    assert.equal(checkManualAssignment([1], 1), undefined);
-    assert.equal(checkManualAssignment([1, 1], 1)?.message, 'The manual partition assignment includes broker 1 more than once.');
-    assert.equal(checkManualAssignment([2], 1)?.message, 'The manual partition assignment includes broker 2, but no such broker is registered.');
-    assert.equal(checkManualAssignment([], 1)?.message, 'The manual partition assignment includes an empty replica list.');
-    assert.equal(checkManualAssignment([1], 1, 2)?.code, ErrorCode.INVALID_REPLICA_ASSIGNMENT);
+  const ONLY_1 = new Set([1]);
+  test('only registered brokers, once, consistently', () => {
+    assert.equal(checkManualAssignment([1], ONLY_1), undefined);
+    assert.equal(checkManualAssignment([1, 1], ONLY_1)?.message, 'The manual partition assignment includes broker 1 more than once.');
+    assert.equal(checkManualAssignment([2], ONLY_1)?.message, 'The manual partition assignment includes broker 2, but no such broker is registered.');
+    assert.equal(checkManualAssignment([], ONLY_1)?.message, 'The manual partition assignment includes an empty replica list.');
+    assert.equal(checkManualAssignment([1], ONLY_1, 2)?.code, ErrorCode.INVALID_REPLICA_ASSIGNMENT);
   });
 
   test('CreateTopics derives partitions and replication factor', () => {
@@ -209,20 +209,20 @@ describe('manual replica assignments', () => {
       replicationFactor,
       assignments: lists.map(([partitionIndex, brokerIds]) => ({ partitionIndex, brokerIds })),
     });
-    assert.deepEqual(checkCreateAssignments(t(-1, -1, [1, [1]], [0, [1]]), 1), { partitions: 2, replicationFactor: 1 });
+    assert.deepEqual(checkCreateAssignments(t(-1, -1, [1, [1]], [0, [1]]), ONLY_1), { partitions: 2, replicationFactor: 1 });
     // Kafka's ReplicationControlManager: INVALID_REQUEST when counts come with assignments.
-    assert.equal((checkCreateAssignments(t(2, -1, [0, [1]]), 1) as ApiError).code, ErrorCode.INVALID_REQUEST);
-    assert.equal((checkCreateAssignments(t(-1, 1, [0, [1]]), 1) as ApiError).code, ErrorCode.INVALID_REQUEST);
-    assert.equal((checkCreateAssignments(t(-1, -1, [0, [1]], [2, [1]]), 1) as ApiError).message, 'partitions should be a consecutive 0-based integer sequence');
-    assert.equal((checkCreateAssignments(t(-1, -1, [0, [1]], [0, [1]]), 1) as ApiError).message, 'Found multiple manual partition assignments for partition 0');
-    assert.equal((checkCreateAssignments(t(-1, -1, [0, [3]]), 1) as ApiError).code, ErrorCode.INVALID_REPLICA_ASSIGNMENT);
+    assert.equal((checkCreateAssignments(t(2, -1, [0, [1]]), ONLY_1) as ApiError).code, ErrorCode.INVALID_REQUEST);
+    assert.equal((checkCreateAssignments(t(-1, 1, [0, [1]]), ONLY_1) as ApiError).code, ErrorCode.INVALID_REQUEST);
+    assert.equal((checkCreateAssignments(t(-1, -1, [0, [1]], [2, [1]]), ONLY_1) as ApiError).message, 'partitions should be a consecutive 0-based integer sequence');
+    assert.equal((checkCreateAssignments(t(-1, -1, [0, [1]], [0, [1]]), ONLY_1) as ApiError).message, 'Found multiple manual partition assignments for partition 0');
+    assert.equal((checkCreateAssignments(t(-1, -1, [0, [3]]), ONLY_1) as ApiError).code, ErrorCode.INVALID_REPLICA_ASSIGNMENT);
   });
 });
 
 // ---- handlers against a metadata store and topic manager, logs stubbed ----
 
 interface Harness {
-  broker: Broker;
+  broker: BrokerContext;
   dir: string;
   opened: string[];
   deleted: string[];
@@ -230,24 +230,8 @@ interface Harness {
 
 async function harness(props: Record<string, string> = {}): Promise<Harness> {
   const dir = await mkdtemp(join(tmpdir(), 'samsa-admin-'));
-  const cfg = config({ 'log.dirs': dir, listeners: 'PLAINTEXT://127.0.0.1:0', ...props });
-  const metadata = await MetadataStore.load([dir], cfg.nodeId, null);
-  const opened: string[] = [];
-  const deleted: string[] = [];
-  const broker = {
-    config: cfg,
-    nodeId: cfg.nodeId,
-    metadata,
-    logger: createLogger('silent'),
-    replicas: {
-      openPartition: async (t: { name: string }, p: number) => void opened.push(`${t.name}-${p}`),
-      deleteTopic: async (t: { name: string }) => void deleted.push(t.name),
-      configChanged: () => undefined,
-    },
-    advertisedListener: () => ({ name: 'PLAINTEXT', host: 'samsa.example', port: 19092 }),
-  } as unknown as { topics: TopicManager } & Broker;
-  (broker as { topics: TopicManager }).topics = new TopicManager(broker);
-  return { broker, dir, opened, deleted };
+  const { broker, replicas } = await storeContext(dir, props);
+  return { broker, dir, opened: replicas.opened, deleted: replicas.deleted };
 }
 
 const ctx = (apiVersion: number): RequestContext => ({
@@ -289,7 +273,7 @@ describe('CreateTopics', () => {
       const [r] = res.topics;
       assert.equal(r!.errorCode, ErrorCode.NONE, `v${v}`);
       const meta = h.broker.metadata.topic(`t-v${v}`)!;
-      assert.equal(meta.partitions, 2);
+      assert.equal(meta.partitions.length, 2);
       assert.deepEqual(meta.configs, { 'retention.ms': '60000' });
       if (v >= 5) {
         assert.equal(r!.numPartitions, 2);
@@ -311,7 +295,7 @@ describe('CreateTopics', () => {
     const res = await call(createTopicsHandler(h.broker), { topics: [topic('defaults', -1, -1)] }, 7);
     assert.equal(res.topics[0]!.errorCode, ErrorCode.NONE);
     assert.equal(res.topics[0]!.numPartitions, 1);
-    assert.equal(h.broker.metadata.topic('defaults')!.partitions, 1);
+    assert.equal(h.broker.metadata.topic('defaults')!.partitions.length, 1);
   });
 
   test('validateOnly checks without creating', async () => {
@@ -381,7 +365,7 @@ describe('CreateTopics', () => {
     const ok = await call(handler, { topics: [topic('manual', -1, -1, {}, [[0, [1]], [1, [1]], [2, [1]]])] }, 5);
     assert.equal(ok.topics[0]!.errorCode, ErrorCode.NONE);
     assert.equal(ok.topics[0]!.numPartitions, 3);
-    assert.equal(h.broker.metadata.topic('manual')!.partitions, 3);
+    assert.equal(h.broker.metadata.topic('manual')!.partitions.length, 3);
     const other = await call(handler, { topics: [topic('manual2', -1, -1, {}, [[0, [2]]])] }, 5);
     assert.deepEqual([other.topics[0]!.errorCode, other.topics[0]!.errorMessage], [ErrorCode.INVALID_REPLICA_ASSIGNMENT, 'The manual partition assignment includes broker 2, but no such broker is registered.']);
     const mixed = await call(handler, { topics: [topic('manual3', 1, -1, {}, [[0, [1]]])] }, 5);
@@ -490,7 +474,7 @@ describe('CreatePartitions', () => {
     const handler = createPartitionsHandler(h.broker);
     const dry = await call(handler, { topics: [{ name: 'grow', count: 4, assignments: null }], validateOnly: true, timeoutMs: 1000 }, 0);
     assert.equal(dry.results[0]!.errorCode, ErrorCode.NONE);
-    assert.equal(h.broker.metadata.topic('grow')!.partitions, 2);
+    assert.equal(h.broker.metadata.topic('grow')!.partitions.length, 2);
     const res = await call(
       handler,
       {
@@ -511,7 +495,7 @@ describe('CreatePartitions', () => {
         ['other', ErrorCode.INVALID_PARTITIONS],
       ],
     );
-    assert.equal(h.broker.metadata.topic('grow')!.partitions, 4);
+    assert.equal(h.broker.metadata.topic('grow')!.partitions.length, 4);
     assert.ok(h.opened.includes('grow-2') && h.opened.includes('grow-3'));
   });
 
@@ -526,7 +510,7 @@ describe('CreatePartitions', () => {
       dup.results.map((r) => [r.name, r.errorCode, r.errorMessage]),
       [['other', ErrorCode.INVALID_REQUEST, 'Duplicate topic name.']],
     );
-    assert.equal(h.broker.metadata.topic('other')!.partitions, 1);
+    assert.equal(h.broker.metadata.topic('other')!.partitions.length, 1);
   });
 });
 
@@ -651,8 +635,8 @@ describe('AlterConfigs and IncrementalAlterConfigs', () => {
     assert.deepEqual(done.responses.map((x) => [x.resourceType, x.resourceName, x.errorCode]), [[ResourceType.TOPIC, 'alt', ErrorCode.NONE]]);
     assert.deepEqual(overrides(), { 'cleanup.policy': 'compact', 'retention.ms': '5000' });
     // Persisted.
-    const reloaded = await MetadataStore.load([h.dir], 1, null);
-    assert.deepEqual(reloaded.topic('alt')!.configs, overrides());
+    const reloaded = await LocalMetadataStore.load([h.dir], 1, null);
+    assert.deepEqual(reloaded.image.topic('alt')!.configs, overrides());
   });
 
   test('AlterConfigs errors', async () => {

@@ -33,12 +33,13 @@ import { offsetDeleteHandler } from '../../../src/broker/handlers/offset-delete.
 import { offsetFetchHandler } from '../../../src/broker/handlers/offset-fetch.js';
 import { syncGroupHandler } from '../../../src/broker/handlers/sync-group.js';
 import { assignment, harness, subscription, type Harness } from './helpers.js';
+import { singleNodeImage, topicImage } from '../broker/context-helpers.js';
 
 function setup(): { h: Harness; broker: Broker } {
   const h = harness();
   // No transaction coordinator behind this broker: transactional ids get COORDINATOR_NOT_AVAILABLE.
   const txn = { findCoordinator: async () => ErrorCode.COORDINATOR_NOT_AVAILABLE };
-  const broker = { groups: h.coordinator, txn, nodeId: 1, advertisedListener: () => ({ name: 'PLAINTEXT', host: 'broker.local', port: 9092 }) } as unknown as Broker;
+  const broker = { groups: h.coordinator, txn, nodeId: 1, metadata: singleNodeImage(1, [topicImage('__consumer_offsets', 4)]) } as unknown as Broker;
   return { h, broker };
 }
 

@@ -1,0 +1,50 @@
+/**
+ * The changes a metadata store commits, as records (Kafka's TopicRecord, PartitionRecord,
+ * ConfigRecord, RegisterBrokerRecord, ... reduced), and their replay onto an image. Replay is
+ * pure and deterministic, so every store that commits the same records in the same order
+ * publishes the same images; a change that no longer fits the image it is applied to is refused.
+ */
+import { ErrorCode, KafkaError } from '../errors.js';
+import type { BrokerRegistration, DynamicBrokerConfigs, MetadataImage, PartitionRegistration, TopicImage } from './image.js';
+
+export type MetadataChange =
+  | { readonly type: 'createTopic'; readonly topic: TopicImage }
+  | { readonly type: 'deleteTopic'; readonly name: string }
+  | { readonly type: 'addPartitions'; readonly name: string; readonly partitions: readonly PartitionRegistration[] }
+  | { readonly type: 'setTopicConfigs'; readonly name: string; readonly configs: Readonly<Record<string, string>> }
+  | { readonly type: 'setBrokerConfigs'; readonly configs: DynamicBrokerConfigs }
+  | { readonly type: 'registerBroker'; readonly broker: BrokerRegistration };
+
+const unknownTopic = (name: string) => new KafkaError(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, `The topic '${name}' does not exist.`);
+
+function existing(image: MetadataImage, name: string): TopicImage {
+  const t = image.topic(name);
+  if (!t) throw unknownTopic(name);
+  return t;
+}
+
+/** The image after `change`; throws a KafkaError when the change does not apply to `image`. */
+export function applyChange(image: MetadataImage, change: MetadataChange): MetadataImage {
+  const replaceTopic = (t: TopicImage) => image.with({ topics: [...image.topics.values()].map((o) => (o.name === t.name ? t : o)) });
+  switch (change.type) {
+    case 'createTopic': {
+      const t = change.topic;
+      if (image.topic(t.name)) throw new KafkaError(ErrorCode.TOPIC_ALREADY_EXISTS, `Topic '${t.name}' already exists.`);
+      if (image.topicById(t.topicId)) throw new KafkaError(ErrorCode.INVALID_REQUEST, `Topic id ${t.topicId} is taken.`);
+      return image.with({ topics: [...image.topics.values(), t] });
+    }
+    case 'deleteTopic':
+      existing(image, change.name);
+      return image.with({ topics: [...image.topics.values()].filter((t) => t.name !== change.name) });
+    case 'addPartitions': {
+      const t = existing(image, change.name);
+      return replaceTopic({ ...t, partitions: [...t.partitions, ...change.partitions] });
+    }
+    case 'setTopicConfigs':
+      return replaceTopic({ ...existing(image, change.name), configs: { ...change.configs } });
+    case 'setBrokerConfigs':
+      return image.with({ brokerConfigs: { node: { ...change.configs.node }, clusterDefault: { ...change.configs.clusterDefault } } });
+    case 'registerBroker':
+      return image.with({ brokers: [...[...image.brokers.values()].filter((b) => b.id !== change.broker.id), change.broker] });
+  }
+}

@@ -1,0 +1,55 @@
+// Replaying committed changes onto an image: each change makes a new image and leaves the one
+// before as it was; a change that does not fit is refused with Kafka's error.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { applyChange } from '../../../../src/broker/metadata/changes.js';
+import { newPartition } from '../../../../src/broker/metadata/image.js';
+import { ErrorCode, KafkaError } from '../../../../src/broker/errors.js';
+import { registration, singleNodeImage, topicImage } from '../context-helpers.js';
+
+test('changes replay onto a new image and leave the one before unchanged', () => {
+  const before = singleNodeImage(1);
+  const t = topicImage('t', 2);
+  const created = applyChange(before, { type: 'createTopic', topic: t });
+  assert.equal(before.topic('t'), undefined);
+  assert.equal(created.topicById(t.topicId)!.partitions.length, 2);
+
+  const grown = applyChange(created, { type: 'addPartitions', name: 't', partitions: [newPartition([1])] });
+  assert.equal(grown.topic('t')!.partitions.length, 3);
+  assert.equal(created.topic('t')!.partitions.length, 2);
+  assert.equal(grown.topic('t')!.topicId, t.topicId);
+
+  const configured = applyChange(grown, { type: 'setTopicConfigs', name: 't', configs: { 'retention.ms': '5' } });
+  assert.deepEqual(configured.topic('t')!.configs, { 'retention.ms': '5' });
+  assert.deepEqual(grown.topic('t')!.configs, {});
+
+  const brokerConfigs = applyChange(configured, { type: 'setBrokerConfigs', configs: { node: { 'log.retention.ms': '9' }, clusterDefault: {} } });
+  assert.deepEqual(brokerConfigs.brokerConfigs.node, { 'log.retention.ms': '9' });
+  assert.deepEqual(configured.brokerConfigs.node, {});
+
+  const moved = applyChange(brokerConfigs, { type: 'registerBroker', broker: registration(1, 'elsewhere', 1234) });
+  assert.deepEqual([...moved.brokers.keys()], [1]);
+  assert.equal(moved.endpoint(1, 'PLAINTEXT')!.host, 'elsewhere');
+
+  const deleted = applyChange(moved, { type: 'deleteTopic', name: 't' });
+  assert.equal(deleted.topic('t'), undefined);
+  assert.equal(deleted.topicById(t.topicId), undefined);
+  assert.ok(moved.topic('t'));
+});
+
+test('a change that does not fit the image is refused with Kafka\'s error', () => {
+  const image = applyChange(singleNodeImage(1), { type: 'createTopic', topic: topicImage('t', 1) });
+  const code = (f: () => unknown) => {
+    try {
+      f();
+    } catch (e) {
+      return e instanceof KafkaError ? e.code : -1;
+    }
+    return ErrorCode.NONE;
+  };
+  assert.equal(code(() => applyChange(image, { type: 'createTopic', topic: topicImage('t', 1) })), ErrorCode.TOPIC_ALREADY_EXISTS);
+  assert.equal(code(() => applyChange(image, { type: 'createTopic', topic: { ...topicImage('u', 1), topicId: image.topic('t')!.topicId } })), ErrorCode.INVALID_REQUEST);
+  assert.equal(code(() => applyChange(image, { type: 'deleteTopic', name: 'u' })), ErrorCode.UNKNOWN_TOPIC_OR_PARTITION);
+  assert.equal(code(() => applyChange(image, { type: 'addPartitions', name: 'u', partitions: [] })), ErrorCode.UNKNOWN_TOPIC_OR_PARTITION);
+  assert.equal(code(() => applyChange(image, { type: 'setTopicConfigs', name: 'u', configs: {} })), ErrorCode.UNKNOWN_TOPIC_OR_PARTITION);
+});
