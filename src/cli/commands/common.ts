@@ -3,7 +3,7 @@
  * error → message + exit code policy. Exit codes: 0 success, 1 the cluster refused (a Kafka
  * error, named with what to do), 2 usage error, 3 cannot reach the cluster.
  */
-import type { Command } from 'commander';
+import { Command, CommanderError } from 'commander';
 import { Admin, ConnectionError, KafkaError, errorHint, type ItemResult } from '../../client/index.js';
 import type { OutputFormat } from '../output.js';
 import { checkSettings, clientOptions, resolveCluster, UsageError, type ResolvedCluster } from '../settings.js';
@@ -42,6 +42,8 @@ export function action<A extends unknown[]>(fn: (...args: A) => Promise<number |
       const code = await fn(...args);
       process.exitCode = code ?? EXIT.OK;
     } catch (e) {
+      // Usage errors commander raised inside an action (help, unknown command) are runCli's to report.
+      if (e instanceof CommanderError) throw e;
       process.exitCode = reportError(e);
     }
   };
@@ -88,4 +90,64 @@ export async function withAdmin<T>(cmd: Command, fn: (admin: Admin, g: Globals) 
   } finally {
     await admin.close();
   }
+}
+
+/** Kafka's console tools name the topic with `--topic`; ours take it as the first argument. Either will do. */
+export function topicOf(positional: string | undefined, flag: string | undefined, command: string): string {
+  if (positional !== undefined && flag !== undefined && positional !== flag) throw new UsageError(`two topics given: ${positional} and --topic ${flag}`);
+  const topic = positional ?? flag;
+  if (topic === undefined) throw new UsageError(`no topic: samsa ${command} <topic>, or --topic <topic>`);
+  return topic;
+}
+
+export const KAFKA_HELP = (tool: string) => `\nOptions marked [kafka] are those of ${tool}, for those who type them from habit.`;
+
+/** `resetOffsets` → `--reset-offsets`. */
+export const flagOf = (name: string) => `--${name.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`;
+
+export interface KafkaToolFlags<O, M extends string> {
+  /** kafka-topics, kafka-consumer-groups, ... */
+  tool: string;
+  /** The flags of which exactly one is given: --create, --list, ... */
+  modes: readonly M[];
+  /** How the tool names what it works on (--topic, --group), for the error about a stray argument. */
+  nameWith: string;
+  define: (parser: Command) => Command;
+  run: (mode: M, o: O, cmd: Command) => Promise<number | void>;
+}
+
+/**
+ * Lets a command with subcommands be typed as a kafka-* tool is (`samsa topic --create --topic t`).
+ * The tool's flags have a parser of their own, used when no subcommand is named: declared on the
+ * command itself, commander would take them from its subcommands' options of the same name.
+ */
+export function acceptKafkaToolFlags<O, M extends string>(command: Command, spec: KafkaToolFlags<O, M>): void {
+  const name = `samsa ${command.name()}`;
+  const parser = spec.define(new Command(name).helpOption(false).allowExcessArguments().exitOverride().showHelpAfterError(`(${name} --help for usage)`));
+  command
+    .helpCommand(true)
+    .allowUnknownOption()
+    .allowExcessArguments()
+    .addHelpText('after', kafkaToolHelp(parser, spec.tool))
+    .action(
+      action(async (_o: unknown, cmd: Command) => {
+        const args = cmd.args;
+        if (!args.length) cmd.help({ error: true });
+        // What commander says of an unknown subcommand (with its "Did you mean"), as without these flags.
+        if (!args[0]!.startsWith('-')) (cmd as unknown as { unknownCommand(): never }).unknownCommand();
+        parser.parse(args, { from: 'user' });
+        if (parser.args.length) throw new UsageError(`unexpected argument ${parser.args[0]}: name them with ${spec.nameWith}`);
+        const o = parser.opts();
+        const given = spec.modes.filter((m) => o[m]);
+        if (given.length !== 1) throw new UsageError(`give one of ${spec.modes.map(flagOf).join(', ')}${given.length ? ` (got ${given.map(flagOf).join(' ')})` : ''}`);
+        return spec.run(given[0]!, o as O, cmd);
+      }),
+    );
+}
+
+function kafkaToolHelp(parser: Command, tool: string): string {
+  const help = parser.createHelp();
+  const options = help.visibleOptions(parser);
+  const width = Math.max(...options.map((o) => help.optionTerm(o).length));
+  return `\nKafka-compatible flags, as ${tool} is typed (instead of a command):\n${options.map((o) => `  ${help.optionTerm(o).padEnd(width)}  ${help.optionDescription(o)}`).join('\n')}`;
 }

@@ -1,10 +1,10 @@
-/** `samsa group ...`: list, describe (with lag), delete and seek consumer groups. */
+/** `samsa group ...`: list, describe (with lag), delete and seek consumer groups; kafka-consumer-groups' flags too. */
 import { Command } from 'commander';
 import { KafkaError } from '../../client/index.js';
 import { parseTime } from '../format.js';
 import { print } from '../output.js';
 import { UsageError } from '../settings.js';
-import { action, collect, EXIT, int, itemResults, withAdmin } from './common.js';
+import { acceptKafkaToolFlags, action, collect, EXIT, flagOf, int, itemResults, withAdmin } from './common.js';
 
 export function registerGroupCommands(program: Command): void {
   const group = program.command('group').description('consumer groups: list, describe (lag), delete, seek');
@@ -13,64 +13,18 @@ export function registerGroupCommands(program: Command): void {
     .alias('ls')
     .description('list consumer groups')
     .option('--state <state>', 'only groups in this state (repeatable)', collect)
-    .action(
-      action(async (o: { state?: string[] }, cmd: Command) =>
-        withAdmin(cmd, async (admin, g) => {
-          const groups = await admin.listGroups({ states: o.state });
-          print(g.output, groups, [
-            { header: 'GROUP', get: (r) => r.groupId },
-            { header: 'STATE', get: (r) => r.state },
-            { header: 'TYPE', get: (r) => r.protocolType || '-' },
-          ]);
-        }),
-      ),
-    );
+    .action(action(listGroups));
   group
     .command('describe')
     .description('members and per-partition lag of groups')
     .argument('<groups...>')
-    .action(
-      action(async (ids: string[], _o: unknown, cmd: Command) =>
-        withAdmin(cmd, async (admin, g) => {
-          const out = [];
-          let missing = 0;
-          for (const id of ids) {
-            const [d] = await admin.describeGroups([id]);
-            if (!d || d.state === 'Dead') {
-              console.error(`samsa: group ${id}: GROUP_ID_NOT_FOUND — check the group name (samsa group list)`);
-              missing++;
-              continue;
-            }
-            const lag = await admin.groupLag(id);
-            out.push({ group: id, state: d.state, protocol: d.protocol, members: d.members.map((m) => ({ memberId: m.memberId, clientId: m.clientId, host: m.clientHost, assignment: m.assignment })), partitions: lag });
-          }
-          if (g.output !== 'table') print(g.output, [], [], out);
-          else {
-            for (const d of out) {
-              const total = d.partitions.reduce((s, p) => s + (p.lag ?? 0n), 0n);
-              process.stdout.write(`Group: ${d.group}  State: ${d.state}  Protocol: ${d.protocol || '-'}  Members: ${d.members.length}  Total lag: ${total}\n`);
-              print('table', d.partitions, [
-                { header: 'TOPIC', get: (p) => p.topic },
-                { header: 'PARTITION', get: (p) => p.partition, align: 'right' },
-                { header: 'COMMITTED', get: (p) => (p.offset < 0n ? '-' : p.offset), align: 'right' },
-                { header: 'END', get: (p) => p.logEndOffset, align: 'right' },
-                { header: 'LAG', get: (p) => p.lag, align: 'right' },
-                { header: 'MEMBER', get: (p) => p.memberId },
-                { header: 'CLIENT', get: (p) => p.clientId },
-                { header: 'HOST', get: (p) => p.host },
-              ]);
-            }
-          }
-          return missing ? EXIT.KAFKA : EXIT.OK;
-        }),
-      ),
-    );
+    .action(action(describeGroups));
   group
     .command('delete')
     .alias('rm')
     .description('delete consumer groups (they must have no members)')
     .argument('<groups...>')
-    .action(action(async (ids: string[], _o: unknown, cmd: Command) => withAdmin(cmd, async (admin) => itemResults(await admin.deleteGroups(ids), 'cannot delete group', (n) => `deleted group ${n}`))));
+    .action(action(deleteGroups));
   group
     .command('seek')
     .description('move a group\'s committed offsets (a dry run unless --execute; the group must have no members)')
@@ -83,6 +37,79 @@ export function registerGroupCommands(program: Command): void {
     .option('--shift-by <n>', 'move by n (negative: back)', int('--shift-by'))
     .option('--execute', 'commit the new offsets (default: show them only)')
     .action(action(seekCommand));
+
+  // Last: commander copies a command's settings into the subcommands created after them.
+  acceptKafkaToolFlags(group, {
+    tool: 'kafka-consumer-groups',
+    modes: ['list', 'describe', 'delete', 'resetOffsets'],
+    nameWith: '--group',
+    define: (p) =>
+      p
+        .option('--list', '= group list')
+        .option('--describe', '= group describe')
+        .option('--delete', '= group delete')
+        .option('--reset-offsets', '= group seek')
+        .option('--group <id>', 'the group (repeatable)', collect)
+        .option('--topic <topic[:p,p]>', 'with --reset-offsets: topic, optionally with partitions (repeatable)', collect)
+        .option('--to-earliest', '= seek --to-start')
+        .option('--to-latest', '= seek --to-end')
+        .option('--to-offset <n>', '= seek --to-offset')
+        .option('--to-datetime <time>', '= seek --to-timestamp')
+        .option('--shift-by <n>', '= seek --shift-by', int('--shift-by'))
+        .option('--dry-run', 'show the new offsets only (the default)')
+        .option('--execute', 'commit the new offsets'),
+    run: kafkaConsumerGroups,
+  });
+}
+
+async function listGroups(o: { state?: string[] }, cmd: Command): Promise<void> {
+  return withAdmin(cmd, async (admin, g) => {
+    const groups = await admin.listGroups({ states: o.state });
+    print(g.output, groups, [
+      { header: 'GROUP', get: (r) => r.groupId },
+      { header: 'STATE', get: (r) => r.state },
+      { header: 'TYPE', get: (r) => r.protocolType || '-' },
+    ]);
+  });
+}
+
+async function describeGroups(ids: string[], _o: unknown, cmd: Command): Promise<number> {
+  return withAdmin(cmd, async (admin, g) => {
+    const out = [];
+    let missing = 0;
+    for (const id of ids) {
+      const [d] = await admin.describeGroups([id]);
+      if (!d || d.state === 'Dead') {
+        console.error(`samsa: group ${id}: GROUP_ID_NOT_FOUND — check the group name (samsa group list)`);
+        missing++;
+        continue;
+      }
+      const lag = await admin.groupLag(id);
+      out.push({ group: id, state: d.state, protocol: d.protocol, members: d.members.map((m) => ({ memberId: m.memberId, clientId: m.clientId, host: m.clientHost, assignment: m.assignment })), partitions: lag });
+    }
+    if (g.output !== 'table') print(g.output, [], [], out);
+    else {
+      for (const d of out) {
+        const total = d.partitions.reduce((s, p) => s + (p.lag ?? 0n), 0n);
+        process.stdout.write(`Group: ${d.group}  State: ${d.state}  Protocol: ${d.protocol || '-'}  Members: ${d.members.length}  Total lag: ${total}\n`);
+        print('table', d.partitions, [
+          { header: 'TOPIC', get: (p) => p.topic },
+          { header: 'PARTITION', get: (p) => p.partition, align: 'right' },
+          { header: 'COMMITTED', get: (p) => (p.offset < 0n ? '-' : p.offset), align: 'right' },
+          { header: 'END', get: (p) => p.logEndOffset, align: 'right' },
+          { header: 'LAG', get: (p) => p.lag, align: 'right' },
+          { header: 'MEMBER', get: (p) => p.memberId },
+          { header: 'CLIENT', get: (p) => p.clientId },
+          { header: 'HOST', get: (p) => p.host },
+        ]);
+      }
+    }
+    return missing ? EXIT.KAFKA : EXIT.OK;
+  });
+}
+
+async function deleteGroups(ids: string[], _o: unknown, cmd: Command): Promise<number> {
+  return withAdmin(cmd, async (admin) => itemResults(await admin.deleteGroups(ids), 'cannot delete group', (n) => `deleted group ${n}`));
 }
 
 async function seekCommand(
@@ -141,4 +168,35 @@ async function seekCommand(
     if (!o.execute) console.error('dry run: pass --execute to commit these offsets');
     return EXIT.OK;
   });
+}
+
+interface KafkaGroupsOpts {
+  group?: string[];
+  topic?: string[];
+  toEarliest?: boolean;
+  toLatest?: boolean;
+  toOffset?: string;
+  toDatetime?: string;
+  shiftBy?: number;
+  dryRun?: boolean;
+  execute?: boolean;
+}
+
+/** `samsa group --describe --group g`, as kafka-consumer-groups is typed, run by the subcommands' code. */
+async function kafkaConsumerGroups(mode: 'list' | 'describe' | 'delete' | 'resetOffsets', o: KafkaGroupsOpts, cmd: Command): Promise<number | void> {
+  const groups = o.group ?? [];
+  if (mode !== 'list' && !groups.length) throw new UsageError(`${flagOf(mode)} needs --group <id>`);
+  if (o.dryRun && o.execute) throw new UsageError('give one of --dry-run, --execute');
+  switch (mode) {
+    case 'list':
+      return listGroups({}, cmd);
+    case 'describe':
+      return describeGroups(groups, undefined, cmd);
+    case 'delete':
+      return deleteGroups(groups, undefined, cmd);
+    case 'resetOffsets':
+      if (groups.length > 1) throw new UsageError('--reset-offsets takes one --group');
+      if (!o.topic?.length) throw new UsageError('--reset-offsets needs --topic <topic[:p,p]>');
+      return seekCommand(groups[0]!, { topic: o.topic, toStart: o.toEarliest, toEnd: o.toLatest, toOffset: o.toOffset, toTimestamp: o.toDatetime, shiftBy: o.shiftBy, execute: o.execute }, cmd);
+  }
 }
