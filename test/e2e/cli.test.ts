@@ -257,7 +257,8 @@ describe('samsa CLI', () => {
     assert.match(r.stderr, /TOPIC_ALREADY_EXISTS/);
     r = await run(['topic', '--create', '--topic', 'kc-t', '--if-not-exists']);
     assert.equal(r.code, 0, r.stderr);
-    r = await run(['topic', '--list']);
+    // --bootstrap-server where the Kafka tools take it, over SAMSA_BROKERS.
+    r = await samsa(['topic', '--list', '--bootstrap-server', broker.bootstrap], { env: { ...env, SAMSA_BROKERS: '127.0.0.1:1' } });
     assert.match(r.stdout, /^kc-t\s+2\s+1$/m);
     r = await run(['topic', '--describe', '--topic', 'kc-t', '-o', 'json']);
     const [d] = JSON.parse(r.stdout);
