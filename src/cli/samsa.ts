@@ -2,7 +2,7 @@
 /**
  * The `samsa` command. `samsa start [server.properties] [--override key=value]...` runs a broker
  * (src/cli/start.ts, imported only for that command); every other command is a Kafka client
- * (src/cli/commands.ts, on src/client), which never loads broker code.
+ * (src/cli/program.ts and src/cli/commands/, on src/client), which never loads broker code.
  */
 
 async function main(argv: string[]): Promise<void> {
@@ -13,7 +13,7 @@ async function main(argv: string[]): Promise<void> {
     if (code >= 0) process.exitCode = code;
     return;
   }
-  const { runCli } = await import('./commands.js');
+  const { runCli } = await import('./program.js');
   await runCli(argv);
 }
 

@@ -36,6 +36,34 @@ function samsa(args: string[], options: { input?: string; env?: Record<string, s
   });
 }
 
+/** A running `samsa` whose output can be waited for before it ends. */
+function spawnSamsa(args: string[], env: Record<string, string | undefined>, timeoutMs = 15_000) {
+  const child = spawn(process.execPath, [CLI, ...args], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  let stdout = '';
+  let stderr = '';
+  const waiters: (() => void)[] = [];
+  child.stdout.on('data', (d) => {
+    stdout += d;
+    for (const w of waiters.splice(0)) w();
+  });
+  child.stderr.on('data', (d) => (stderr += d));
+  const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
+  const done = new Promise<Run>((resolve) =>
+    child.on('close', (code) => {
+      clearTimeout(timer);
+      for (const w of waiters.splice(0)) w();
+      resolve({ code: code ?? -1, stdout, stderr });
+    }),
+  );
+  const waitForStdout = async (text: string) => {
+    while (!stdout.includes(text)) {
+      if (child.exitCode !== null || child.signalCode !== null) throw new Error(`samsa ${args.join(' ')} ended before printing ${JSON.stringify(text)}\n${stderr}`);
+      await new Promise<void>((r) => waiters.push(r));
+    }
+  };
+  return { done, waitForStdout };
+}
+
 describe('samsa CLI', () => {
   let broker: RunningBroker;
   let dir: string;
@@ -218,6 +246,109 @@ describe('samsa CLI', () => {
     assert.equal(badSetting.code, 2);
     assert.equal(help.code, 0);
     assert.match(help.stdout, /start/);
+  });
+
+  test('Kafka console-tool flags: kafka-topics style', async () => {
+    let r = await run(['topic', '--create', '--topic', 'kc-t', '--partitions', '2', '--replication-factor', '1', '--config', 'retention.ms=3600000']);
+    assert.equal(r.code, 0, r.stderr);
+    assert.equal(r.stderr, 'created topic kc-t\n');
+    r = await run(['topic', '--create', '--topic', 'kc-t', '--partitions', '2']);
+    assert.equal(r.code, 1);
+    assert.match(r.stderr, /TOPIC_ALREADY_EXISTS/);
+    r = await run(['topic', '--create', '--topic', 'kc-t', '--if-not-exists']);
+    assert.equal(r.code, 0, r.stderr);
+    // --bootstrap-server where the Kafka tools take it, over SAMSA_BROKERS.
+    r = await samsa(['topic', '--list', '--bootstrap-server', broker.bootstrap], { env: { ...env, SAMSA_BROKERS: '127.0.0.1:1' } });
+    assert.match(r.stdout, /^kc-t\s+2\s+1$/m);
+    r = await run(['topic', '--describe', '--topic', 'kc-t', '-o', 'json']);
+    const [d] = JSON.parse(r.stdout);
+    assert.deepEqual([d.name, d.partitions.length, d.configs], ['kc-t', 2, { 'retention.ms': '3600000' }]);
+    r = await run(['topic', '--describe', '-o', 'json']);
+    assert.ok(JSON.parse(r.stdout).some((t: { name: string }) => t.name === 'kc-t'), 'without --topic: every topic');
+    r = await run(['topic', '--alter', '--topic', 'kc-t', '--partitions', '3']);
+    assert.equal(r.stderr, 'kc-t now has 3 partitions\n');
+    r = await run(['topic', '--delete', '--topic', 'kc-t']);
+    assert.equal(r.stderr, 'deleted topic kc-t\n');
+    r = await run(['topic', '--delete', '--topic', 'kc-t', '--if-exists']);
+    assert.equal(r.code, 0, r.stderr);
+
+    const [twoModes, noTopic, stray, unknown] = await Promise.all([
+      run(['topic', '--list', '--delete']),
+      run(['topic', '--create']),
+      run(['topic', '--describe', 'kc-t']),
+      run(['topic', 'crate']),
+    ]);
+    assert.deepEqual([twoModes.code, noTopic.code, stray.code, unknown.code], [2, 2, 2, 2]);
+    assert.match(twoModes.stderr, /give one of --create, --list, --describe, --delete, --alter/);
+    assert.match(noTopic.stderr, /--create needs --topic/);
+    assert.match(unknown.stderr, /unknown command 'crate'\n\(Did you mean create\?\)/);
+  });
+
+  test('Kafka console-tool flags: console producer and consumer, consumer groups', async () => {
+    await run(['topic', 'create', 'kc', '-p', '1']);
+    let r = await run(['produce', '--topic', 'kc', '--property', 'parse.key=true', '--property', 'key.separator=:'], 'k1:v1\nk2:v2\n');
+    assert.equal(r.code, 0, r.stderr);
+    r = await run(['produce', '--topic', 'kc', '--reader-property', 'parse.headers=true', '--property', 'parse.key=true', '--property', 'null.marker=NULL'], 'h1:a,h2:b\tk3\tv3\nNULL\tNULL\tv4\n');
+    assert.equal(r.code, 0, r.stderr);
+
+    // kafka-console-consumer starts at the end without --from-beginning.
+    r = await run(['consume', '--topic', 'kc', '--timeout-ms', '300']);
+    assert.equal(r.code, 0, r.stderr);
+    assert.equal(r.stdout, '');
+    assert.equal(r.stderr, 'Processed a total of 0 messages\n');
+    r = await run(['consume', '--topic', 'kc', '--from-beginning', '--max-messages', '2']);
+    assert.equal(r.stdout, 'v1\nv2\n');
+    assert.equal(r.stderr, 'Processed a total of 2 messages\n');
+    r = await run(['consume', '--topic', 'kc', '--from-beginning', '--max-messages', '4', '--property', 'print.key=true']);
+    assert.equal(r.stdout, 'k1\tv1\nk2\tv2\nk3\tv3\nnull\tv4\n');
+    r = await run(['consume', '--topic', 'kc', '--partition', '0', '--offset', '2', '--max-messages', '2', '--formatter-property', 'print.key=true', '--property', 'key.separator= | ',
+      '--property', 'print.partition=true', '--property', 'print.offset=true', '--property', 'print.headers=true', '--property', 'print.value=false', '--property', 'null.literal=-']);
+    assert.equal(r.stdout, 'Partition:0 | Offset:2 | h1:a,h2:b | k3\nPartition:0 | Offset:3 | NO_HEADERS | -\n');
+    const [first] = (await run(['consume', 'kc', '--json', '-n', '1'])).stdout.trimEnd().split('\n').map((l) => JSON.parse(l));
+    r = await run(['consume', '--topic', 'kc', '--partition', '0', '--offset', 'earliest', '--max-messages', '1', '--property', 'print.timestamp=true']);
+    assert.equal(r.stdout, `CreateTime:${first.timestamp}\tv1\n`);
+    // Our positional form keeps its own default: from the start, to the end.
+    r = await run(['consume', 'kc', '--from-beginning']);
+    assert.equal(r.stdout, 'v1\nv2\nv3\nv4\n');
+
+    // Without --max-messages reached, the --topic form follows the log: a record produced later still arrives.
+    const follower = spawnSamsa(['consume', '--topic', 'kc', '--from-beginning', '--max-messages', '5'], env);
+    await follower.waitForStdout('v4\n');
+    await run(['produce', 'kc'], 'v5\n');
+    const followed = await follower.done;
+    assert.equal(followed.stdout, 'v1\nv2\nv3\nv4\nv5\n');
+
+    // As a group: committed offsets, then kafka-consumer-groups' flags.
+    r = await run(['consume', '--topic', 'kc', '--group', 'kc-g', '--from-beginning', '--max-messages', '5']);
+    assert.equal(r.stdout, 'v1\nv2\nv3\nv4\nv5\n');
+    r = await run(['group', '--list']);
+    assert.match(r.stdout, /^kc-g\s+Empty\s+consumer$/m);
+    r = await run(['group', '--describe', '--group', 'kc-g', '-o', 'json']);
+    assert.deepEqual(JSON.parse(r.stdout)[0].partitions.map((p: { offset: number; lag: number }) => [p.offset, p.lag]), [[5, 0]]);
+    r = await run(['group', '--reset-offsets', '--group', 'kc-g', '--topic', 'kc', '--to-earliest']);
+    assert.match(r.stderr, /dry run/);
+    r = await run(['group', '--reset-offsets', '--group', 'kc-g', '--topic', 'kc:0', '--shift-by', '-2', '--execute', '-o', 'json']);
+    assert.deepEqual(JSON.parse(r.stdout), [{ topic: 'kc', partition: 0, current: 5, target: 3 }]);
+    r = await run(['consume', '--topic', 'kc', '--group', 'kc-g', '--timeout-ms', '1000']);
+    assert.equal(r.stdout, 'v4\nv5\n');
+    r = await run(['group', '--delete', '--group', 'kc-g']);
+    assert.equal(r.stderr, 'deleted group kc-g\n');
+
+    const [badFormatter, badReader, noPartition, noSeparator, both, noGroup] = await Promise.all([
+      run(['consume', '--topic', 'kc', '--property', 'print.keys=true']),
+      run(['produce', '--topic', 'kc', '--property', 'parse.kye=true'], 'x\n'),
+      run(['consume', '--topic', 'kc', '--offset', '1']),
+      run(['produce', '--topic', 'kc', '--property', 'parse.key=true'], 'no-separator\n'),
+      run(['consume', 'kc', '--topic', 'other']),
+      run(['group', '--describe']),
+    ]);
+    for (const x of [badFormatter, badReader, noPartition, noSeparator, both, noGroup]) assert.equal(x.code, 2, x.stderr);
+    assert.match(badFormatter.stderr, /unknown --property print\.keys for the consumer/);
+    assert.match(badReader.stderr, /unknown --property parse\.kye for the producer/);
+    assert.match(noPartition.stderr, /--offset needs --partition/);
+    assert.match(noSeparator.stderr, /no key separator found on line number 1: 'no-separator'/);
+    assert.match(both.stderr, /two topics given: kc and --topic other/);
+    assert.match(noGroup.stderr, /--describe needs --group/);
   });
 
   test('perf produce and consume (small)', async () => {

@@ -1,0 +1,27 @@
+/** `samsa cluster info`: cluster id, controller and brokers. */
+import { Command } from 'commander';
+import { print } from '../output.js';
+import { action, withAdmin } from './common.js';
+
+export function registerClusterCommands(program: Command): void {
+  program
+    .command('cluster')
+    .description('cluster information')
+    .command('info')
+    .description('cluster id, controller and brokers')
+    .action(
+      action(async (_o: unknown, cmd: Command) =>
+        withAdmin(cmd, async (admin, g) => {
+          const c = await admin.describeCluster();
+          if (g.output !== 'table') return print(g.output, [], [], c);
+          process.stdout.write(`Cluster: ${c.clusterId ?? '-'}  Controller: ${c.controllerId}\n`);
+          print('table', c.brokers, [
+            { header: 'ID', get: (b) => b.nodeId, align: 'right' },
+            { header: 'HOST', get: (b) => b.host },
+            { header: 'PORT', get: (b) => b.port, align: 'right' },
+            { header: 'RACK', get: (b) => b.rack },
+          ]);
+        }),
+      ),
+    );
+}
