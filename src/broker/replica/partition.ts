@@ -16,7 +16,8 @@
  * callbacks into the broker, no shared mutable state), so a partition can later live on a worker
  * thread with its log.
  */
-import type { PartitionLog, LogAppendInfo, FetchDataInfo, TimestampAndOffset } from '../../storage/index.js';
+import { LATEST_TIMESTAMP, type PartitionLog, type LogAppendInfo, type FetchDataInfo } from '../../storage/index.js';
+import { isDeleteRetention } from '../../storage/config.js';
 import { ProducerStateManager, type ClientBatch } from '../../storage/producer-state.js';
 import { buildEndTxnMarkerBatch, batchAttributes, batchSize, readBatchHeader, readEndTxnMarker, decodeRecordBatch, RECORD_BATCH_OVERHEAD } from '../../protocol/records/index.js';
 import { SYSTEM_TIME, type Time } from '../../util/time.js';
@@ -356,15 +357,41 @@ export class Partition {
     return this.log.read(fetchOffset, maxBytes, this.maxOffsetFor(isolation), minOneMessage);
   }
 
-  /** Kafka's endOffsetForEpoch (OffsetsForLeaderEpoch, and a fetch's last fetched epoch). */
+  /** Kafka's endOffsetForEpoch: the current epoch ends at the log end even before anything is written in it. */
   endOffsetForEpoch(epoch: number): { epoch: number; endOffset: bigint } {
-    // The current epoch ends at the log end even before anything is written in it.
     if (epoch === this._leaderEpoch) return { epoch, endOffset: this.logEndOffset };
     return this.log.endOffsetForEpoch(epoch);
   }
 
-  fetchOffsetByTimestamp(timestamp: bigint): Promise<TimestampAndOffset | undefined> {
-    return this.log.fetchOffsetByTimestamp(timestamp);
+  /**
+   * Kafka's lastOffsetForLeaderEpoch (OffsetForLeaderEpoch): the end offset of `leaderEpoch`
+   * (or of the largest epoch below it), after checking the requester's current leader epoch.
+   */
+  lastOffsetForLeaderEpoch(currentLeaderEpoch: number, leaderEpoch: number): { errorCode: number; leaderEpoch: number; endOffset: bigint } {
+    const errorCode = this.checkCurrentLeaderEpoch(currentLeaderEpoch);
+    if (errorCode !== ErrorCode.NONE) return { errorCode, leaderEpoch: -1, endOffset: -1n };
+    const end = this.endOffsetForEpoch(leaderEpoch);
+    return { errorCode, leaderEpoch: end.epoch, endOffset: end.endOffset };
+  }
+
+  /**
+   * Kafka's fetchOffsetForTimestamp (ListOffsets): LATEST is the isolation's bound; a timestamp
+   * or another sentinel the log's answer, if at or below that bound. Throws storage errors.
+   */
+  async fetchOffsetForTimestamp(timestamp: bigint, isolation: FetchIsolation, currentLeaderEpoch: number): Promise<{ errorCode: number; found?: { offset: bigint; timestamp: bigint; leaderEpoch: number } }> {
+    const errorCode = this.checkCurrentLeaderEpoch(currentLeaderEpoch);
+    if (errorCode !== ErrorCode.NONE) return { errorCode };
+    const upperBound = this.maxOffsetFor(isolation);
+    if (timestamp === LATEST_TIMESTAMP) return { errorCode, found: { offset: upperBound, timestamp: -1n, leaderEpoch: this._leaderEpoch } };
+    const found = await this.log.fetchOffsetByTimestamp(timestamp);
+    if (found && found.offset <= upperBound) {
+      // An empty log's start is in the current epoch (Kafka's cache has it from the election).
+      const leaderEpoch = found.leaderEpoch < 0 && found.offset === this.logEndOffset ? this._leaderEpoch : found.leaderEpoch;
+      return { errorCode, found: { offset: found.offset, timestamp: found.timestamp, leaderEpoch } };
+    }
+    // Beyond the bound: the bound. Nothing at or after the timestamp: no offset (-1).
+    if (found) return { errorCode, found: { offset: upperBound, timestamp: -1n, leaderEpoch: -1 } };
+    return { errorCode };
   }
 
   /** Aborted transactions overlapping [fetchOffset, upperBound), for read_committed fetches. */
@@ -372,9 +399,16 @@ export class Partition {
     return this.producers.collectAborted(fetchOffset, upperBound).map((t) => ({ producerId: t.producerId, firstOffset: t.firstOffset }));
   }
 
-  /** Moves the log start offset up to `offset` (DeleteRecords); the caller checked it is <= the high watermark. Returns the new start. */
-  deleteRecordsOnLeader(offset: bigint): Promise<bigint> {
-    return this.log.advanceLogStartOffset(offset);
+  /**
+   * Kafka's deleteRecordsOnLeader (DeleteRecords): moves the log start offset up to `offset`
+   * (-1: the high watermark). Only delete-retention topics; never past the high watermark.
+   * Returns the new log start offset (the "low watermark"). Throws storage errors.
+   */
+  async deleteRecordsOnLeader(offset: bigint): Promise<{ errorCode: number; lowWatermark: bigint }> {
+    if (!isDeleteRetention(this.log.config)) return { errorCode: ErrorCode.POLICY_VIOLATION, lowWatermark: -1n };
+    const target = offset === -1n ? this.highWatermark : offset;
+    if (target < 0n || target > this.highWatermark) return { errorCode: ErrorCode.OFFSET_OUT_OF_RANGE, lowWatermark: -1n };
+    return { errorCode: ErrorCode.NONE, lowWatermark: await this.log.advanceLogStartOffset(target) };
   }
 
   sizeInBytes(): Promise<number> {

@@ -34,6 +34,16 @@ import { effectiveTopicConfig, topicProperties } from '../topic-configs.js';
 export type { AppendEntry, AppendPartitionResult, AppendRecordsRequest, TransactionVerifier } from './append-records.js';
 export type { FetchPartitionRequest } from './read-records.js';
 
+/** What the replica manager reads of the broker (the Broker and a test's context both are one). */
+export interface ReplicaManagerContext {
+  readonly nodeId: number;
+  readonly config: BrokerContext['config'];
+  readonly logger: BrokerContext['logger'];
+  readonly metadata: Pick<BrokerContext['metadata'], 'topic'>;
+  /** The default verifier's coordinator; looked up at each verification (it starts after the replica manager). */
+  readonly txn?: Pick<BrokerContext['txn'], 'verifyPartitions'>;
+}
+
 export interface ReplicaManagerOptions {
   time?: Time;
   /** KIP-890 verification with the transaction coordinator (default: the context's coordinator). */
@@ -90,17 +100,22 @@ export class ReplicaManager {
   };
 
   private constructor(
-    private readonly broker: BrokerContext,
+    private readonly broker: ReplicaManagerContext,
     readonly logManager: LogManager,
     options: ReplicaManagerOptions,
   ) {
     this.time = options.time ?? SYSTEM_TIME;
-    this.verifyTransaction = options.verifyTransaction ?? ((id, pid, epoch, tps) => broker.txn.verifyPartitions(id, pid, epoch, tps));
+    this.verifyTransaction =
+      options.verifyTransaction ??
+      ((id, pid, epoch, tps) => {
+        if (!broker.txn) throw new Error('no transaction coordinator to verify with');
+        return broker.txn.verifyPartitions(id, pid, epoch, tps);
+      });
     this.producePurgatory = new DelayedOperationPurgatory('Produce', this.time);
     this.fetchPurgatory = new DelayedOperationPurgatory('Fetch', this.time);
   }
 
-  static async open(broker: BrokerContext, options: ReplicaManagerOptions = {}): Promise<ReplicaManager> {
+  static async open(broker: ReplicaManagerContext, options: ReplicaManagerOptions = {}): Promise<ReplicaManager> {
     const logManager = await LogManager.open({
       logDirs: broker.config.logDirs(),
       brokerConfig: brokerLogProperties(broker),
@@ -161,6 +176,25 @@ export class ReplicaManager {
     }
     // The partitions' reads go to the threadpool side by side.
     return Promise.all(located.reads.map((r) => this.read(r, params.isolationLevel === READ_COMMITTED)));
+  }
+
+  /** DeleteRecords for one partition (Kafka's deleteRecordsOnLocalLog): the new log start offset, or why not. */
+  async deleteRecords(topic: string, index: number, offset: bigint): Promise<{ errorCode: number; lowWatermark: bigint }> {
+    const partition = this.partition(topic, index);
+    if (!partition) return { errorCode: ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, lowWatermark: -1n };
+    if (partition.topic.internal) return { errorCode: ErrorCode.INVALID_TOPIC_EXCEPTION, lowWatermark: -1n };
+    try {
+      return await partition.deleteRecordsOnLeader(offset);
+    } catch (e) {
+      const errorCode = toErrorCode(e);
+      if (errorCode === ErrorCode.UNKNOWN_SERVER_ERROR) this.broker.logger.error('delete records failed', { partition: partition.name, error: e });
+      return { errorCode, lowWatermark: -1n };
+    }
+  }
+
+  /** The log directory holding the partition (undefined: none, e.g. offline). */
+  logDirOf(partition: Partition): string | undefined {
+    return this.logManager.logDir(partition.log);
   }
 
   private async read(r: LocatedRead, readCommitted: boolean): Promise<FetchPartitionResult> {
@@ -306,7 +340,7 @@ export class ReplicaManager {
 }
 
 /** The broker's configs as the storage layer reads them (Kafka's broker key names). */
-function brokerLogProperties(broker: BrokerContext): Record<string, string | number | boolean | undefined> {
+function brokerLogProperties(broker: ReplicaManagerContext): Record<string, string | number | boolean | undefined> {
   const out: Record<string, string | number | boolean | undefined> = {};
   for (const key of new Set([...broker.config.explicit, ...broker.config.dynamicDefault.keys(), ...broker.config.dynamic.keys()])) {
     if (!BROKER_CONFIGS[key]) continue; // a dynamic config the broker does not know: kept, without effect

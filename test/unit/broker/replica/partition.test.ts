@@ -118,7 +118,7 @@ test('the last stable offset never falls below the log start offset', async () =
   await appendClient(p, { producerId: 7n, producerEpoch: 0, baseSequence: 0, transactional: true, records: 2 });
   await appendClient(p, { records: 3 });
   assert.equal(p.lastStableOffset, 0n);
-  await p.deleteRecordsOnLeader(4n);
+  assert.deepEqual(await p.deleteRecordsOnLeader(4n), { errorCode: ErrorCode.NONE, lowWatermark: 4n });
   assert.equal(p.logStartOffset, 4n);
   assert.equal(p.lastStableOffset, 4n);
   p.checkInvariants();
