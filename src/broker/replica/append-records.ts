@@ -94,7 +94,7 @@ export async function appendToLeader(partition: Partition | undefined, entry: Ap
     if (code !== ErrorCode.NONE) return appendFailed(entry, verificationError(code, req.apiVersion >= 11, ErrorCode.INVALID_TXN_STATE), 'transaction verification failed');
   }
   try {
-    const info = await partition.appendFromClient(records, summary);
+    const info = await partition.appendFromClient(records, summary, summary);
     return { ...appendFailed(entry, ErrorCode.NONE), baseOffset: info.firstOffset, lastOffset: info.lastOffset, logAppendTimeMs: info.logAppendTime, logStartOffset: info.logStartOffset };
   } catch (e) {
     const logStart = (code: number) => (NO_LOG_START_OFFSET.has(code) ? -1n : partition.logStartOffset);

@@ -19,7 +19,7 @@
 import { LATEST_TIMESTAMP, type PartitionLog, type LogAppendInfo, type FetchDataInfo } from '../../storage/index.js';
 import { isDeleteRetention } from '../../storage/config.js';
 import { ProducerStateManager, type ClientBatch } from '../../storage/producer-state.js';
-import { buildEndTxnMarkerBatch, batchAttributes, batchSize, readBatchHeader, readEndTxnMarker, decodeRecordBatch, RECORD_BATCH_OVERHEAD } from '../../protocol/records/index.js';
+import { type BatchesSummary, buildEndTxnMarkerBatch, batchAttributes, batchSize, readBatchHeader, readEndTxnMarker, decodeRecordBatch, RECORD_BATCH_OVERHEAD } from '../../protocol/records/index.js';
 import { SYSTEM_TIME, type Time } from '../../util/time.js';
 import { ErrorCode } from '../errors.js';
 import type { TopicMetadata } from '../metadata.js';
@@ -246,20 +246,19 @@ export class Partition {
    * duplicates) and the append are one step per producer: a retried batch is answered with the
    * offsets it got the first time. Throws ProducerStateError.
    */
-  async appendFromClient(records: Buffer, batch: ClientBatch): Promise<LogAppendInfo> {
-    if (batch.producerId < 0n) return this.appendAsLeader(records);
+  async appendFromClient(records: Buffer, batch: ClientBatch, validated?: BatchesSummary): Promise<LogAppendInfo> {
+    if (batch.producerId < 0n) return this.appendAsLeader(records, validated);
     const staged = this.producers.checkAndStage(batch, this.log.logEndOffset);
     if (staged.kind === 'duplicate') {
       const b = staged.batch;
       if (b.done) await b.done;
-      if (b.firstOffset < 0n) return this.appendFromClient(records, batch); // the original failed: try again
+      if (b.firstOffset < 0n) return this.appendFromClient(records, batch, validated); // the original failed: try again
       return { firstOffset: b.firstOffset, lastOffset: b.lastOffset, logAppendTime: -1n, maxTimestamp: b.timestamp, offsetOfMaxTimestamp: b.lastOffset, logStartOffset: this.logStartOffset, numMessages: 0, validBytes: 0 };
     }
     let info: LogAppendInfo;
     this.producerStore.inFlight++;
     try {
-      // TODO(storage): pass the validator's BatchesSummary as PartitionLog.append's `validated` argument once it exists.
-      info = await this.log.append(records, this._leaderEpoch);
+      info = await this.appendToLog(records, validated);
     } catch (e) {
       this.producers.fail(staged.staged);
       throw e;
@@ -296,8 +295,8 @@ export class Partition {
    * Appends validated batches as leader. Resolves once the records are acknowledged (written,
    * and synced in durable mode); the high watermark then covers them and waiting fetches wake.
    */
-  async appendAsLeader(records: Buffer): Promise<LogAppendInfo> {
-    const info = await this.log.append(records, this._leaderEpoch);
+  async appendAsLeader(records: Buffer, validated?: BatchesSummary): Promise<LogAppendInfo> {
+    const info = await this.appendToLog(records, validated);
     this.localAppended(info, records.length);
     return info;
   }
@@ -428,6 +427,12 @@ export class Partition {
       // -1: a follower that has not fetched since this node became leader (its end is unknown).
       if (replicaLeo >= 0n && replicaLeo < hw) throw new InvariantViolation(`${this.name}: ISR member ${id} at ${replicaLeo} is below the high watermark ${hw}`);
     }
+  }
+
+  /** `validated`: the log validator's summary of exactly these bytes, so storage need not walk their headers again. */
+  private appendToLog(records: Buffer, validated: BatchesSummary | undefined): Promise<LogAppendInfo> {
+    // TODO(storage): pass `validated` as PartitionLog.append's third argument (validated?: BatchesSummary) once that is merged.
+    return this.log.append(records, this._leaderEpoch);
   }
 
   /** The local replica acknowledged an append: its end moves, and with it maybe the high watermark. Returns whether it did. */
