@@ -12,9 +12,11 @@
  * - Opening and deleting partitions, per-topic log configs, producer id expiry.
  *
  * Partitions are reached only through request/result-shaped async calls (records in, offsets
- * and codes out; located ranges read into fresh buffers), and they report back only through
- * their listener. A later step can run each partition with its log on a worker thread: the same
- * calls become messages (buffers transferred, not shared) and the listener a message back.
+ * and codes out), and they report back only through their listener. A later step can run each
+ * partition with its log (and its CRC and compression work) on a worker thread: each call
+ * becomes a message and its result a reply (buffers transferred, not shared); the listener a
+ * message back; a fetch's locate-then-read becomes two messages, the located ranges staying on
+ * the worker as (segment, position, size) until the read brings the bytes back.
  */
 import { LogManager, logConfigFrom, type LogConfig } from '../../storage/index.js';
 import { SYSTEM_TIME, type Time } from '../../util/time.js';
