@@ -5,30 +5,16 @@
 // topics without cleanup.policy=delete POLICY_VIOLATION. Consumers that then fetch below the new
 // start get OFFSET_OUT_OF_RANGE and reset per their auto.offset.reset.
 import { DeleteRecords, type DeleteRecordsRequest, type DeleteRecordsResponse } from '../../protocol/generated/apis/21-delete-records.js';
-import { isDeleteRetention } from '../../storage/config.js';
 import type { BrokerContext } from '../context.js';
 import { ErrorCode } from '../errors.js';
 import type { ApiHandler } from '../handler.js';
-import { toErrorCode } from '../storage-errors.js';
 
 type PartitionResult = DeleteRecordsResponse.DeleteRecordsPartitionResult;
 
 export function deleteRecordsHandler(broker: BrokerContext): ApiHandler<DeleteRecordsRequest, DeleteRecordsResponse> {
   async function one(topic: string, p: DeleteRecordsRequest.DeleteRecordsPartition): Promise<PartitionResult> {
-    const result = (errorCode: number, lowWatermark = -1n): PartitionResult => ({ partitionIndex: p.partitionIndex, lowWatermark, errorCode });
-    const partition = broker.replicas.partition(topic, p.partitionIndex);
-    if (!partition) return result(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION);
-    if (partition.topic.internal) return result(ErrorCode.INVALID_TOPIC_EXCEPTION);
-    if (!isDeleteRetention(partition.log.config)) return result(ErrorCode.POLICY_VIOLATION);
-    const target = p.offset === -1n ? partition.highWatermark : p.offset;
-    if (target < 0n || target > partition.highWatermark) return result(ErrorCode.OFFSET_OUT_OF_RANGE);
-    try {
-      return result(ErrorCode.NONE, await partition.log.advanceLogStartOffset(target));
-    } catch (e) {
-      const code = toErrorCode(e);
-      if (code === ErrorCode.UNKNOWN_SERVER_ERROR) broker.logger.error('delete records failed', { partition: partition.name, error: e });
-      return result(code);
-    }
+    const { errorCode, lowWatermark } = await broker.replicas.deleteRecords(topic, p.partitionIndex, p.offset);
+    return { partitionIndex: p.partitionIndex, lowWatermark, errorCode };
   }
 
   return {

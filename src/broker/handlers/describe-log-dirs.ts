@@ -33,12 +33,12 @@ export function describeLogDirsHandler(broker: BrokerContext): ApiHandler<Descri
       const byDir = new Map<string, Map<string, DescribeLogDirsResponse.DescribeLogDirsPartition[]>>();
       for (const dir of broker.config.logDirs()) byDir.set(resolve(dir), new Map());
       for (const p of wanted) {
-        const dir = broker.replicas.logManager.logDir(p.log);
+        const dir = broker.replicas.logDirOf(p);
         const topics = dir === undefined ? undefined : byDir.get(resolve(dir));
         if (!topics) continue;
         let list = topics.get(p.topic.name);
         if (!list) topics.set(p.topic.name, (list = []));
-        list.push({ partitionIndex: p.index, partitionSize: BigInt(await p.log.sizeInBytes()), offsetLag: 0n, isFutureKey: false });
+        list.push({ partitionIndex: p.index, partitionSize: BigInt(await p.sizeInBytes()), offsetLag: 0n, isFutureKey: false });
       }
       const results: DescribeLogDirsResponse.DescribeLogDirsResult[] = [];
       for (const [dir, topics] of byDir) {

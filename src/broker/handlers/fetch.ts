@@ -2,37 +2,22 @@
 // batches); v3+ has a response maxBytes (KIP-74: the first non-empty partition returns at least
 // one batch); v4+ isolationLevel and last stable offset; v7+ fetch sessions (KIP-227);
 // v13+ topics by id; v15+ the replica id moves into the ReplicaState tagged field.
-// A consumer reads up to the high watermark (read_committed: the last stable offset); a
-// follower (replica id >= 0) up to the log end offset. Long polls wake when an append moves a
-// high watermark, so a fetch answers as soon as minBytes are there or maxWaitMs has passed.
+// The handler resolves the fetch session and encodes; the replica manager's fetchMessages
+// reads (a consumer to the high watermark or, read_committed, the last stable offset; a
+// follower, replica id >= 0, to the log end offset) and long-polls (replica/delayed-fetch.ts).
 import { Fetch, type FetchRequest, type FetchResponse } from '../../protocol/generated/apis/1-fetch.js';
 import { downConvertBatches, magicForFetchVersion } from '../../protocol/records/index.js';
 import { EMPTY_BUFFER, KafkaEncodeError, UUID_ZERO } from '../../protocol/runtime/index.js';
-import type { FileRange } from '../../storage/index.js';
 import type { BrokerContext } from '../context.js';
 import { ErrorCode } from '../errors.js';
 import { FetchSessionCache, sessionKey, type FetchPosition, type SessionPartition } from '../fetch-sessions.js';
 import type { ApiHandler } from '../handler.js';
-import type { Partition } from '../replica/partition.js';
 import { toErrorCode } from '../storage-errors.js';
 
 const READ_COMMITTED = 1;
 
 interface FetchItem extends FetchPosition {
   session?: SessionPartition;
-}
-
-interface ReadResult {
-  item: FetchItem;
-  errorCode: number;
-  partition?: Partition;
-  highWatermark: bigint;
-  lastStableOffset: bigint;
-  logStartOffset: bigint;
-  ranges: FileRange[];
-  size: number;
-  /** The fetcher's last fetched epoch ends before fetchOffset (or is older): where it ends, and no data. */
-  diverging?: { epoch: number; endOffset: bigint };
 }
 
 /**
@@ -59,103 +44,10 @@ export function fetchHandler(broker: BrokerContext): ApiHandler<FetchRequest, Fe
   const sessions = new FetchSessionCache(broker.config.int('max.incremental.fetch.session.cache.slots'));
   const brokerMaxBytes = broker.config.int('fetch.max.bytes');
 
-  /** Finds where each partition's data is (no bytes read yet): cheap enough to redo after a wait. */
-  async function locate(items: FetchItem[], maxResponseBytes: number, isolationLevel: number, isFollower: boolean): Promise<{ results: ReadResult[]; bytes: number; errors: boolean }> {
-    const results: ReadResult[] = [];
-    let bytes = 0;
-    let errors = false;
-    let minOneMessage = true;
-    for (const item of items) {
-      const r: ReadResult = { item, errorCode: ErrorCode.NONE, highWatermark: -1n, lastStableOffset: -1n, logStartOffset: -1n, ranges: [], size: 0 };
-      results.push(r);
-      const p = item.topic === '' ? undefined : broker.replicas.partition(item.topic, item.partition);
-      if (!p) {
-        r.errorCode = item.topic === '' ? ErrorCode.UNKNOWN_TOPIC_ID : ErrorCode.UNKNOWN_TOPIC_OR_PARTITION;
-        errors = true;
-        continue;
-      }
-      r.partition = p;
-      r.highWatermark = p.highWatermark;
-      r.lastStableOffset = p.lastStableOffset;
-      r.logStartOffset = p.logStartOffset;
-      if (item.currentLeaderEpoch >= 0 && item.currentLeaderEpoch !== p.leaderEpoch) {
-        r.errorCode = item.currentLeaderEpoch > p.leaderEpoch ? ErrorCode.UNKNOWN_LEADER_EPOCH : ErrorCode.FENCED_LEADER_EPOCH;
-        errors = true;
-        continue;
-      }
-      // As Kafka's Partition.readRecords: a last fetched epoch this log cannot place is out of
-      // range; one that ends before fetchOffset (or is not ours) is answered with where it ends.
-      const lastFetchedEpoch = item.lastFetchedEpoch ?? -1;
-      if (lastFetchedEpoch >= 0) {
-        const end = p.log.endOffsetForEpoch(lastFetchedEpoch);
-        if (end.epoch < 0 || end.endOffset < 0n || item.fetchOffset < p.logStartOffset) {
-          r.errorCode = ErrorCode.OFFSET_OUT_OF_RANGE;
-          errors = true;
-          continue;
-        }
-        if (end.epoch < lastFetchedEpoch || end.endOffset < item.fetchOffset) {
-          r.diverging = { epoch: end.epoch, endOffset: end.endOffset };
-          errors = true; // answer now
-          continue;
-        }
-      }
-      const maxOffset = isFollower ? p.logEndOffset : isolationLevel === READ_COMMITTED ? p.lastStableOffset : p.highWatermark;
-      const budget = Math.min(item.partitionMaxBytes, maxResponseBytes - bytes);
-      if (budget <= 0 && !minOneMessage) continue;
-      try {
-        const info = await p.log.read(item.fetchOffset, Math.max(0, budget), maxOffset, minOneMessage);
-        r.ranges = info.ranges;
-        r.size = info.sizeInBytes;
-        bytes += info.sizeInBytes;
-        if (info.sizeInBytes > 0) minOneMessage = false;
-      } catch (e) {
-        r.errorCode = toErrorCode(e);
-        errors = true;
-        if (r.errorCode === ErrorCode.UNKNOWN_SERVER_ERROR) broker.logger.error('fetch read failed', { partition: p.name, error: e });
-      }
-    }
-    return { results, bytes, errors };
-  }
-
-  /** Waits until appends to these partitions bring `missing` bytes, the time is up, or the broker stops. */
-  function waitForData(results: ReadResult[], missing: number, maxWaitMs: number): Promise<void> {
-    return new Promise((resolve) => {
-      let arrived = 0;
-      const cleanups: (() => void)[] = [];
-      const done = () => {
-        clearTimeout(timer);
-        for (const c of cleanups) c();
-        resolve();
-      };
-      const timer = setTimeout(done, maxWaitMs);
-      cleanups.push(broker.replicas.onStop(done));
-      for (const r of results) {
-        if (!r.partition) continue;
-        cleanups.push(
-          r.partition.onData((bytes) => {
-            arrived += bytes;
-            if (arrived >= missing) done();
-          }),
-        );
-      }
-    });
-  }
-
-  /** Reads the located ranges into buffers; old versions get magic 0/1 message sets. */
-  async function materialize(r: ReadResult, version: number): Promise<Buffer> {
-    if (r.ranges.length === 0) return EMPTY_BUFFER;
-    let data: Buffer;
-    if (r.ranges.length === 1) data = await r.ranges[0]!.read();
-    else {
-      data = Buffer.allocUnsafe(r.size);
-      let at = 0;
-      for (const range of r.ranges) {
-        await range.readInto(data, at);
-        at += range.size;
-      }
-    }
+  /** Old versions get magic 0/1 message sets. */
+  function convert(records: Buffer, version: number): Buffer {
     const magic = magicForFetchVersion(version);
-    return magic === 2 ? data : downConvertBatches(data, magic);
+    return magic === 2 || records.length === 0 ? records : downConvertBatches(records, magic);
   }
 
   /** The partitions this request fetches, after applying it to its session. */
@@ -219,7 +111,6 @@ export function fetchHandler(broker: BrokerContext): ApiHandler<FetchRequest, Fe
     async handle(req, ctx) {
       const v = ctx.apiVersion;
       const replicaId = v >= 15 ? req.replicaState.replicaId : req.replicaId;
-      const isFollower = replicaId >= 0;
       const maxResponseBytes = Math.min(v >= 3 ? req.maxBytes : 0x7fffffff, brokerMaxBytes);
       const isolation = v >= 4 ? req.isolationLevel : 0;
       if (isolation !== 0 && isolation !== READ_COMMITTED) {
@@ -232,52 +123,52 @@ export function fetchHandler(broker: BrokerContext): ApiHandler<FetchRequest, Fe
       if (errorCode !== ErrorCode.NONE) {
         return { throttleTimeMs: 0, errorCode, sessionId: 0, responses: [], nodeEndpoints: [] };
       }
-      let located = await locate(items, maxResponseBytes, isolation, isFollower);
-      if (req.maxWaitMs > 0 && located.bytes < Math.max(1, req.minBytes) && !located.errors && items.length > 0 && !broker.replicas.isStopping) {
-        await waitForData(located.results, Math.max(1, req.minBytes) - located.bytes, req.maxWaitMs);
-        located = await locate(items, maxResponseBytes, isolation, isFollower);
-      }
+      const results = await broker.replicas.fetchMessages({
+        replicaId,
+        maxWaitMs: req.maxWaitMs,
+        minBytes: req.minBytes,
+        maxBytes: maxResponseBytes,
+        isolationLevel: isolation,
+        partitions: items.map((item) => ({ topic: item.topic, partition: item.partition, fetchOffset: item.fetchOffset, partitionMaxBytes: item.partitionMaxBytes, currentLeaderEpoch: item.currentLeaderEpoch, lastFetchedEpoch: item.lastFetchedEpoch ?? -1 })),
+      });
 
-      const included = located.results.filter((r) => {
-        const s = r.item.session;
+      const byTopic = new Map<string, FetchResponse.FetchableTopicResponse>();
+      const responses: FetchResponse.FetchableTopicResponse[] = [];
+      for (let i = 0; i < results.length; i++) {
+        const r = results[i]!;
+        const item = items[i]!;
+        const s = item.session;
         if (incremental && s && r.size === 0 && r.errorCode === ErrorCode.NONE && !r.diverging && s.lastHighWatermark === r.highWatermark && s.lastLogStartOffset === r.logStartOffset && s.lastStableOffset === r.lastStableOffset) {
-          return false; // nothing new for this partition
+          continue; // nothing new for this partition
         }
         if (s) {
           s.lastHighWatermark = r.highWatermark;
           s.lastLogStartOffset = r.logStartOffset;
           s.lastStableOffset = r.lastStableOffset;
         }
-        return true;
-      });
-      // The partitions' reads go to the threadpool side by side.
-      const data = await Promise.all(
-        included.map((r) =>
-          materialize(r, v).then(
-            (records) => ({ records, code: r.errorCode }),
-            (e: unknown) => ({ records: EMPTY_BUFFER, code: e instanceof KafkaEncodeError ? ErrorCode.UNSUPPORTED_COMPRESSION_TYPE : toErrorCode(e) }),
-          ),
-        ),
-      );
-      const byTopic = new Map<string, FetchResponse.FetchableTopicResponse>();
-      const responses: FetchResponse.FetchableTopicResponse[] = [];
-      for (let i = 0; i < included.length; i++) {
-        const r = included[i]!;
-        const { records, code } = data[i]!;
-        const key = `${r.item.topic}\u0000${r.item.topicId}`;
+        let records = EMPTY_BUFFER;
+        let code = r.errorCode;
+        if (code === ErrorCode.NONE) {
+          try {
+            records = convert(r.records, v);
+          } catch (e) {
+            code = e instanceof KafkaEncodeError ? ErrorCode.UNSUPPORTED_COMPRESSION_TYPE : toErrorCode(e);
+          }
+        }
+        const key = `${item.topic}\u0000${item.topicId}`;
         let topic = byTopic.get(key);
         if (!topic) {
-          topic = { topic: r.item.topic, topicId: r.item.topicId, partitions: [] };
+          topic = { topic: item.topic, topicId: item.topicId, partitions: [] };
           byTopic.set(key, topic);
           responses.push(topic);
         }
         if (code !== ErrorCode.NONE) {
           // As Kafka's FetchResponse.partitionResponse(error): no offsets, an empty aborted list.
-          topic.partitions.push(errorPartition(r.item.partition, code, r.partition !== undefined));
+          topic.partitions.push(errorPartition(item.partition, code, r.known));
           continue;
         }
         topic.partitions.push({
-          partitionIndex: r.item.partition,
+          partitionIndex: item.partition,
           errorCode: code,
           highWatermark: r.highWatermark,
           lastStableOffset: r.lastStableOffset,
@@ -285,8 +176,7 @@ export function fetchHandler(broker: BrokerContext): ApiHandler<FetchRequest, Fe
           divergingEpoch: r.diverging ?? { epoch: -1, endOffset: -1n },
           currentLeader: { leaderId: -1, leaderEpoch: -1 },
           snapshotId: { endOffset: -1n, epoch: -1 },
-          abortedTransactions:
-            isolation !== READ_COMMITTED ? null : r.partition && records.length > 0 ? r.partition.producers.collectAborted(r.item.fetchOffset, r.lastStableOffset).map((t) => ({ producerId: t.producerId, firstOffset: t.firstOffset })) : [],
+          abortedTransactions: isolation !== READ_COMMITTED ? null : records.length > 0 ? (r.abortedTransactions ?? []) : [],
           preferredReadReplica: -1,
           records,
         });

@@ -38,28 +38,11 @@ export function listOffsetsHandler(broker: BrokerContext): ApiHandler<ListOffset
     }
     const partition = broker.replicas.partition(topic, p.partitionIndex);
     if (!partition) return { ...out, errorCode: ErrorCode.UNKNOWN_TOPIC_OR_PARTITION };
-    if (p.currentLeaderEpoch >= 0 && p.currentLeaderEpoch !== partition.leaderEpoch) {
-      return { ...out, errorCode: p.currentLeaderEpoch > partition.leaderEpoch ? ErrorCode.UNKNOWN_LEADER_EPOCH : ErrorCode.FENCED_LEADER_EPOCH };
-    }
     try {
-      const upperBound = isReplica ? partition.logEndOffset : isolationLevel === 1 ? partition.lastStableOffset : partition.highWatermark;
-      if (p.timestamp === LATEST) {
-        out.offset = upperBound;
-        out.leaderEpoch = partition.leaderEpoch;
-      } else {
-        const found = await partition.log.fetchOffsetByTimestamp(p.timestamp);
-        if (found && found.offset <= upperBound) {
-          out.offset = found.offset;
-          out.timestamp = found.timestamp;
-          // An empty log's start is in the current epoch (Kafka's cache has it from the election).
-          out.leaderEpoch = found.leaderEpoch < 0 && found.offset === partition.logEndOffset ? partition.leaderEpoch : found.leaderEpoch;
-        } else if (!found && p.timestamp >= 0n) {
-          // No record at or after the timestamp: Kafka answers -1 (v1+); v0 an empty list.
-          out.offset = -1n;
-        } else if (found) {
-          out.offset = upperBound;
-        }
-      }
+      const isolation = isReplica ? 'log-end' : isolationLevel === 1 ? 'txn-committed' : 'high-watermark';
+      const { errorCode, found } = await partition.fetchOffsetForTimestamp(p.timestamp, isolation, p.currentLeaderEpoch);
+      if (errorCode !== ErrorCode.NONE) return { ...out, errorCode };
+      if (found) Object.assign(out, found);
       if (version === 0) {
         // v0 carries a list of segment offsets instead; one is what every client asks for.
         const listed = out.offset >= 0n && (p.maxNumOffsets > 0 || (p.timestamp !== EARLIEST && p.timestamp !== LATEST));

@@ -21,17 +21,12 @@ export function offsetForLeaderEpochHandler(broker: BrokerContext): ApiHandler<O
             const out = { errorCode: ErrorCode.NONE, partition: p.partition, leaderEpoch: -1, endOffset: -1n };
             const partition = broker.replicas.partition(t.topic, p.partition);
             if (!partition) return { ...out, errorCode: ErrorCode.UNKNOWN_TOPIC_OR_PARTITION };
-            if (p.currentLeaderEpoch >= 0 && p.currentLeaderEpoch !== partition.leaderEpoch) {
-              return { ...out, errorCode: p.currentLeaderEpoch > partition.leaderEpoch ? ErrorCode.UNKNOWN_LEADER_EPOCH : ErrorCode.FENCED_LEADER_EPOCH };
-            }
             try {
-              // Kafka's cache gets the leader epoch when the leader is elected, so the current epoch
-              // always ends at the log end, even before anything is written in it; ours starts on
-              // the first append, and a consumer validating epoch 0 on an empty partition got
-              // "undefined" (LogTruncationException in the Java client).
-              if (p.leaderEpoch === partition.leaderEpoch) return { ...out, leaderEpoch: p.leaderEpoch, endOffset: partition.logEndOffset };
-              const { epoch, endOffset } = partition.log.endOffsetForEpoch(p.leaderEpoch);
-              return { ...out, leaderEpoch: epoch, endOffset };
+              // The current epoch ends at the log end even before anything is written in it (Kafka's
+              // cache gets the epoch at the election): a consumer validating epoch 0 on an empty
+              // partition must not get "undefined" (LogTruncationException in the Java client).
+              const { errorCode, leaderEpoch, endOffset } = partition.lastOffsetForLeaderEpoch(p.currentLeaderEpoch, p.leaderEpoch);
+              return { ...out, errorCode, leaderEpoch, endOffset };
             } catch (e) {
               return { ...out, errorCode: toErrorCode(e) };
             }

@@ -1,33 +1,215 @@
 /**
- * The partitions this broker hosts, over the storage layer's LogManager: opening and deleting
- * their logs, per-topic log configs, and the wake-ups long-polling fetches wait on.
+ * Kafka's ReplicaManager: the partitions this broker hosts, over the storage layer's LogManager,
+ * and the data path through them.
+ *
+ * - `appendRecords` (a produce): per partition, validate once, check producer state, append as
+ *   leader (append-records.ts); acks=all then waits in the produce purgatory until the high
+ *   watermark covers the records (delayed-produce.ts: where acks=all waits).
+ * - `fetchMessages` (a fetch): locate up to the isolation level's bound, long-poll in the fetch
+ *   purgatory for minBytes (delayed-fetch.ts), read. A follower's fetch updates its replica state
+ *   (Partition.updateFollowerFetchState), which may move the high watermark and so complete
+ *   delayed produces.
+ * - Opening and deleting partitions, per-topic log configs, producer id expiry.
+ *
+ * Partitions are reached only through request/result-shaped async calls (records in, offsets
+ * and codes out), and they report back only through their listener. A later step can run each
+ * partition with its log (and its CRC and compression work) on a worker thread: each call
+ * becomes a message and its result a reply (buffers transferred, not shared); the listener a
+ * message back; a fetch's locate-then-read becomes two messages, the located ranges staying on
+ * the worker as (segment, position, size) until the read brings the bytes back.
  */
 import { LogManager, logConfigFrom, type LogConfig } from '../../storage/index.js';
+import { SYSTEM_TIME, type Time } from '../../util/time.js';
 import type { BrokerContext } from '../context.js';
 import { BROKER_CONFIGS } from '../config.js';
+import { ErrorCode } from '../errors.js';
 import type { TopicImage as TopicMetadata } from '../metadata/image.js';
-import { Partition, type ProduceChecks } from './partition.js';
+import { toErrorCode } from '../storage-errors.js';
+import { appendToLeader, type AppendPartitionResult, type AppendRecordsRequest, type TransactionVerifier } from './append-records.js';
+import { DelayedFetch } from './delayed-fetch.js';
+import { DelayedProduce, type ProducePartitionStatus } from './delayed-produce.js';
+import { Partition, type FetchIsolation, type ProduceChecks } from './partition.js';
+import { DelayedOperationPurgatory } from './purgatory.js';
+import { locateAll, readLocated, type FetchPartitionRequest, type LocatedRead } from './read-records.js';
 import { effectiveTopicConfig, topicProperties } from '../topic-configs.js';
+
+export type { AppendEntry, AppendPartitionResult, AppendRecordsRequest, TransactionVerifier } from './append-records.js';
+export type { FetchPartitionRequest } from './read-records.js';
+
+/** What the replica manager reads of the broker (the Broker and a test's context both are one). */
+export interface ReplicaManagerContext {
+  readonly nodeId: number;
+  readonly config: BrokerContext['config'];
+  readonly logger: BrokerContext['logger'];
+  readonly metadata: Pick<BrokerContext['metadata'], 'topic'>;
+  /** The default verifier's coordinator; looked up at each verification (it starts after the replica manager). */
+  readonly txn?: Pick<BrokerContext['txn'], 'verifyPartitions'>;
+}
+
+export interface ReplicaManagerOptions {
+  time?: Time;
+  /** KIP-890 verification with the transaction coordinator (default: the context's coordinator). */
+  verifyTransaction?: TransactionVerifier;
+}
+
+export interface FetchParams {
+  /** >= 0: a replica (reads to the log end offset); -1 a consumer. */
+  replicaId: number;
+  maxWaitMs: number;
+  minBytes: number;
+  /** The response's byte budget (already bounded by fetch.max.bytes). */
+  maxBytes: number;
+  /** 0 read_uncommitted, 1 read_committed. */
+  isolationLevel: number;
+  partitions: readonly FetchPartitionRequest[];
+}
+
+export interface FetchPartitionResult {
+  request: FetchPartitionRequest;
+  errorCode: number;
+  /** Whether this broker hosts the partition (Kafka answers an error for one it does not differently). */
+  known: boolean;
+  highWatermark: bigint;
+  lastStableOffset: bigint;
+  logStartOffset: bigint;
+  diverging?: { epoch: number; endOffset: bigint };
+  /** Magic-2 batches as stored (empty when none or on error). */
+  records: Buffer;
+  /** Bytes located (records' length once read). */
+  size: number;
+  /** read_committed: the aborted transactions the records overlap; else null. */
+  abortedTransactions: { producerId: bigint; firstOffset: bigint }[] | null;
+}
+
+const READ_COMMITTED = 1;
+
+const partitionKey = (topic: string, index: number) => `${topic}\u0000${index}`;
 
 export class ReplicaManager {
   private readonly partitions = new Map<string, Partition[]>();
   private readonly stopFns = new Set<() => void>();
   private stopped = false;
   private expiryTimer: NodeJS.Timeout | undefined;
+  readonly producePurgatory: DelayedOperationPurgatory<DelayedProduce>;
+  readonly fetchPurgatory: DelayedOperationPurgatory<DelayedFetch>;
+  private readonly time: Time;
+  private readonly verifyTransaction: TransactionVerifier;
+  /** A partition's high watermark or last stable offset moved: what waits on it may complete. */
+  private readonly onPartitionChange = (p: Partition): void => {
+    const key = partitionKey(p.topic.name, p.index);
+    this.producePurgatory.checkAndComplete(key);
+    this.fetchPurgatory.checkAndComplete(key);
+  };
 
   private constructor(
-    private readonly broker: BrokerContext,
+    private readonly broker: ReplicaManagerContext,
     readonly logManager: LogManager,
-  ) {}
+    options: ReplicaManagerOptions,
+  ) {
+    this.time = options.time ?? SYSTEM_TIME;
+    this.verifyTransaction =
+      options.verifyTransaction ??
+      ((id, pid, epoch, tps) => {
+        if (!broker.txn) throw new Error('no transaction coordinator to verify with');
+        return broker.txn.verifyPartitions(id, pid, epoch, tps);
+      });
+    this.producePurgatory = new DelayedOperationPurgatory('Produce', this.time);
+    this.fetchPurgatory = new DelayedOperationPurgatory('Fetch', this.time);
+  }
 
-  static async open(broker: BrokerContext): Promise<ReplicaManager> {
+  static async open(broker: ReplicaManagerContext, options: ReplicaManagerOptions = {}): Promise<ReplicaManager> {
     const logManager = await LogManager.open({
       logDirs: broker.config.logDirs(),
       brokerConfig: brokerLogProperties(broker),
     });
-    const rm = new ReplicaManager(broker, logManager);
+    const rm = new ReplicaManager(broker, logManager, options);
     rm.startProducerExpiry();
     return rm;
+  }
+
+  /**
+   * A produce's appends (Kafka's appendRecords): each partition validated and appended as
+   * leader, side by side; acks=all answers once every appended partition's high watermark
+   * covers its records (a DelayedProduce), or REQUEST_TIMED_OUT for those still short at
+   * timeoutMs. Results come in the order of `req.entries`.
+   */
+  async appendRecords(req: AppendRecordsRequest): Promise<AppendPartitionResult[]> {
+    const ctx = { now: this.time.now(), verify: this.verifyTransaction, logger: this.broker.logger };
+    const results = await Promise.all(req.entries.map((e) => appendToLeader(this.partition(e.topic, e.partition), e, req, ctx)));
+    if (req.requiredAcks !== -1) return results;
+    const statuses: (ProducePartitionStatus & { result: AppendPartitionResult })[] = [];
+    for (const result of results) {
+      const partition = this.partition(result.topic, result.partition);
+      if (result.errorCode !== ErrorCode.NONE || !partition) continue;
+      statuses.push({ partition, requiredOffset: result.lastOffset + 1n, acksPending: true, errorCode: ErrorCode.NONE, result });
+    }
+    if (statuses.length === 0) return results;
+    await new Promise<void>((resolve) => {
+      const op = new DelayedProduce(req.timeoutMs, statuses, () => resolve());
+      this.producePurgatory.tryCompleteElseWatch(op, statuses.map((s) => partitionKey(s.partition.topic.name, s.partition.index)));
+    });
+    for (const s of statuses) if (s.errorCode !== ErrorCode.NONE) s.result.errorCode = s.errorCode;
+    return results;
+  }
+
+  /**
+   * A fetch (Kafka's fetchMessages): locate each partition's data; with less than minBytes and
+   * nothing to report, wait in the fetch purgatory (until enough bytes became readable,
+   * maxWaitMs, a stop, or a partition goes away) and locate again; then read. A follower's
+   * fetch updates what the leader knows of it. Results come in the order of `params.partitions`.
+   */
+  async fetchMessages(params: FetchParams): Promise<FetchPartitionResult[]> {
+    const isFollower = params.replicaId >= 0;
+    const isolation: FetchIsolation = isFollower ? 'log-end' : params.isolationLevel === READ_COMMITTED ? 'txn-committed' : 'high-watermark';
+    const lookup = (topic: string, index: number) => this.partition(topic, index);
+    let located = await locateAll(lookup, params.partitions, params.maxBytes, isolation, this.broker.logger);
+    if (isFollower) {
+      const now = this.time.now();
+      for (const r of located.reads) if (r.partition && r.errorCode === ErrorCode.NONE && !r.diverging) r.partition.updateFollowerFetchState(params.replicaId, r.request.fetchOffset, r.logEndOffset, now);
+    }
+    const minBytes = Math.max(1, params.minBytes);
+    if (params.maxWaitMs > 0 && located.bytes < minBytes && !located.errors && params.partitions.length > 0 && !this.stopped) {
+      const partitions = located.reads.map((r) => r.partition).filter((p): p is Partition => p !== undefined);
+      await new Promise<void>((resolve) => {
+        const op = new DelayedFetch(params.maxWaitMs, partitions, minBytes - located.bytes, () => this.stopped, resolve);
+        this.fetchPurgatory.tryCompleteElseWatch(op, partitions.map((p) => partitionKey(p.topic.name, p.index)));
+      });
+      located = await locateAll(lookup, params.partitions, params.maxBytes, isolation, this.broker.logger);
+    }
+    // The partitions' reads go to the threadpool side by side.
+    return Promise.all(located.reads.map((r) => this.read(r, params.isolationLevel === READ_COMMITTED)));
+  }
+
+  /** DeleteRecords for one partition (Kafka's deleteRecordsOnLocalLog): the new log start offset, or why not. */
+  async deleteRecords(topic: string, index: number, offset: bigint): Promise<{ errorCode: number; lowWatermark: bigint }> {
+    const partition = this.partition(topic, index);
+    if (!partition) return { errorCode: ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, lowWatermark: -1n };
+    if (partition.topic.internal) return { errorCode: ErrorCode.INVALID_TOPIC_EXCEPTION, lowWatermark: -1n };
+    try {
+      return await partition.deleteRecordsOnLeader(offset);
+    } catch (e) {
+      const errorCode = toErrorCode(e);
+      if (errorCode === ErrorCode.UNKNOWN_SERVER_ERROR) this.broker.logger.error('delete records failed', { partition: partition.name, error: e });
+      return { errorCode, lowWatermark: -1n };
+    }
+  }
+
+  /** The log directory holding the partition (undefined: none, e.g. offline). */
+  logDirOf(partition: Partition): string | undefined {
+    return this.logManager.logDir(partition.log);
+  }
+
+  private async read(r: LocatedRead, readCommitted: boolean): Promise<FetchPartitionResult> {
+    const out: FetchPartitionResult = { request: r.request, errorCode: r.errorCode, known: r.partition !== undefined, highWatermark: r.highWatermark, lastStableOffset: r.lastStableOffset, logStartOffset: r.logStartOffset, diverging: r.diverging, records: Buffer.alloc(0), size: r.size, abortedTransactions: null };
+    if (r.errorCode !== ErrorCode.NONE) return out;
+    try {
+      out.records = await readLocated(r);
+    } catch (e) {
+      out.errorCode = toErrorCode(e);
+      return out;
+    }
+    if (readCommitted) out.abortedTransactions = r.partition && out.records.length > 0 ? r.partition.abortedTransactions(r.request.fetchOffset, r.lastStableOffset) : [];
+    return out;
   }
 
   /** producer.id.expiration.ms, checked every producer.id.expiration.check.interval.ms (Kafka: 10 minutes). */
@@ -57,10 +239,13 @@ export class ReplicaManager {
     if (existing) return existing;
     const log = await this.logManager.getOrCreateLog(topic.name, index, { topicId: topic.topicId, config: this.logConfigFor(topic) });
     // What was written before a restart was acknowledged (and synced, in durable mode) or is
-    // recovered from disk: it all becomes visible again.
-    log.updateHighWatermark(log.logEndOffset);
-    const p = new Partition(topic, index, log);
+    // recovered from disk: the partition's leadership (ISR = this node) makes it all visible again.
+    const p = new Partition(topic, index, log, { localBrokerId: this.broker.nodeId, time: this.time, listener: this.onPartitionChange });
+    // The image's registration (replicas, ISR, epochs) when this node leads the partition.
+    const registration = topic.partitions[index];
+    if (registration && registration.leader === this.broker.nodeId) p.makeLeader(registration);
     p.checks = this.produceChecksFor(topic);
+    p.minInsyncReplicas = this.minInsyncReplicasFor(topic);
     await p.producerStore.load();
     let list = this.partitions.get(topic.name);
     if (!list) this.partitions.set(topic.name, (list = []));
@@ -83,16 +268,19 @@ export class ReplicaManager {
   async deleteTopic(topic: TopicMetadata): Promise<void> {
     const list = this.partitions.get(topic.name) ?? [];
     this.partitions.delete(topic.name);
+    for (const p of list) if (p) p.markDeleted(); // waiting fetches and produces answer
     for (const p of list) if (p) await this.logManager.deleteLog(topic.name, p.index);
   }
 
   configChanged(topic: TopicMetadata): void {
     const config = this.logConfigFor(topic);
     const checks = this.produceChecksFor(topic);
+    const minIsr = this.minInsyncReplicasFor(topic);
     for (const p of this.partitions.get(topic.name) ?? []) {
       if (!p) continue;
       p.log.updateConfig(config);
       p.checks = checks;
+      p.minInsyncReplicas = minIsr;
     }
   }
 
@@ -103,6 +291,11 @@ export class ReplicaManager {
       const topic = this.broker.metadata.topic(name);
       if (topic) this.configChanged(topic);
     }
+  }
+
+  private minInsyncReplicasFor(topic: TopicMetadata): number {
+    const n = Number(effectiveTopicConfig(this.broker.config, topic.configs, 'min.insync.replicas').value);
+    return Number.isFinite(n) && n >= 1 ? n : 1;
   }
 
   private produceChecksFor(topic: TopicMetadata): ProduceChecks {
@@ -133,6 +326,7 @@ export class ReplicaManager {
 
   stopWaiting(): void {
     this.stopped = true;
+    this.fetchPurgatory.completeAll();
     for (const fn of [...this.stopFns]) fn();
     this.stopFns.clear();
   }
@@ -151,7 +345,7 @@ export class ReplicaManager {
 }
 
 /** The broker's configs as the storage layer reads them (Kafka's broker key names). */
-function brokerLogProperties(broker: BrokerContext): Record<string, string | number | boolean | undefined> {
+function brokerLogProperties(broker: ReplicaManagerContext): Record<string, string | number | boolean | undefined> {
   const out: Record<string, string | number | boolean | undefined> = {};
   for (const key of new Set([...broker.config.explicit, ...broker.config.dynamicDefault.keys(), ...broker.config.dynamic.keys()])) {
     if (!BROKER_CONFIGS[key]) continue; // a dynamic config the broker does not know: kept, without effect

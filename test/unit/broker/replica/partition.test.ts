@@ -1,0 +1,165 @@
+// The partition's state and its invariants: the high watermark is the minimum log end offset
+// over the ISR and never moves backwards; logStartOffset <= lastStableOffset <= highWatermark
+// <= logEndOffset; a follower's fetch moves its replica state; a follower append rebuilds the
+// producer state the leader's appends built.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { InvariantViolation } from '../../../../src/broker/replica/partition.js';
+import { ErrorCode } from '../../../../src/broker/errors.js';
+import { MockTime } from '../../../../src/util/time.js';
+import { appendClient, clientBatch, newPartition } from './helpers.js';
+
+test('one node: the partition leads at epoch 0, alone in the ISR, and the high watermark follows its appends', async () => {
+  const time = new MockTime();
+  let moves = 0;
+  const p = await newPartition(time, { listener: () => moves++ });
+  assert.equal(p.leaderEpoch, 0);
+  assert.deepEqual(p.assignedReplicas, [1]);
+  assert.deepEqual(p.isr, [1]);
+  assert.equal(p.highWatermark, 0n);
+  const { records, batch } = clientBatch({ records: 3 });
+  await p.appendFromClient(records, batch);
+  assert.equal(p.logEndOffset, 3n);
+  assert.equal(p.highWatermark, 3n);
+  assert.equal(p.replicaState(1)?.logEndOffset, 3n);
+  assert.equal(p.replicaState(1)?.lastCaughtUpTimeMs, time.now());
+  assert.equal(moves, 1);
+  assert.equal(p.visibleBytes, records.length);
+  p.checkInvariants();
+});
+
+test('the high watermark is the minimum log end offset over the ISR and never moves backwards', async () => {
+  const time = new MockTime();
+  const p = await newPartition(time);
+  assert.equal(p.makeLeader({ leaderEpoch: 1, partitionEpoch: 1, replicas: [1, 2, 3], isr: [1, 2] }), true);
+  for (let i = 0; i < 3; i++) {
+    const { records, batch } = clientBatch();
+    await p.appendFromClient(records, batch);
+  }
+  assert.equal(p.logEndOffset, 3n);
+  assert.equal(p.highWatermark, 0n, 'follower 2 has not fetched: nothing is replicated');
+  p.checkInvariants();
+
+  await time.advance(10);
+  assert.equal(p.updateFollowerFetchState(2, 2n, p.logEndOffset), true);
+  assert.equal(p.replicaState(2)?.logEndOffset, 2n);
+  assert.equal(p.highWatermark, 2n);
+  assert.equal(p.updateFollowerFetchState(2, 3n, p.logEndOffset), true);
+  assert.equal(p.highWatermark, 3n);
+  assert.equal(p.replicaState(2)?.lastCaughtUpTimeMs, time.now());
+  // A lower fetch offset (the follower truncated) moves its state but not the high watermark.
+  assert.equal(p.updateFollowerFetchState(2, 1n, p.logEndOffset), true);
+  assert.equal(p.replicaState(2)?.logEndOffset, 1n);
+  assert.equal(p.highWatermark, 3n);
+});
+
+test("a follower's fetch updates its replica state; a replica caught up to the high watermark joins the ISR", async () => {
+  const time = new MockTime();
+  const p = await newPartition(time);
+  p.makeLeader({ leaderEpoch: 1, partitionEpoch: 1, replicas: [1, 2, 3], isr: [1, 2] });
+  const { records, batch } = clientBatch({ records: 4 });
+  await p.appendFromClient(records, batch);
+  p.updateFollowerFetchState(2, 4n, 4n);
+  assert.equal(p.highWatermark, 4n);
+  assert.equal(p.updateFollowerFetchState(3, 1n, 4n), true);
+  assert.deepEqual(p.isr, [1, 2], 'below the high watermark: not in sync');
+  assert.equal(p.updateFollowerFetchState(3, 4n, 4n), true);
+  assert.deepEqual(p.isr, [1, 2, 3]);
+  p.checkInvariants();
+});
+
+test('a replica id that is not a follower of the partition changes nothing', async () => {
+  const time = new MockTime();
+  const p = await newPartition(time);
+  const { records, batch } = clientBatch({ records: 2 });
+  await p.appendFromClient(records, batch);
+  const before = { hw: p.highWatermark, isr: [...p.isr], local: { ...p.replicaState(1)! } };
+  assert.equal(p.updateFollowerFetchState(9, 2n, 2n), false);
+  assert.equal(p.updateFollowerFetchState(1, 0n, 2n), false, 'the leader itself');
+  assert.equal(p.replicaState(9), undefined);
+  assert.deepEqual({ hw: p.highWatermark, isr: [...p.isr], local: { ...p.replicaState(1)! } }, before);
+});
+
+test('acks=all checks: NOT_ENOUGH_REPLICAS before an append, NOT_ENOUGH_REPLICAS_AFTER_APPEND once reached', async () => {
+  const time = new MockTime();
+  const p = await newPartition(time);
+  assert.equal(p.checkEnoughReplicasToAppend(-1), ErrorCode.NONE, 'one node: min.insync.replicas is capped by the replication factor');
+  p.minInsyncReplicas = 2;
+  assert.equal(p.checkEnoughReplicasToAppend(-1), ErrorCode.NONE);
+  p.makeLeader({ leaderEpoch: 1, partitionEpoch: 1, replicas: [1, 2], isr: [1] });
+  assert.equal(p.checkEnoughReplicasToAppend(-1), ErrorCode.NOT_ENOUGH_REPLICAS);
+  assert.equal(p.checkEnoughReplicasToAppend(1), ErrorCode.NONE);
+  const { records, batch } = clientBatch();
+  await p.appendFromClient(records, batch);
+  assert.deepEqual(p.checkEnoughReplicasReachOffset(1n), { reached: true, errorCode: ErrorCode.NOT_ENOUGH_REPLICAS_AFTER_APPEND });
+  assert.deepEqual(p.checkEnoughReplicasReachOffset(2n), { reached: false, errorCode: ErrorCode.NONE });
+});
+
+test('an ongoing transaction holds the last stable offset below the high watermark until its marker', async () => {
+  const time = new MockTime();
+  const p = await newPartition(time);
+  await appendClient(p, { records: 2 });
+  await appendClient(p, { producerId: 7n, producerEpoch: 0, baseSequence: 0, transactional: true, records: 2 });
+  await appendClient(p, { records: 1 });
+  assert.equal(p.highWatermark, 5n);
+  assert.equal(p.lastStableOffset, 2n);
+  assert.equal(p.hasOngoingTransaction(7n, 0), true);
+  assert.equal(p.hasOngoingTransaction(7n, 1), false);
+  p.checkInvariants();
+  await p.appendTxnMarker(7n, 0, 0, true);
+  assert.equal(p.lastStableOffset, p.highWatermark);
+  assert.equal(p.highWatermark, 6n);
+  p.checkInvariants();
+});
+
+test('the last stable offset never falls below the log start offset', async () => {
+  const time = new MockTime();
+  const p = await newPartition(time);
+  await appendClient(p, { producerId: 7n, producerEpoch: 0, baseSequence: 0, transactional: true, records: 2 });
+  await appendClient(p, { records: 3 });
+  assert.equal(p.lastStableOffset, 0n);
+  assert.deepEqual(await p.deleteRecordsOnLeader(4n), { errorCode: ErrorCode.NONE, lowWatermark: 4n });
+  assert.equal(p.logStartOffset, 4n);
+  assert.equal(p.lastStableOffset, 4n);
+  p.checkInvariants();
+});
+
+test('makeLeader refuses an ISR without the leader or outside the replicas', async () => {
+  const time = new MockTime();
+  const p = await newPartition(time);
+  assert.throws(() => p.makeLeader({ leaderEpoch: 1, partitionEpoch: 1, replicas: [1, 2], isr: [2] }), InvariantViolation);
+  assert.throws(() => p.makeLeader({ leaderEpoch: 1, partitionEpoch: 1, replicas: [1], isr: [1, 2] }), InvariantViolation);
+  assert.equal(p.leaderEpoch, 0);
+});
+
+test("a follower fed the leader's batches ends with the leader's producer state and last stable offset", async () => {
+  const time = new MockTime();
+  const leader = await newPartition(time, { name: 'leader' });
+  const follower = await newPartition(time, { name: 'follower', localBrokerId: 2 });
+  await appendClient(leader, { producerId: 10n, producerEpoch: 0, baseSequence: 0, records: 2 });
+  await appendClient(leader, { producerId: 10n, producerEpoch: 0, baseSequence: 2, records: 1 });
+  await appendClient(leader, { producerId: 20n, producerEpoch: 0, baseSequence: 0, transactional: true, records: 2 });
+  await appendClient(leader, { producerId: 30n, producerEpoch: 1, baseSequence: 0, transactional: true, records: 1 });
+  await time.advance(5);
+  await leader.appendTxnMarker(20n, 0, 3, true);
+  await appendClient(leader, { producerId: 20n, producerEpoch: 0, baseSequence: 2, transactional: true, records: 1 });
+  await time.advance(5);
+  await leader.appendTxnMarker(30n, 1, 3, false);
+  await appendClient(leader, { records: 1 });
+  assert.ok(leader.lastStableOffset < leader.highWatermark, 'producer 20 has a transaction ongoing');
+
+  const data = await leader.log.readRecords(0n, 1 << 20, leader.logEndOffset, true);
+  await follower.appendAsFollower(data);
+  follower.updateFollowerHighWatermark(leader.highWatermark);
+  assert.equal(follower.logEndOffset, leader.logEndOffset);
+  assert.equal(follower.highWatermark, leader.highWatermark);
+  assert.equal(follower.lastStableOffset, leader.lastStableOffset);
+  assert.deepEqual(follower.producers.encodeSnapshot(), leader.producers.encodeSnapshot());
+  assert.deepEqual(follower.abortedTransactions(0n, follower.logEndOffset), leader.abortedTransactions(0n, leader.logEndOffset));
+  assert.equal(follower.abortedTransactions(0n, follower.logEndOffset).length, 1);
+  // The rebuilt state checks the next batch as the leader's does: a duplicate, then a gap.
+  const retry = clientBatch({ producerId: 10n, producerEpoch: 0, baseSequence: 2, records: 1 });
+  assert.equal(follower.producers.checkAndStage(retry.batch).kind, 'duplicate');
+  assert.throws(() => follower.producers.checkAndStage(clientBatch({ producerId: 10n, producerEpoch: 0, baseSequence: 9 }).batch), { code: ErrorCode.OUT_OF_ORDER_SEQUENCE_NUMBER });
+});
+
