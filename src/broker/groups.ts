@@ -7,7 +7,7 @@ import { GroupCoordinator, OFFSETS_TOPIC } from '../coordinators/group/index.js'
 import type { BrokerContext } from './context.js';
 import type { BrokerConfig } from './config.js';
 import { ErrorCode, KafkaError } from './errors.js';
-import { internalTopicLog } from './internal-topic-log.js';
+import { internalTopicLeaderEpoch, internalTopicLog } from './internal-topic-log.js';
 import { toErrorCode } from './storage-errors.js';
 
 /** How `__consumer_offsets` is created, by the coordinator or by a Metadata request (Kafka's AutoTopicCreationManager). */
@@ -44,6 +44,7 @@ export function createGroupCoordinator(broker: BrokerContext): GroupCoordinator 
         }
       },
       log: offsetsLog,
+      leaderEpoch: (index) => internalTopicLeaderEpoch(broker, OFFSETS_TOPIC, index),
     },
     topicPartitions: (topic) => broker.metadata.topic(topic)?.partitions,
     errorCode: toErrorCode,

@@ -5,10 +5,11 @@
  * operation there and turns "loading" / "not here" into each API's error answer.
  */
 import type { Logger } from '../../util/logger.js';
+import { CoordinatorRuntime } from '../runtime/runtime.js';
+import { CoordinatorTopic, type InternalTopic } from '../runtime/topic.js';
 import { CoordinatorError, GroupErrors as E } from './errors.js';
 import type { JoinGroupResult, SyncGroupResult } from './classic-group.js';
-import { partitionForGroup } from './records.js';
-import { CoordinatorRuntime, type CoordinatorLog } from './runtime.js';
+import { GROUP_RECORD_SERDE, OFFSETS_TOPIC, type CoordinatorRecord } from './records.js';
 import {
   GroupCoordinatorShard,
   joinError,
@@ -44,13 +45,7 @@ export interface GroupCoordinatorConfig {
 }
 
 /** `__consumer_offsets` as the broker provides it. */
-export interface OffsetsTopic {
-  /** Its partition count, or undefined while it does not exist. */
-  partitions(): number | undefined;
-  /** Creates it (internal, compacted) with this many partitions; fine if it exists already. */
-  create(partitions: number): Promise<void>;
-  log(partition: number): CoordinatorLog | undefined;
-}
+export type OffsetsTopic = InternalTopic;
 
 export interface GroupCoordinatorOptions {
   config: GroupCoordinatorConfig;
@@ -72,10 +67,9 @@ export interface TopicPartitions {
 const NEW_MEMBER_JOIN_TIMEOUT_MS = 5 * 60_000;
 
 export class GroupCoordinator {
-  readonly runtime: CoordinatorRuntime;
+  readonly runtime: CoordinatorRuntime<GroupCoordinatorShard, CoordinatorRecord>;
   readonly time: Time;
-  private creating: Promise<void> | undefined;
-  private stopped = false;
+  private readonly topic: CoordinatorTopic<GroupCoordinatorShard, CoordinatorRecord>;
 
   constructor(private readonly opts: GroupCoordinatorOptions) {
     this.time = opts.time ?? SYSTEM_TIME;
@@ -83,11 +77,13 @@ export class GroupCoordinator {
     this.runtime = new CoordinatorRuntime({
       time: this.time,
       logger: opts.logger,
+      topic: OFFSETS_TOPIC,
+      serde: GROUP_RECORD_SERDE,
       errorCode: opts.errorCode,
-      createShard: (partition, timer) =>
+      createShard: ({ partition, scheduler }) =>
         new GroupCoordinatorShard({
           partition,
-          timer,
+          timer: scheduler,
           now: () => this.time.now(),
           logger: opts.logger.child({ partition }),
           newMemberId: opts.newMemberId,
@@ -101,84 +97,46 @@ export class GroupCoordinator {
           },
         }),
     });
+    this.topic = new CoordinatorTopic(OFFSETS_TOPIC, c.offsetsTopicNumPartitions, opts.offsetsTopic, this.runtime, opts.logger);
   }
 
   /** Starts loading every partition of an existing `__consumer_offsets` (in the background). */
   startup(): void {
-    if (this.opts.offsetsTopic.partitions() !== undefined) this.serveAllPartitions();
+    this.topic.startup();
   }
 
   /** Resolves when every partition served has loaded. */
-  async loaded(): Promise<void> {
-    await Promise.all(this.runtime.partitions().map((p) => this.runtime.loaded(p)));
+  loaded(): Promise<void> {
+    return this.topic.loaded();
   }
 
-  async shutdown(): Promise<void> {
-    this.stopped = true;
-    await this.creating?.catch(() => undefined);
-    await this.runtime.close();
+  shutdown(): Promise<void> {
+    return this.topic.shutdown();
+  }
+
+  /** `__consumer_offsets-<partition>` is led here from `epoch` on (the partition's leader epoch): load its groups. */
+  onElection(partition: number, epoch: number): void {
+    this.topic.onElection(partition, epoch);
+  }
+
+  /** Leadership of `__consumer_offsets-<partition>` moved to `epoch`: its members are told NOT_COORDINATOR, its state dropped. */
+  onResignation(partition: number, epoch?: number): Promise<void> {
+    return this.topic.onResignation(partition, epoch);
   }
 
   /** The `__consumer_offsets` partition of a group. */
   partitionFor(groupId: string): number {
-    return partitionForGroup(groupId, this.opts.offsetsTopic.partitions() ?? this.opts.config.offsetsTopicNumPartitions);
+    return this.topic.partitionFor(groupId);
   }
 
   /** FindCoordinator: this node, once `__consumer_offsets` exists. Returns an error code. */
-  async findCoordinator(groupId: string): Promise<number> {
-    try {
-      await this.route(groupId, true);
-      return E.NONE;
-    } catch (e) {
-      if (e instanceof CoordinatorError) return e.code;
-      throw e;
-    }
-  }
-
-  private serveAllPartitions(): void {
-    const n = this.opts.offsetsTopic.partitions() ?? 0;
-    for (let p = 0; p < n; p++) {
-      if (this.runtime.status(p) !== undefined) continue;
-      const log = this.opts.offsetsTopic.log(p);
-      if (log) this.runtime.addPartition(p, log);
-    }
-  }
-
-  /** Creates `__consumer_offsets` and serves its (empty, so at once loaded) partitions. */
-  private async ensureOffsetsTopic(): Promise<void> {
-    this.creating ??= (async () => {
-      try {
-        await this.opts.offsetsTopic.create(this.opts.config.offsetsTopicNumPartitions);
-      } catch (e) {
-        this.opts.logger.warn('cannot create __consumer_offsets', { error: e });
-        throw new CoordinatorError(E.COORDINATOR_NOT_AVAILABLE, 'the offsets topic could not be created');
-      }
-      this.serveAllPartitions();
-      await this.loaded();
-    })().finally(() => (this.creating = undefined));
-    await this.creating;
-  }
-
-  /** The partition serving `groupId`; undefined when `__consumer_offsets` does not exist and `create` is false. */
-  private async route(groupId: string, create: boolean): Promise<number | undefined> {
-    if (this.stopped) throw new CoordinatorError(E.COORDINATOR_NOT_AVAILABLE, 'the coordinator is shutting down');
-    if (this.opts.offsetsTopic.partitions() === undefined || this.creating) {
-      if (!create && !this.creating) return undefined;
-      await this.ensureOffsetsTopic();
-      if (this.stopped) throw new CoordinatorError(E.COORDINATOR_NOT_AVAILABLE, 'the coordinator is shutting down');
-    }
-    const p = this.partitionFor(groupId);
-    if (this.runtime.status(p) === undefined) {
-      // Created by someone else (a Metadata request): serve it; its partitions are new, so empty.
-      this.serveAllPartitions();
-      await this.runtime.loaded(p);
-    }
-    return p;
+  findCoordinator(groupId: string): Promise<number> {
+    return this.topic.findCoordinator(groupId);
   }
 
   private async run<T>(groupId: string, create: boolean, op: (s: GroupCoordinatorShard) => CoordinatorResult<T>, absent: () => T, failed: (code: number) => T): Promise<T> {
     try {
-      const p = await this.route(groupId, create);
+      const p = await this.topic.route(groupId, create);
       if (p === undefined) return absent();
       return await this.runtime.run(p, op);
     } catch (e) {
@@ -269,7 +227,7 @@ export class GroupCoordinator {
   /** A COMMIT/ABORT marker was written to `__consumer_offsets-<partition>`: settle the producer's pending offsets. */
   async completeTransaction(partition: number, producerId: bigint, commit: boolean): Promise<void> {
     try {
-      await this.runtime.run(partition, (s) => ({ records: [], response: s.replayTxnMarker(producerId, commit) }));
+      await this.runtime.run(partition, (s) => ({ records: [], response: s.replayEndTxnMarker(producerId, commit) }));
     } catch (e) {
       if (!(e instanceof CoordinatorError)) throw e;
       // Not served (loading): the load replays the marker from the log.
@@ -292,7 +250,7 @@ export class GroupCoordinator {
 
   /** ListGroups over every partition; a partition still loading makes the answer COORDINATOR_LOAD_IN_PROGRESS (with what is known). */
   async listGroups(statesFilter: readonly string[], typesFilter: readonly string[]): Promise<{ errorCode: number; groups: ListedGroup[] }> {
-    if (this.stopped) return { errorCode: E.COORDINATOR_NOT_AVAILABLE, groups: [] };
+    if (this.topic.isStopped) return { errorCode: E.COORDINATOR_NOT_AVAILABLE, groups: [] };
     let errorCode: number = E.NONE;
     const groups: ListedGroup[] = [];
     await Promise.all(
@@ -313,7 +271,7 @@ export class GroupCoordinator {
     const groupIds = [...new Set(requested)];
     const byPartition = new Map<number, string[]>();
     const results = new Map<string, number>();
-    if (this.opts.offsetsTopic.partitions() === undefined) return groupIds.map((groupId) => ({ groupId, errorCode: this.stopped ? E.COORDINATOR_NOT_AVAILABLE : E.GROUP_ID_NOT_FOUND }));
+    if (this.opts.offsetsTopic.partitions() === undefined) return groupIds.map((groupId) => ({ groupId, errorCode: this.topic.isStopped ? E.COORDINATOR_NOT_AVAILABLE : E.GROUP_ID_NOT_FOUND }));
     for (const id of groupIds) {
       const p = this.partitionFor(id);
       byPartition.set(p, [...(byPartition.get(p) ?? []), id]);
