@@ -10,6 +10,9 @@ import { ErrorCode, KafkaError } from './errors.js';
 import { internalTopicLeaderEpoch, internalTopicLog } from './internal-topic-log.js';
 import { toErrorCode } from './storage-errors.js';
 
+/** What the group handlers see of the broker: the group coordinator alone. */
+export type GroupsContext = Pick<BrokerContext, 'groups'>;
+
 /** How `__consumer_offsets` is created, by the coordinator or by a Metadata request (Kafka's AutoTopicCreationManager). */
 export function offsetsTopicSpec(config: BrokerConfig): { partitions: number; configs: Record<string, string> } {
   return {

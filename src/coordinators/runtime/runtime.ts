@@ -102,9 +102,10 @@ export class CoordinatorRuntime<S extends CoordinatorShard<R>, R> {
     return this.shards.get(partition)?.loaded ?? Promise.resolve();
   }
 
-  /** The shard whatever its status (diagnostics and tests). */
+  /** The shard of a partition loading, loaded or failed to load (diagnostics and tests); undefined once unloaded: its state is gone. */
   shard(partition: number): S | undefined {
-    return this.shards.get(partition)?.shard;
+    const ctx = this.shards.get(partition);
+    return ctx && ctx.status !== 'closed' ? ctx.shard : undefined;
   }
 
   /**
