@@ -5,8 +5,8 @@
  * operation there and turns "loading" / "not here" into each API's error answer.
  */
 import type { Logger } from '../../util/logger.js';
-import { CoordinatorRuntime } from '../runtime/runtime.js';
-import { CoordinatorTopic, type InternalTopic } from '../runtime/topic.js';
+import { CoordinatorService } from '../runtime/service.js';
+import type { InternalTopic } from '../runtime/topic.js';
 import { CoordinatorError, GroupErrors as E } from './errors.js';
 import type { JoinGroupResult, SyncGroupResult } from './classic-group.js';
 import { GROUP_RECORD_SERDE, OFFSETS_TOPIC, type CoordinatorRecord } from './records.js';
@@ -66,72 +66,32 @@ export interface TopicPartitions {
 
 const NEW_MEMBER_JOIN_TIMEOUT_MS = 5 * 60_000;
 
-export class GroupCoordinator {
-  readonly runtime: CoordinatorRuntime<GroupCoordinatorShard, CoordinatorRecord>;
+export class GroupCoordinator extends CoordinatorService<GroupCoordinatorShard, CoordinatorRecord> {
   readonly time: Time;
-  private readonly topic: CoordinatorTopic<GroupCoordinatorShard, CoordinatorRecord>;
 
   constructor(private readonly opts: GroupCoordinatorOptions) {
-    this.time = opts.time ?? SYSTEM_TIME;
+    const time = opts.time ?? SYSTEM_TIME;
     const c = opts.config;
-    this.runtime = new CoordinatorRuntime({
-      time: this.time,
-      logger: opts.logger,
-      topic: OFFSETS_TOPIC,
-      serde: GROUP_RECORD_SERDE,
-      errorCode: opts.errorCode,
-      createShard: ({ partition, scheduler }) =>
-        new GroupCoordinatorShard({
-          partition,
-          timer: scheduler,
-          now: () => this.time.now(),
-          logger: opts.logger.child({ partition }),
-          newMemberId: opts.newMemberId,
-          config: {
-            initialRebalanceDelayMs: c.initialRebalanceDelayMs,
-            newMemberJoinTimeoutMs: c.newMemberJoinTimeoutMs ?? NEW_MEMBER_JOIN_TIMEOUT_MS,
-            groupMaxSize: c.groupMaxSize,
-            offsetsRetentionMs: c.offsetsRetentionMs,
-            offsetsRetentionCheckIntervalMs: c.offsetsRetentionCheckIntervalMs,
-            offsetMetadataMaxBytes: c.offsetMetadataMaxBytes,
-          },
-        }),
-    });
-    this.topic = new CoordinatorTopic(OFFSETS_TOPIC, c.offsetsTopicNumPartitions, opts.offsetsTopic, this.runtime, opts.logger);
-  }
-
-  /** Starts loading every partition of an existing `__consumer_offsets` (in the background). */
-  startup(): void {
-    this.topic.startup();
-  }
-
-  /** Resolves when every partition served has loaded. */
-  loaded(): Promise<void> {
-    return this.topic.loaded();
-  }
-
-  shutdown(): Promise<void> {
-    return this.topic.shutdown();
-  }
-
-  /** `__consumer_offsets-<partition>` is led here from `epoch` on (the partition's leader epoch): load its groups. */
-  onElection(partition: number, epoch: number): void {
-    this.topic.onElection(partition, epoch);
-  }
-
-  /** Leadership of `__consumer_offsets-<partition>` moved to `epoch`: its members are told NOT_COORDINATOR, its state dropped. */
-  onResignation(partition: number, epoch?: number): Promise<void> {
-    return this.topic.onResignation(partition, epoch);
-  }
-
-  /** The `__consumer_offsets` partition of a group. */
-  partitionFor(groupId: string): number {
-    return this.topic.partitionFor(groupId);
-  }
-
-  /** FindCoordinator: this node, once `__consumer_offsets` exists. Returns an error code. */
-  findCoordinator(groupId: string): Promise<number> {
-    return this.topic.findCoordinator(groupId);
+    const shardConfig = {
+      initialRebalanceDelayMs: c.initialRebalanceDelayMs,
+      newMemberJoinTimeoutMs: c.newMemberJoinTimeoutMs ?? NEW_MEMBER_JOIN_TIMEOUT_MS,
+      groupMaxSize: c.groupMaxSize,
+      offsetsRetentionMs: c.offsetsRetentionMs,
+      offsetsRetentionCheckIntervalMs: c.offsetsRetentionCheckIntervalMs,
+      offsetMetadataMaxBytes: c.offsetMetadataMaxBytes,
+    };
+    super(
+      {
+        time,
+        serde: GROUP_RECORD_SERDE,
+        errorCode: opts.errorCode,
+        createShard: ({ partition, scheduler }) =>
+          new GroupCoordinatorShard({ partition, timer: scheduler, now: () => time.now(), logger: opts.logger.child({ partition }), newMemberId: opts.newMemberId, config: shardConfig }),
+      },
+      { name: OFFSETS_TOPIC, numPartitions: c.offsetsTopicNumPartitions, topic: opts.offsetsTopic },
+      opts.logger,
+    );
+    this.time = time;
   }
 
   private async run<T>(groupId: string, create: boolean, op: (s: GroupCoordinatorShard) => CoordinatorResult<T>, absent: () => T, failed: (code: number) => T): Promise<T> {
@@ -177,32 +137,16 @@ export class GroupCoordinator {
   }
 
   /** OffsetCommit. Partitions of topics that do not exist get UNKNOWN_TOPIC_OR_PARTITION; the rest go to the group's shard. */
-  async commitOffsets(a: CommitArgs): Promise<PartitionErrors> {
-    const errors = new Map<string, number>();
-    const known: CommitArgs['topics'] = [];
-    for (const t of a.topics) {
-      const count = this.opts.topicPartitions(t.name);
-      const ok = t.partitions.filter((p) => count !== undefined && p.partitionIndex >= 0 && p.partitionIndex < count);
-      for (const p of t.partitions) if (!ok.includes(p)) errors.set(`${t.name}\u0000${p.partitionIndex}`, E.UNKNOWN_TOPIC_OR_PARTITION);
-      if (ok.length > 0) known.push({ name: t.name, partitions: ok });
-    }
-    if (known.length > 0) {
-      const every = (code: number): PartitionErrors => ({ topics: known.map((t) => ({ name: t.name, partitions: t.partitions.map((p) => ({ partitionIndex: p.partitionIndex, errorCode: code })) })) });
-      const result = await this.run(a.groupId, true, (s) => s.commitOffsets({ ...a, topics: known }), () => every(E.NOT_COORDINATOR), every);
-      for (const t of result.topics) for (const p of t.partitions) errors.set(`${t.name}\u0000${p.partitionIndex}`, p.errorCode);
-    }
-    // The request's order, as Kafka answers.
-    return {
-      topics: a.topics.map((t) => ({
-        name: t.name,
-        partitions: t.partitions.map((p) => ({ partitionIndex: p.partitionIndex, errorCode: errors.get(`${t.name}\u0000${p.partitionIndex}`) ?? E.UNKNOWN_SERVER_ERROR })),
-      })),
-    };
+  commitOffsets(a: CommitArgs): Promise<PartitionErrors> {
+    return this.commit(a);
   }
 
   /** TxnOffsetCommit: offsets pending in the producer's transaction until its marker. */
-  async commitTxnOffsets(a: CommitArgs, producerId: bigint, producerEpoch: number): Promise<PartitionErrors> {
-    // As Kafka: partitions of unknown topics get UNKNOWN_TOPIC_OR_PARTITION, the rest are committed.
+  commitTxnOffsets(a: CommitArgs, producerId: bigint, producerEpoch: number): Promise<PartitionErrors> {
+    return this.commit(a, { producerId, producerEpoch });
+  }
+
+  private async commit(a: CommitArgs, txn?: { producerId: bigint; producerEpoch: number }): Promise<PartitionErrors> {
     const errors = new Map<string, number>();
     const known: CommitArgs['topics'] = [];
     for (const t of a.topics) {
@@ -213,9 +157,10 @@ export class GroupCoordinator {
     }
     if (known.length > 0) {
       const every = (code: number): PartitionErrors => ({ topics: known.map((t) => ({ name: t.name, partitions: t.partitions.map((p) => ({ partitionIndex: p.partitionIndex, errorCode: code })) })) });
-      const result = await this.run(a.groupId, true, (s) => s.commitOffsets({ ...a, topics: known }, { producerId, producerEpoch }), () => every(E.NOT_COORDINATOR), every);
+      const result = await this.run(a.groupId, true, (s) => s.commitOffsets({ ...a, topics: known }, txn), () => every(E.NOT_COORDINATOR), every);
       for (const t of result.topics) for (const p of t.partitions) errors.set(`${t.name}\u0000${p.partitionIndex}`, p.errorCode);
     }
+    // The request's order, as Kafka answers.
     return {
       topics: a.topics.map((t) => ({
         name: t.name,

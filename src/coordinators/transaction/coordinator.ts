@@ -10,8 +10,8 @@ import { ErrorCode } from '../../protocol/error-codes.js';
 import type { Logger } from '../../util/logger.js';
 import { SYSTEM_TIME, type Time } from '../../util/time.js';
 import { CoordinatorError } from '../runtime/errors.js';
-import { CoordinatorRuntime } from '../runtime/runtime.js';
-import { CoordinatorTopic, type InternalTopic } from '../runtime/topic.js';
+import { CoordinatorService } from '../runtime/service.js';
+import type { InternalTopic } from '../runtime/topic.js';
 import type { Write } from '../runtime/shard.js';
 import { TRANSACTION_STATE_TOPIC, TXN_RECORD_SERDE, TXN_STATE_NAMES, TxnState, tpKey, type TopicPartition, type TxnMetadata, type TxnRecord } from './records.js';
 import { TransactionStateShard, type DescribedTransaction, type InitProducerIdResult } from './shard.js';
@@ -46,67 +46,31 @@ export interface TransactionCoordinatorOptions {
 
 type Shard = TransactionStateShard;
 
-export class TransactionCoordinator {
+export class TransactionCoordinator extends CoordinatorService<Shard, TxnRecord> {
   readonly time: Time;
-  readonly runtime: CoordinatorRuntime<Shard, TxnRecord>;
-  private readonly topic: CoordinatorTopic<Shard, TxnRecord>;
 
   constructor(private readonly opts: TransactionCoordinatorOptions) {
-    this.time = opts.time ?? SYSTEM_TIME;
+    const time = opts.time ?? SYSTEM_TIME;
     const config = { abortCheckIntervalMs: opts.abortCheckIntervalMs ?? 10_000, transactionalIdExpirationMs: opts.transactionalIdExpirationMs ?? 7 * 24 * 3600_000 };
-    this.runtime = new CoordinatorRuntime({
-      time: this.time,
-      logger: opts.logger,
-      topic: TRANSACTION_STATE_TOPIC,
-      serde: TXN_RECORD_SERDE,
-      errorCode: opts.errorCode,
-      createShard: (init) =>
-        new TransactionStateShard({
-          ...init,
-          config,
-          now: () => this.time.now(),
-          logger: opts.logger.child({ partition: init.partition }),
-          generateProducerId: () => opts.generateProducerId(),
-          writeMarkers: (...args) => opts.writeMarkers(...args),
-        }),
-    });
-    this.topic = new CoordinatorTopic(TRANSACTION_STATE_TOPIC, opts.numPartitions, opts.topic, this.runtime, opts.logger);
-  }
-
-  startup(): void {
-    this.topic.startup();
-  }
-
-  shutdown(): Promise<void> {
-    return this.topic.shutdown();
-  }
-
-  loaded(): Promise<void> {
-    return this.topic.loaded();
-  }
-
-  /** Resolves when every queued operation has run. */
-  idle(): Promise<void> {
-    return this.runtime.idle();
-  }
-
-  partitionFor(transactionalId: string): number {
-    return this.topic.partitionFor(transactionalId);
-  }
-
-  /** `__transaction_state-<partition>` is led here from `epoch` on: load it; its markers carry that coordinator epoch. */
-  onElection(partition: number, epoch: number): void {
-    this.topic.onElection(partition, epoch);
-  }
-
-  /** Leadership of `__transaction_state-<partition>` moved to `epoch`: its state is dropped, its operations refused. */
-  onResignation(partition: number, epoch?: number): Promise<void> {
-    return this.topic.onResignation(partition, epoch);
-  }
-
-  /** FindCoordinator (key type 1): an error code, NONE when this node serves the id. */
-  findCoordinator(transactionalId: string): Promise<number> {
-    return this.topic.findCoordinator(transactionalId);
+    super(
+      {
+        time,
+        serde: TXN_RECORD_SERDE,
+        errorCode: opts.errorCode,
+        createShard: (init) =>
+          new TransactionStateShard({
+            ...init,
+            config,
+            now: () => time.now(),
+            logger: opts.logger.child({ partition: init.partition }),
+            generateProducerId: () => opts.generateProducerId(),
+            writeMarkers: (...args) => opts.writeMarkers(...args),
+          }),
+      },
+      { name: TRANSACTION_STATE_TOPIC, numPartitions: opts.numPartitions, topic: opts.topic },
+      opts.logger,
+    );
+    this.time = time;
   }
 
   /** Runs an operation on the id's shard; `absent` answers when the topic does not exist (and `create` is false). */
