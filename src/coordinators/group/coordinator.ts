@@ -10,8 +10,8 @@ import type { InternalTopic } from '../runtime/topic.js';
 import { CoordinatorError, GroupErrors as E } from './errors.js';
 import type { JoinGroupResult, SyncGroupResult } from './classic-group.js';
 import { GROUP_RECORD_SERDE, OFFSETS_TOPIC, type CoordinatorRecord } from './records.js';
+import { GroupCoordinatorShard } from './shard.js';
 import {
-  GroupCoordinatorShard,
   joinError,
   syncError,
   type CommitArgs,
@@ -26,7 +26,7 @@ import {
   type ListedGroup,
   type PartitionErrors,
   type SyncGroupArgs,
-} from './shard.js';
+} from './types.js';
 import { SYSTEM_TIME, type Time } from '../../util/time.js';
 
 export interface GroupCoordinatorConfig {

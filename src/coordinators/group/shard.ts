@@ -40,8 +40,6 @@ import {
   type SyncGroupArgs,
 } from './types.js';
 
-export * from './types.js';
-
 const CLASSIC_GROUP_TYPE = 'classic';
 const CLEANUP_KEY = 'cleanup';
 

@@ -142,14 +142,18 @@ export class CoordinatorRuntime<S extends CoordinatorShard<R>, R> {
     }
   }
 
-  /** Stops: every shard is unloaded and its queued work finished. */
+  /**
+   * Stops: timers are cancelled, the work already queued (or in flight) finishes, then every
+   * shard is unloaded (whoever still waits is told NOT_COORDINATOR).
+   */
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
     const all = [...this.shards.values()];
-    for (const ctx of all) if (ctx.status !== 'closed') this.unload(ctx);
+    for (const ctx of all) this.cancelTimers(ctx);
     await Promise.all(all.map((c) => c.loaded));
-    await Promise.all(all.map((c) => c.queue));
+    await this.idle();
+    for (const ctx of all) if (ctx.status !== 'closed') this.unload(ctx);
   }
 
   private active(partition: number): ShardContext<S> {
@@ -166,9 +170,13 @@ export class CoordinatorRuntime<S extends CoordinatorShard<R>, R> {
   private unload(ctx: ShardContext<S>): void {
     const wasActive = ctx.status === 'active';
     ctx.status = 'closed';
+    this.cancelTimers(ctx);
+    if (wasActive) ctx.shard.onUnloaded();
+  }
+
+  private cancelTimers(ctx: ShardContext<S>): void {
     for (const t of ctx.timers.values()) if (t.handle !== undefined) this.opts.time.clearTimeout(t.handle);
     ctx.timers.clear();
-    if (wasActive) ctx.shard.onUnloaded();
   }
 
   private enqueue<T>(ctx: ShardContext<S>, op: (ctx: ShardContext<S>, write: Write<R>) => T | Promise<T>): Promise<T> {
@@ -236,7 +244,7 @@ export class CoordinatorRuntime<S extends CoordinatorShard<R>, R> {
     };
     return {
       schedule: (key, delayMs, op) => {
-        if (ctx.status === 'closed') return;
+        if (ctx.status === 'closed' || this.closed) return;
         cancel(key);
         const entry: TimerEntry = { handle: undefined };
         ctx.timers.set(key, entry);
@@ -263,7 +271,8 @@ export class CoordinatorRuntime<S extends CoordinatorShard<R>, R> {
     try {
       let offset = ctx.log.startOffset();
       for (;;) {
-        if (ctx.status !== 'loading') return;
+        // Unloaded or stopping meanwhile: the rest is not read.
+        if (ctx.status !== 'loading' || this.closed) return;
         const data = await ctx.log.read(offset, LOAD_READ_BYTES);
         if (data.length === 0) break;
         bytes += data.length;
@@ -287,7 +296,7 @@ export class CoordinatorRuntime<S extends CoordinatorShard<R>, R> {
           }
         }
       }
-      if (ctx.status !== 'loading') return;
+      if (ctx.status !== 'loading' || this.closed) return;
       ctx.status = 'active';
       const more = ctx.shard.onLoaded();
       if (more && more.length > 0) this.submit(ctx, () => more);

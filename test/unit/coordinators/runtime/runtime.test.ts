@@ -188,4 +188,25 @@ describe('coordinator runtime', () => {
     assert.equal(reloaded.table.get('k'), 1, 'state rebuilt from the log');
     assert.equal(await increment('k'), 1);
   });
+
+  test('close: timers are cancelled, what is queued finishes, then every shard is unloaded', async () => {
+    const { log, runtime, time, increment } = setup();
+    runtime.onElection(0, 0, log);
+    await runtime.loaded(0);
+    const s = runtime.shard(0)!;
+    s.scheduler.schedule('later', 1000, () => [s.increment('timer')]);
+    log.holdAppends();
+    const first = increment('k');
+    const second = increment('k');
+    await time.advance(0);
+    const closing = runtime.close();
+    assert.equal(time.pending, 0, 'timers cancelled');
+    assert.equal(s.unloaded, false, 'not before the queued work is done');
+    log.releaseAppends();
+    assert.deepEqual([await first, await second], [0, 1]);
+    await closing;
+    assert.ok(s.unloaded);
+    assert.equal(runtime.status(0), 'closed');
+    assert.equal(await codeOf(increment('k')), ErrorCode.NOT_COORDINATOR);
+  });
 });
