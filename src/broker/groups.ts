@@ -7,8 +7,11 @@ import { GroupCoordinator, OFFSETS_TOPIC } from '../coordinators/group/index.js'
 import type { BrokerContext } from './context.js';
 import type { BrokerConfig } from './config.js';
 import { ErrorCode, KafkaError } from './errors.js';
-import { internalTopicLog } from './internal-topic-log.js';
+import { internalTopicLeaderEpoch, internalTopicLog } from './internal-topic-log.js';
 import { toErrorCode } from './storage-errors.js';
+
+/** What the group handlers see of the broker: the group coordinator alone. */
+export type GroupsContext = Pick<BrokerContext, 'groups'>;
 
 /** How `__consumer_offsets` is created, by the coordinator or by a Metadata request (Kafka's AutoTopicCreationManager). */
 export function offsetsTopicSpec(config: BrokerConfig): { partitions: number; configs: Record<string, string> } {
@@ -44,6 +47,7 @@ export function createGroupCoordinator(broker: BrokerContext): GroupCoordinator 
         }
       },
       log: offsetsLog,
+      leaderEpoch: (index) => internalTopicLeaderEpoch(broker, OFFSETS_TOPIC, index),
     },
     topicPartitions: (topic) => broker.metadata.topic(topic)?.partitions.length,
     errorCode: toErrorCode,

@@ -1,4 +1,4 @@
-import type { CoordinatorLog } from '../coordinators/group/index.js';
+import type { CoordinatorLog } from '../coordinators/runtime/index.js';
 import type { BrokerContext } from './context.js';
 
 /**
@@ -16,4 +16,9 @@ export function internalTopicLog(broker: BrokerContext, topic: string, index: nu
     startOffset: () => partition.logStartOffset,
     read: (offset, maxBytes) => partition.log.readRecords(offset, maxBytes, partition.logEndOffset, true),
   };
+}
+
+/** The coordinator epoch of a load: the partition's leader epoch (0 on one node). */
+export function internalTopicLeaderEpoch(broker: BrokerContext, topic: string, index: number): number {
+  return broker.replicas.partition(topic, index)?.leaderEpoch ?? 0;
 }

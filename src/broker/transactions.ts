@@ -10,7 +10,7 @@ import { TRANSACTION_STATE_TOPIC, TransactionCoordinator, type TopicPartition } 
 import { ProducerStateError } from '../storage/producer-state.js';
 import type { BrokerContext } from './context.js';
 import { ErrorCode, KafkaError } from './errors.js';
-import { internalTopicLog } from './internal-topic-log.js';
+import { internalTopicLeaderEpoch, internalTopicLog } from './internal-topic-log.js';
 import { toErrorCode } from './storage-errors.js';
 
 export function createTransactionCoordinator(broker: BrokerContext): TransactionCoordinator {
@@ -34,9 +34,10 @@ export function createTransactionCoordinator(broker: BrokerContext): Transaction
         }
       },
       log: stateLog,
+      leaderEpoch: (index) => internalTopicLeaderEpoch(broker, TRANSACTION_STATE_TOPIC, index),
     },
     generateProducerId: () => producerIds.generate(),
-    writeMarkers: (producerId, producerEpoch, commit, partitions) => writeTxnMarkers(broker, producerId, producerEpoch, commit, partitions, 0),
+    writeMarkers: (producerId, producerEpoch, commit, partitions, coordinatorEpoch) => writeTxnMarkers(broker, producerId, producerEpoch, commit, partitions, coordinatorEpoch),
     partitionExists: (topic, partition) => broker.replicas.partition(topic, partition) !== undefined,
     errorCode: toErrorCode,
   });

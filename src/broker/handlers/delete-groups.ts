@@ -1,10 +1,10 @@
 // DeleteGroups (key 42), v0-2: removes Empty groups and their committed offsets (tombstones in
 // __consumer_offsets). A group with members: NON_EMPTY_GROUP; an unknown one: GROUP_ID_NOT_FOUND.
 import { DeleteGroups, type DeleteGroupsRequest, type DeleteGroupsResponse } from '../../protocol/generated/apis/42-delete-groups.js';
-import type { BrokerContext } from '../context.js';
+import type { GroupsContext } from '../groups.js';
 import type { ApiHandler } from '../handler.js';
 
-export function deleteGroupsHandler(broker: BrokerContext): ApiHandler<DeleteGroupsRequest, DeleteGroupsResponse> {
+export function deleteGroupsHandler(broker: GroupsContext): ApiHandler<DeleteGroupsRequest, DeleteGroupsResponse> {
   return {
     api: DeleteGroups,
     minVersion: 0,

@@ -2,12 +2,12 @@
 // and assignments only for a Stable group, as Kafka. An unknown group is reported Dead with no
 // error. v3+ authorized operations on request (no authorizer: all of a group's); v4+ instance ids.
 import { DescribeGroups, type DescribeGroupsRequest, type DescribeGroupsResponse } from '../../protocol/generated/apis/15-describe-groups.js';
-import type { BrokerContext } from '../context.js';
+import type { GroupsContext } from '../groups.js';
 import type { ApiHandler } from '../handler.js';
 import { AUTHORIZED_OPERATIONS_OMITTED, GROUP_OPERATIONS } from './authorized-operations.js';
 
 
-export function describeGroupsHandler(broker: BrokerContext): ApiHandler<DescribeGroupsRequest, DescribeGroupsResponse> {
+export function describeGroupsHandler(broker: GroupsContext): ApiHandler<DescribeGroupsRequest, DescribeGroupsResponse> {
   return {
     api: DescribeGroups,
     minVersion: 0,

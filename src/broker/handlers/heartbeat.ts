@@ -1,10 +1,10 @@
 // Heartbeat (key 12), v0-4: keeps a member's session alive; REBALANCE_IN_PROGRESS tells it to
 // rejoin. v3+ group.instance.id (a fenced static member gets FENCED_INSTANCE_ID).
 import { Heartbeat, type HeartbeatRequest, type HeartbeatResponse } from '../../protocol/generated/apis/12-heartbeat.js';
-import type { BrokerContext } from '../context.js';
+import type { GroupsContext } from '../groups.js';
 import type { ApiHandler } from '../handler.js';
 
-export function heartbeatHandler(broker: BrokerContext): ApiHandler<HeartbeatRequest, HeartbeatResponse> {
+export function heartbeatHandler(broker: GroupsContext): ApiHandler<HeartbeatRequest, HeartbeatResponse> {
   return {
     api: Heartbeat,
     minVersion: 0,

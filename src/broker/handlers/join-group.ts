@@ -4,11 +4,10 @@
 // v8+ a reason; v9 skipAssignment for a static leader rejoining a Stable group. The response
 // may wait for the whole rebalance.
 import { JoinGroup, type JoinGroupRequest, type JoinGroupResponse } from '../../protocol/generated/apis/11-join-group.js';
-import type { BrokerContext } from '../context.js';
 import type { ApiHandler } from '../handler.js';
-import { clientHost } from '../groups.js';
+import { clientHost, type GroupsContext } from '../groups.js';
 
-export function joinGroupHandler(broker: BrokerContext): ApiHandler<JoinGroupRequest, JoinGroupResponse> {
+export function joinGroupHandler(broker: GroupsContext): ApiHandler<JoinGroupRequest, JoinGroupResponse> {
   return {
     api: JoinGroup,
     minVersion: 0,

@@ -2,11 +2,11 @@
 // batch of members (by member id, or by group.instance.id alone to remove a static member, as
 // admin tools do) and answer per member; v5 a reason per member.
 import { LeaveGroup, type LeaveGroupRequest, type LeaveGroupResponse } from '../../protocol/generated/apis/13-leave-group.js';
-import type { BrokerContext } from '../context.js';
+import type { GroupsContext } from '../groups.js';
 import { ErrorCode } from '../errors.js';
 import type { ApiHandler } from '../handler.js';
 
-export function leaveGroupHandler(broker: BrokerContext): ApiHandler<LeaveGroupRequest, LeaveGroupResponse> {
+export function leaveGroupHandler(broker: GroupsContext): ApiHandler<LeaveGroupRequest, LeaveGroupResponse> {
   return {
     api: LeaveGroup,
     minVersion: 0,

@@ -2,10 +2,10 @@
 // (case-insensitive) and answering each group's state; v5+ filtered by type (all groups here
 // are "classic").
 import { ListGroups, type ListGroupsRequest, type ListGroupsResponse } from '../../protocol/generated/apis/16-list-groups.js';
-import type { BrokerContext } from '../context.js';
+import type { GroupsContext } from '../groups.js';
 import type { ApiHandler } from '../handler.js';
 
-export function listGroupsHandler(broker: BrokerContext): ApiHandler<ListGroupsRequest, ListGroupsResponse> {
+export function listGroupsHandler(broker: GroupsContext): ApiHandler<ListGroupsRequest, ListGroupsResponse> {
   return {
     api: ListGroups,
     minVersion: 0,

@@ -4,10 +4,10 @@
 // GROUP_ID_NOT_FOUND where older versions get ILLEGAL_GENERATION. Partitions of unknown topics
 // get UNKNOWN_TOPIC_OR_PARTITION.
 import { OffsetCommit, type OffsetCommitRequest, type OffsetCommitResponse } from '../../protocol/generated/apis/8-offset-commit.js';
-import type { BrokerContext } from '../context.js';
+import type { GroupsContext } from '../groups.js';
 import type { ApiHandler } from '../handler.js';
 
-export function offsetCommitHandler(broker: BrokerContext): ApiHandler<OffsetCommitRequest, OffsetCommitResponse> {
+export function offsetCommitHandler(broker: GroupsContext): ApiHandler<OffsetCommitRequest, OffsetCommitResponse> {
   return {
     api: OffsetCommit,
     minVersion: 0,

@@ -2,10 +2,10 @@
 // with members keeps the offsets of topics it subscribes to (GROUP_SUBSCRIBED_TO_TOPIC); other
 // non-empty groups refuse (NON_EMPTY_GROUP). Unknown topics: UNKNOWN_TOPIC_OR_PARTITION.
 import { OffsetDelete, type OffsetDeleteRequest, type OffsetDeleteResponse } from '../../protocol/generated/apis/47-offset-delete.js';
-import type { BrokerContext } from '../context.js';
+import type { GroupsContext } from '../groups.js';
 import type { ApiHandler } from '../handler.js';
 
-export function offsetDeleteHandler(broker: BrokerContext): ApiHandler<OffsetDeleteRequest, OffsetDeleteResponse> {
+export function offsetDeleteHandler(broker: GroupsContext): ApiHandler<OffsetDeleteRequest, OffsetDeleteResponse> {
   return {
     api: OffsetDelete,
     minVersion: 0,

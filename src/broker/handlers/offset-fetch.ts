@@ -3,11 +3,11 @@
 // at once; v5+ leader epochs; v7+ requireStable (KIP-447: UNSTABLE_OFFSET_COMMIT while a
 // transaction's offset commit is undecided). A group or partition without a commit answers offset -1, no error.
 import { OffsetFetch, type OffsetFetchRequest, type OffsetFetchResponse } from '../../protocol/generated/apis/9-offset-fetch.js';
-import type { BrokerContext } from '../context.js';
+import type { GroupsContext } from '../groups.js';
 import { ErrorCode } from '../errors.js';
 import type { ApiHandler } from '../handler.js';
 
-export function offsetFetchHandler(broker: BrokerContext): ApiHandler<OffsetFetchRequest, OffsetFetchResponse> {
+export function offsetFetchHandler(broker: GroupsContext): ApiHandler<OffsetFetchRequest, OffsetFetchResponse> {
   return {
     api: OffsetFetch,
     minVersion: 0,

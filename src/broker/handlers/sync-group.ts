@@ -2,11 +2,11 @@
 // broker never reads them); followers wait for it. v3+ group.instance.id; v5 protocol type and
 // name, both required (INCONSISTENT_GROUP_PROTOCOL otherwise) and echoed in the response.
 import { SyncGroup, type SyncGroupRequest, type SyncGroupResponse } from '../../protocol/generated/apis/14-sync-group.js';
-import type { BrokerContext } from '../context.js';
+import type { GroupsContext } from '../groups.js';
 import { ErrorCode } from '../errors.js';
 import type { ApiHandler } from '../handler.js';
 
-export function syncGroupHandler(broker: BrokerContext): ApiHandler<SyncGroupRequest, SyncGroupResponse> {
+export function syncGroupHandler(broker: GroupsContext): ApiHandler<SyncGroupRequest, SyncGroupResponse> {
   return {
     api: SyncGroup,
     minVersion: 0,

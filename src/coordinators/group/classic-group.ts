@@ -6,6 +6,7 @@
  */
 import { ConsumerProtocolSubscriptionCodec } from '../../protocol/generated/data/consumer-protocol-subscription.js';
 import { EMPTY_BUFFER, Reader } from '../../protocol/runtime/index.js';
+import { GroupErrors as E } from './errors.js';
 
 export type GroupState = 'Empty' | 'PreparingRebalance' | 'CompletingRebalance' | 'Stable' | 'Dead';
 
@@ -376,6 +377,44 @@ export class ClassicGroup {
 
   isSubscribedToTopic(topic: string): boolean {
     return this.subscribedTopics?.has(topic) ?? false;
+  }
+
+  /** group.max.size: existing members stay; new ones are turned away when the group is full. */
+  acceptsJoiningMember(memberId: string, groupMaxSize: number): boolean {
+    switch (this.state) {
+      case 'Empty':
+      case 'Dead':
+        return true;
+      case 'PreparingRebalance':
+        return (this.hasMember(memberId) && this.member(memberId).isAwaitingJoin) || this.numAwaitingJoin < groupMaxSize;
+      case 'CompletingRebalance':
+      case 'Stable':
+        return this.hasMember(memberId) || this.size < groupMaxSize;
+    }
+  }
+
+  /** KIP-345 fencing: a static member must come with the member id it was given; any member must exist. Returns an error code. */
+  validateMember(memberId: string, groupInstanceId: string | null): number {
+    if (groupInstanceId !== null) {
+      const existing = this.staticMemberId(groupInstanceId);
+      if (existing === undefined) return E.UNKNOWN_MEMBER_ID;
+      if (existing !== memberId) return E.FENCED_INSTANCE_ID;
+    }
+    return this.hasMember(memberId) ? E.NONE : E.UNKNOWN_MEMBER_ID;
+  }
+
+  /** The JoinGroup answer of the current generation (the leader's with every member's metadata). */
+  currentGeneration(memberId: string, withMembers: boolean): JoinGroupResult {
+    return {
+      errorCode: E.NONE,
+      generationId: this.generationId,
+      protocolType: this.protocolType,
+      protocolName: this.protocolName,
+      leader: this.leaderId ?? '',
+      skipAssignment: false,
+      memberId,
+      members: withMembers ? this.currentMembersForLeader() : [],
+    };
   }
 
   private countProtocols(protocols: readonly Protocol[], delta: number): void {

@@ -5,12 +5,13 @@
  * operation there and turns "loading" / "not here" into each API's error answer.
  */
 import type { Logger } from '../../util/logger.js';
+import { CoordinatorService } from '../runtime/service.js';
+import type { InternalTopic } from '../runtime/topic.js';
 import { CoordinatorError, GroupErrors as E } from './errors.js';
 import type { JoinGroupResult, SyncGroupResult } from './classic-group.js';
-import { partitionForGroup } from './records.js';
-import { CoordinatorRuntime, type CoordinatorLog } from './runtime.js';
+import { GROUP_RECORD_SERDE, OFFSETS_TOPIC, type CoordinatorRecord } from './records.js';
+import { GroupCoordinatorShard } from './shard.js';
 import {
-  GroupCoordinatorShard,
   joinError,
   syncError,
   type CommitArgs,
@@ -25,7 +26,7 @@ import {
   type ListedGroup,
   type PartitionErrors,
   type SyncGroupArgs,
-} from './shard.js';
+} from './types.js';
 import { SYSTEM_TIME, type Time } from '../../util/time.js';
 
 export interface GroupCoordinatorConfig {
@@ -44,13 +45,7 @@ export interface GroupCoordinatorConfig {
 }
 
 /** `__consumer_offsets` as the broker provides it. */
-export interface OffsetsTopic {
-  /** Its partition count, or undefined while it does not exist. */
-  partitions(): number | undefined;
-  /** Creates it (internal, compacted) with this many partitions; fine if it exists already. */
-  create(partitions: number): Promise<void>;
-  log(partition: number): CoordinatorLog | undefined;
-}
+export type OffsetsTopic = InternalTopic;
 
 export interface GroupCoordinatorOptions {
   config: GroupCoordinatorConfig;
@@ -71,114 +66,37 @@ export interface TopicPartitions {
 
 const NEW_MEMBER_JOIN_TIMEOUT_MS = 5 * 60_000;
 
-export class GroupCoordinator {
-  readonly runtime: CoordinatorRuntime;
+export class GroupCoordinator extends CoordinatorService<GroupCoordinatorShard, CoordinatorRecord> {
   readonly time: Time;
-  private creating: Promise<void> | undefined;
-  private stopped = false;
 
   constructor(private readonly opts: GroupCoordinatorOptions) {
-    this.time = opts.time ?? SYSTEM_TIME;
+    const time = opts.time ?? SYSTEM_TIME;
     const c = opts.config;
-    this.runtime = new CoordinatorRuntime({
-      time: this.time,
-      logger: opts.logger,
-      errorCode: opts.errorCode,
-      createShard: (partition, timer) =>
-        new GroupCoordinatorShard({
-          partition,
-          timer,
-          now: () => this.time.now(),
-          logger: opts.logger.child({ partition }),
-          newMemberId: opts.newMemberId,
-          config: {
-            initialRebalanceDelayMs: c.initialRebalanceDelayMs,
-            newMemberJoinTimeoutMs: c.newMemberJoinTimeoutMs ?? NEW_MEMBER_JOIN_TIMEOUT_MS,
-            groupMaxSize: c.groupMaxSize,
-            offsetsRetentionMs: c.offsetsRetentionMs,
-            offsetsRetentionCheckIntervalMs: c.offsetsRetentionCheckIntervalMs,
-            offsetMetadataMaxBytes: c.offsetMetadataMaxBytes,
-          },
-        }),
-    });
-  }
-
-  /** Starts loading every partition of an existing `__consumer_offsets` (in the background). */
-  startup(): void {
-    if (this.opts.offsetsTopic.partitions() !== undefined) this.serveAllPartitions();
-  }
-
-  /** Resolves when every partition served has loaded. */
-  async loaded(): Promise<void> {
-    await Promise.all(this.runtime.partitions().map((p) => this.runtime.loaded(p)));
-  }
-
-  async shutdown(): Promise<void> {
-    this.stopped = true;
-    await this.creating?.catch(() => undefined);
-    await this.runtime.close();
-  }
-
-  /** The `__consumer_offsets` partition of a group. */
-  partitionFor(groupId: string): number {
-    return partitionForGroup(groupId, this.opts.offsetsTopic.partitions() ?? this.opts.config.offsetsTopicNumPartitions);
-  }
-
-  /** FindCoordinator: this node, once `__consumer_offsets` exists. Returns an error code. */
-  async findCoordinator(groupId: string): Promise<number> {
-    try {
-      await this.route(groupId, true);
-      return E.NONE;
-    } catch (e) {
-      if (e instanceof CoordinatorError) return e.code;
-      throw e;
-    }
-  }
-
-  private serveAllPartitions(): void {
-    const n = this.opts.offsetsTopic.partitions() ?? 0;
-    for (let p = 0; p < n; p++) {
-      if (this.runtime.status(p) !== undefined) continue;
-      const log = this.opts.offsetsTopic.log(p);
-      if (log) this.runtime.addPartition(p, log);
-    }
-  }
-
-  /** Creates `__consumer_offsets` and serves its (empty, so at once loaded) partitions. */
-  private async ensureOffsetsTopic(): Promise<void> {
-    this.creating ??= (async () => {
-      try {
-        await this.opts.offsetsTopic.create(this.opts.config.offsetsTopicNumPartitions);
-      } catch (e) {
-        this.opts.logger.warn('cannot create __consumer_offsets', { error: e });
-        throw new CoordinatorError(E.COORDINATOR_NOT_AVAILABLE, 'the offsets topic could not be created');
-      }
-      this.serveAllPartitions();
-      await this.loaded();
-    })().finally(() => (this.creating = undefined));
-    await this.creating;
-  }
-
-  /** The partition serving `groupId`; undefined when `__consumer_offsets` does not exist and `create` is false. */
-  private async route(groupId: string, create: boolean): Promise<number | undefined> {
-    if (this.stopped) throw new CoordinatorError(E.COORDINATOR_NOT_AVAILABLE, 'the coordinator is shutting down');
-    if (this.opts.offsetsTopic.partitions() === undefined || this.creating) {
-      if (!create && !this.creating) return undefined;
-      await this.ensureOffsetsTopic();
-      if (this.stopped) throw new CoordinatorError(E.COORDINATOR_NOT_AVAILABLE, 'the coordinator is shutting down');
-    }
-    const p = this.partitionFor(groupId);
-    if (this.runtime.status(p) === undefined) {
-      // Created by someone else (a Metadata request): serve it; its partitions are new, so empty.
-      this.serveAllPartitions();
-      await this.runtime.loaded(p);
-    }
-    return p;
+    const shardConfig = {
+      initialRebalanceDelayMs: c.initialRebalanceDelayMs,
+      newMemberJoinTimeoutMs: c.newMemberJoinTimeoutMs ?? NEW_MEMBER_JOIN_TIMEOUT_MS,
+      groupMaxSize: c.groupMaxSize,
+      offsetsRetentionMs: c.offsetsRetentionMs,
+      offsetsRetentionCheckIntervalMs: c.offsetsRetentionCheckIntervalMs,
+      offsetMetadataMaxBytes: c.offsetMetadataMaxBytes,
+    };
+    super(
+      {
+        time,
+        serde: GROUP_RECORD_SERDE,
+        errorCode: opts.errorCode,
+        createShard: ({ partition, scheduler }) =>
+          new GroupCoordinatorShard({ partition, timer: scheduler, now: () => time.now(), logger: opts.logger.child({ partition }), newMemberId: opts.newMemberId, config: shardConfig }),
+      },
+      { name: OFFSETS_TOPIC, numPartitions: c.offsetsTopicNumPartitions, topic: opts.offsetsTopic },
+      opts.logger,
+    );
+    this.time = time;
   }
 
   private async run<T>(groupId: string, create: boolean, op: (s: GroupCoordinatorShard) => CoordinatorResult<T>, absent: () => T, failed: (code: number) => T): Promise<T> {
     try {
-      const p = await this.route(groupId, create);
+      const p = await this.topic.route(groupId, create);
       if (p === undefined) return absent();
       return await this.runtime.run(p, op);
     } catch (e) {
@@ -219,7 +137,16 @@ export class GroupCoordinator {
   }
 
   /** OffsetCommit. Partitions of topics that do not exist get UNKNOWN_TOPIC_OR_PARTITION; the rest go to the group's shard. */
-  async commitOffsets(a: CommitArgs): Promise<PartitionErrors> {
+  commitOffsets(a: CommitArgs): Promise<PartitionErrors> {
+    return this.commit(a);
+  }
+
+  /** TxnOffsetCommit: offsets pending in the producer's transaction until its marker. */
+  commitTxnOffsets(a: CommitArgs, producerId: bigint, producerEpoch: number): Promise<PartitionErrors> {
+    return this.commit(a, { producerId, producerEpoch });
+  }
+
+  private async commit(a: CommitArgs, txn?: { producerId: bigint; producerEpoch: number }): Promise<PartitionErrors> {
     const errors = new Map<string, number>();
     const known: CommitArgs['topics'] = [];
     for (const t of a.topics) {
@@ -230,7 +157,7 @@ export class GroupCoordinator {
     }
     if (known.length > 0) {
       const every = (code: number): PartitionErrors => ({ topics: known.map((t) => ({ name: t.name, partitions: t.partitions.map((p) => ({ partitionIndex: p.partitionIndex, errorCode: code })) })) });
-      const result = await this.run(a.groupId, true, (s) => s.commitOffsets({ ...a, topics: known }), () => every(E.NOT_COORDINATOR), every);
+      const result = await this.run(a.groupId, true, (s) => s.commitOffsets({ ...a, topics: known }, txn), () => every(E.NOT_COORDINATOR), every);
       for (const t of result.topics) for (const p of t.partitions) errors.set(`${t.name}\u0000${p.partitionIndex}`, p.errorCode);
     }
     // The request's order, as Kafka answers.
@@ -242,34 +169,10 @@ export class GroupCoordinator {
     };
   }
 
-  /** TxnOffsetCommit: offsets pending in the producer's transaction until its marker. */
-  async commitTxnOffsets(a: CommitArgs, producerId: bigint, producerEpoch: number): Promise<PartitionErrors> {
-    // As Kafka: partitions of unknown topics get UNKNOWN_TOPIC_OR_PARTITION, the rest are committed.
-    const errors = new Map<string, number>();
-    const known: CommitArgs['topics'] = [];
-    for (const t of a.topics) {
-      const count = this.opts.topicPartitions(t.name);
-      const ok = t.partitions.filter((p) => count !== undefined && p.partitionIndex >= 0 && p.partitionIndex < count);
-      for (const p of t.partitions) if (!ok.includes(p)) errors.set(`${t.name}\u0000${p.partitionIndex}`, E.UNKNOWN_TOPIC_OR_PARTITION);
-      if (ok.length > 0) known.push({ name: t.name, partitions: ok });
-    }
-    if (known.length > 0) {
-      const every = (code: number): PartitionErrors => ({ topics: known.map((t) => ({ name: t.name, partitions: t.partitions.map((p) => ({ partitionIndex: p.partitionIndex, errorCode: code })) })) });
-      const result = await this.run(a.groupId, true, (s) => s.commitOffsets({ ...a, topics: known }, { producerId, producerEpoch }), () => every(E.NOT_COORDINATOR), every);
-      for (const t of result.topics) for (const p of t.partitions) errors.set(`${t.name}\u0000${p.partitionIndex}`, p.errorCode);
-    }
-    return {
-      topics: a.topics.map((t) => ({
-        name: t.name,
-        partitions: t.partitions.map((p) => ({ partitionIndex: p.partitionIndex, errorCode: errors.get(`${t.name}\u0000${p.partitionIndex}`) ?? E.UNKNOWN_SERVER_ERROR })),
-      })),
-    };
-  }
-
   /** A COMMIT/ABORT marker was written to `__consumer_offsets-<partition>`: settle the producer's pending offsets. */
   async completeTransaction(partition: number, producerId: bigint, commit: boolean): Promise<void> {
     try {
-      await this.runtime.run(partition, (s) => ({ records: [], response: s.replayTxnMarker(producerId, commit) }));
+      await this.runtime.run(partition, (s) => ({ records: [], response: s.replayEndTxnMarker(producerId, commit) }));
     } catch (e) {
       if (!(e instanceof CoordinatorError)) throw e;
       // Not served (loading): the load replays the marker from the log.
@@ -292,7 +195,7 @@ export class GroupCoordinator {
 
   /** ListGroups over every partition; a partition still loading makes the answer COORDINATOR_LOAD_IN_PROGRESS (with what is known). */
   async listGroups(statesFilter: readonly string[], typesFilter: readonly string[]): Promise<{ errorCode: number; groups: ListedGroup[] }> {
-    if (this.stopped) return { errorCode: E.COORDINATOR_NOT_AVAILABLE, groups: [] };
+    if (this.topic.isStopped) return { errorCode: E.COORDINATOR_NOT_AVAILABLE, groups: [] };
     let errorCode: number = E.NONE;
     const groups: ListedGroup[] = [];
     await Promise.all(
@@ -313,7 +216,7 @@ export class GroupCoordinator {
     const groupIds = [...new Set(requested)];
     const byPartition = new Map<number, string[]>();
     const results = new Map<string, number>();
-    if (this.opts.offsetsTopic.partitions() === undefined) return groupIds.map((groupId) => ({ groupId, errorCode: this.stopped ? E.COORDINATOR_NOT_AVAILABLE : E.GROUP_ID_NOT_FOUND }));
+    if (this.opts.offsetsTopic.partitions() === undefined) return groupIds.map((groupId) => ({ groupId, errorCode: this.topic.isStopped ? E.COORDINATOR_NOT_AVAILABLE : E.GROUP_ID_NOT_FOUND }));
     for (const id of groupIds) {
       const p = this.partitionFor(id);
       byPartition.set(p, [...(byPartition.get(p) ?? []), id]);

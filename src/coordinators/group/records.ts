@@ -9,7 +9,12 @@ import { GroupMetadataKeyCodec } from '../../protocol/generated/internal/group-m
 import { GroupMetadataValueCodec, type GroupMetadataValue } from '../../protocol/generated/internal/group-metadata-value.js';
 import { OffsetCommitKeyCodec } from '../../protocol/generated/internal/offset-commit-key.js';
 import { OffsetCommitValueCodec, type OffsetCommitValue } from '../../protocol/generated/internal/offset-commit-value.js';
-import { Reader, Writer, decodeMessage, type MessageCodec } from '../../protocol/runtime/index.js';
+import { EMPTY_BUFFER, Reader, Writer, decodeMessage, type MessageCodec } from '../../protocol/runtime/index.js';
+import { partitionForKey } from '../runtime/partitioning.js';
+import type { RecordSerde } from '../runtime/shard.js';
+import type { ClassicGroup } from './classic-group.js';
+
+export { javaStringHashCode, javaUtilsAbs } from '../runtime/partitioning.js';
 
 export const OFFSETS_TOPIC = '__consumer_offsets';
 
@@ -38,6 +43,31 @@ export interface GroupMetadataRecord {
 }
 
 export type CoordinatorRecord = OffsetCommitRecord | GroupMetadataRecord;
+
+/** The group record: generation, protocol, leader and every member with its assignment. */
+export function groupMetadataRecord(group: ClassicGroup, assignment: ReadonlyMap<string, Buffer>, now: number): GroupMetadataRecord {
+  return {
+    type: 'group',
+    group: group.groupId,
+    value: {
+      protocolType: group.protocolType ?? '',
+      generation: group.generationId,
+      protocol: group.protocolName,
+      leader: group.leaderId,
+      currentStateTimestamp: BigInt(group.stateTimestamp ?? now),
+      members: [...group.members.values()].map((m) => ({
+        memberId: m.memberId,
+        groupInstanceId: m.groupInstanceId,
+        clientId: m.clientId,
+        clientHost: m.clientHost,
+        rebalanceTimeout: m.rebalanceTimeoutMs,
+        sessionTimeout: m.sessionTimeoutMs,
+        subscription: m.metadata(group.protocolName),
+        assignment: assignment.get(m.memberId) ?? EMPTY_BUFFER,
+      })),
+    },
+  };
+}
 
 function versioned<T>(codec: MessageCodec<T>, version: number, value: T): Buffer {
   const w = new Writer(2 + codec.size(value, version));
@@ -85,23 +115,10 @@ function decodeValue<T>(codec: MessageCodec<T>, value: Buffer): T {
   return decodeMessage(codec, value, version, 2);
 }
 
-/** Java's String.hashCode over UTF-16 code units. */
-export function javaStringHashCode(s: string): number {
-  let h = 0;
-  for (let i = 0; i < s.length; i++) h = (Math.imul(h, 31) + s.charCodeAt(i)) | 0;
-  return h;
-}
-
-/**
- * Kafka's Utils.abs: Math.abs, except that Integer.MIN_VALUE gives 0. (Not the bit mask
- * `x & 0x7fffffff` — that is Utils.toPositive, used by the producer's partitioner; the two differ
- * for every negative hash.)
- */
-export function javaUtilsAbs(n: number): number {
-  return n === -2147483648 ? 0 : Math.abs(n);
-}
-
 /** The `__consumer_offsets` partition that owns a group: Utils.abs(groupId.hashCode()) % partitions, as Kafka's GroupCoordinatorService.partitionFor. */
 export function partitionForGroup(groupId: string, partitions: number): number {
-  return javaUtilsAbs(javaStringHashCode(groupId)) % partitions;
+  return partitionForKey(groupId, partitions);
 }
+
+/** The serde the runtime appends and loads `__consumer_offsets` with. */
+export const GROUP_RECORD_SERDE: RecordSerde<CoordinatorRecord> = { encode: encodeRecord, decode: decodeRecord };

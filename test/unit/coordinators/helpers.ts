@@ -13,6 +13,8 @@ import {
   type JoinGroupArgs,
   type JoinGroupResult,
 } from '../../../src/coordinators/group/index.js';
+import { TransactionCoordinator } from '../../../src/coordinators/transaction/coordinator.js';
+import type { GroupsContext } from '../../../src/broker/groups.js';
 import { createLogger } from '../../../src/util/logger.js';
 
 export class AppendError extends Error {
@@ -135,6 +137,30 @@ export function harness(config: Partial<GroupCoordinatorConfig> = {}, shared?: {
     },
   };
   return h;
+}
+
+/** What the group handlers are given: the coordinator under test. */
+export function groupsContext(h: Harness): GroupsContext {
+  return { groups: h.coordinator };
+}
+
+/** A transaction coordinator whose `__transaction_state` cannot be created: it serves no transactional id (COORDINATOR_NOT_AVAILABLE). */
+export function unavailableTransactionCoordinator(time: MockTime): TransactionCoordinator {
+  return new TransactionCoordinator({
+    time,
+    logger: createLogger('silent'),
+    numPartitions: 1,
+    maxTimeoutMs: 60_000,
+    topic: {
+      partitions: () => undefined,
+      create: () => Promise.reject(new Error('no __transaction_state here')),
+      log: () => undefined,
+    },
+    generateProducerId: () => Promise.reject(new Error('no producer ids here')),
+    writeMarkers: () => Promise.reject(new Error('no markers here')),
+    partitionExists: () => false,
+    errorCode: () => -1,
+  });
 }
 
 /** ConsumerProtocolSubscription bytes (int16 version + v0 schema) for `topics`. */

@@ -2,7 +2,7 @@
 // versions read), and the group → partition mapping of Kafka's GroupCoordinatorService.
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { decodeRecord, encodeRecord, javaStringHashCode, javaUtilsAbs, partitionForGroup } from '../../../src/coordinators/group/index.js';
+import { decodeRecord, encodeRecord, javaStringHashCode, javaUtilsAbs, partitionForGroup } from '../../../../src/coordinators/group/index.js';
 
 /** Kafka's STRING: int16 length + UTF-8. */
 const str = (s: string) => {

@@ -16,31 +16,44 @@ import {
   OffsetDelete,
   OffsetFetch,
   SyncGroup,
-} from '../../../src/protocol/generated/index.js';
-import { decodeMessage, encodeMessage, type ApiDescriptor } from '../../../src/protocol/runtime/index.js';
-import type { Broker } from '../../../src/broker/broker.js';
-import { ErrorCode } from '../../../src/broker/errors.js';
-import type { ApiHandler, RequestContext } from '../../../src/broker/handler.js';
-import { deleteGroupsHandler } from '../../../src/broker/handlers/delete-groups.js';
-import { describeGroupsHandler } from '../../../src/broker/handlers/describe-groups.js';
-import { findCoordinatorHandler } from '../../../src/broker/handlers/find-coordinator.js';
-import { heartbeatHandler } from '../../../src/broker/handlers/heartbeat.js';
-import { joinGroupHandler } from '../../../src/broker/handlers/join-group.js';
-import { leaveGroupHandler } from '../../../src/broker/handlers/leave-group.js';
-import { listGroupsHandler } from '../../../src/broker/handlers/list-groups.js';
-import { offsetCommitHandler } from '../../../src/broker/handlers/offset-commit.js';
-import { offsetDeleteHandler } from '../../../src/broker/handlers/offset-delete.js';
-import { offsetFetchHandler } from '../../../src/broker/handlers/offset-fetch.js';
-import { syncGroupHandler } from '../../../src/broker/handlers/sync-group.js';
-import { assignment, harness, subscription, type Harness } from './helpers.js';
-import { singleNodeImage, topicImage } from '../broker/context-helpers.js';
+} from '../../../../src/protocol/generated/index.js';
+import { decodeMessage, encodeMessage, type ApiDescriptor } from '../../../../src/protocol/runtime/index.js';
+import type { BrokerContext } from '../../../../src/broker/context.js';
+import type { GroupsContext } from '../../../../src/broker/groups.js';
+import { ErrorCode } from '../../../../src/broker/errors.js';
+import type { ApiHandler, RequestContext } from '../../../../src/broker/handler.js';
+import { deleteGroupsHandler } from '../../../../src/broker/handlers/delete-groups.js';
+import { describeGroupsHandler } from '../../../../src/broker/handlers/describe-groups.js';
+import { findCoordinatorHandler } from '../../../../src/broker/handlers/find-coordinator.js';
+import { heartbeatHandler } from '../../../../src/broker/handlers/heartbeat.js';
+import { joinGroupHandler } from '../../../../src/broker/handlers/join-group.js';
+import { leaveGroupHandler } from '../../../../src/broker/handlers/leave-group.js';
+import { listGroupsHandler } from '../../../../src/broker/handlers/list-groups.js';
+import { offsetCommitHandler } from '../../../../src/broker/handlers/offset-commit.js';
+import { offsetDeleteHandler } from '../../../../src/broker/handlers/offset-delete.js';
+import { offsetFetchHandler } from '../../../../src/broker/handlers/offset-fetch.js';
+import { syncGroupHandler } from '../../../../src/broker/handlers/sync-group.js';
+import { singleNodeImage, testContext, topicImage } from '../context-helpers.js';
+import { assignment, groupsContext, harness, subscription, unavailableTransactionCoordinator, type Harness } from '../../coordinators/helpers.js';
 
-function setup(): { h: Harness; broker: Broker } {
+function setup(): { h: Harness; broker: GroupsContext } {
   const h = harness();
-  // No transaction coordinator behind this broker: transactional ids get COORDINATOR_NOT_AVAILABLE.
-  const txn = { findCoordinator: async () => ErrorCode.COORDINATOR_NOT_AVAILABLE };
-  const broker = { groups: h.coordinator, txn, nodeId: 1, metadata: singleNodeImage(1, [topicImage('__consumer_offsets', 4)]) } as unknown as Broker;
-  return { h, broker };
+  return { h, broker: groupsContext(h) };
+}
+
+/**
+ * FindCoordinator reads the coordinators and this node's advertised endpoint; no transaction
+ * coordinator can serve here (its topic cannot be created), so transactional ids get
+ * COORDINATOR_NOT_AVAILABLE. The members it does not read are left out of the context.
+ */
+function findCoordinatorSetup(): BrokerContext {
+  const h = harness();
+  return testContext({
+    groups: h.coordinator,
+    txn: unavailableTransactionCoordinator(h.time),
+    nodeId: 1,
+    metadata: singleNodeImage(1, [topicImage('__consumer_offsets', 4)]),
+  });
 }
 
 const ctx = (apiVersion: number): RequestContext => ({ apiVersion, correlationId: 1, clientId: 'cli', connectionId: 1, remoteAddress: '::ffff:10.0.0.7', listenerName: 'PLAINTEXT' });
@@ -61,9 +74,8 @@ const protocols = [{ name: 'range', metadata: subscription(['t']) }];
 
 describe('group handlers at every version', () => {
   test('FindCoordinator v0-6: this node for groups, one key (v0-3) or a batch (v4+); no transaction coordinator; unknown key types refused', async () => {
-    for (const v of versions(findCoordinatorHandler(setup().broker))) {
-      const { broker } = setup();
-      const handler = findCoordinatorHandler(broker);
+    for (const v of versions(findCoordinatorHandler(findCoordinatorSetup()))) {
+      const handler = findCoordinatorHandler(findCoordinatorSetup());
       if (v < 4) {
         const r = await call(handler, v, { key: 'g', keyType: 0 });
         assert.deepEqual([r.errorCode, r.nodeId, r.host, r.port], [0, 1, 'broker.local', 9092], `v${v}`);
@@ -225,7 +237,7 @@ describe('group handlers at every version', () => {
     // A loading partition: v0-1 report it per partition, v2+ at the top.
     for (const l of h.logs.values()) l.stall();
     const restarted = await h.restart();
-    const fh2 = offsetFetchHandler({ groups: restarted.coordinator } as unknown as Broker);
+    const fh2 = offsetFetchHandler(groupsContext(restarted));
     const v1 = await call(fh2, 1, { groupId: 'g1', topics: [{ name: 't', partitionIndexes: [1] }] });
     assert.equal(v1.topics[0]!.partitions[0]!.errorCode, ErrorCode.COORDINATOR_LOAD_IN_PROGRESS);
     const v3 = await call(fh2, 3, { groupId: 'g1', topics: [{ name: 't', partitionIndexes: [1] }] });

@@ -3,8 +3,8 @@
 // checked in the in-memory `__consumer_offsets` partitions. No sockets, no sleeps.
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { GroupErrors as E } from '../../../src/coordinators/group/index.js';
-import { assignment, harness, joinArgs, peek, subscription, TestMember, type Harness } from './helpers.js';
+import { GroupErrors as E } from '../../../../src/coordinators/group/index.js';
+import { assignment, harness, joinArgs, peek, subscription, TestMember, type Harness } from '../helpers.js';
 
 /** Members joining together, the first as leader: joins, initial delay, syncs with `assignments`. */
 async function stableGroup(h: Harness, members: TestMember[], assign = (m: TestMember, i: number) => assignment([i])): Promise<void> {

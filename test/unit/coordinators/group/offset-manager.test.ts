@@ -3,8 +3,8 @@
 // DeleteGroups, OffsetDelete, ListGroups/DescribeGroups, failed appends, shutdown. Virtual clock.
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { GroupErrors as E, partitionForGroup, type CommitArgs } from '../../../src/coordinators/group/index.js';
-import { assignment, harness, joinArgs, peek, subscription, TestMember, type Harness } from './helpers.js';
+import { GroupErrors as E, partitionForGroup, type CommitArgs } from '../../../../src/coordinators/group/index.js';
+import { assignment, harness, joinArgs, peek, subscription, TestMember, type Harness } from '../helpers.js';
 
 async function stableGroup(h: Harness, members: TestMember[]): Promise<void> {
   const joins = members.map((m) => m.join());

@@ -4,15 +4,11 @@
 // (prepared transactions completed), Describe/List, and Java String.hashCode partitioning.
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { MockTime } from '../../../src/util/time.js';
-import { createLogger } from '../../../src/util/logger.js';
-import { TransactionCoordinator, TxnErrors, TxnState, partitionForTransactionalId, decodeTxnRecord, type TopicPartition } from '../../../src/coordinators/transaction/coordinator.js';
-import { decodeRecordBatches } from '../../../src/protocol/records/index.js';
-import { MemoryLog } from './helpers.js';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { ProducerIdManager, PRODUCER_ID_BLOCK_FILE } from '../../../src/coordinators/transaction/producer-ids.js';
+import { MockTime } from '../../../../src/util/time.js';
+import { createLogger } from '../../../../src/util/logger.js';
+import { TransactionCoordinator, TxnErrors, TxnState, partitionForTransactionalId, decodeTxnRecord, type TopicPartition } from '../../../../src/coordinators/transaction/coordinator.js';
+import { decodeRecordBatches } from '../../../../src/protocol/records/index.js';
+import { MemoryLog } from '../helpers.js';
 
 interface Marker {
   producerId: bigint;
@@ -27,6 +23,8 @@ function harness(shared?: { logs: Map<number, MemoryLog>; time: MockTime; nextId
   const nextId = shared?.nextId ?? { n: 1000n };
   let created = logs.size > 0;
   const markers: Marker[] = [];
+  /** The coordinator epoch each marker write carried. */
+  const coordinatorEpochs: number[] = [];
   let markerFailure: Error | undefined;
   const coordinator = new TransactionCoordinator({
     time,
@@ -44,15 +42,16 @@ function harness(shared?: { logs: Map<number, MemoryLog>; time: MockTime; nextId
       log: (p) => logs.get(p),
     },
     generateProducerId: async () => nextId.n++,
-    async writeMarkers(producerId, producerEpoch, commit, partitions) {
+    async writeMarkers(producerId, producerEpoch, commit, partitions, coordinatorEpoch) {
       if (markerFailure) throw markerFailure;
       markers.push({ producerId, producerEpoch, commit, partitions });
+      coordinatorEpochs.push(coordinatorEpoch);
     },
     partitionExists: (topic) => topic !== 'missing',
     errorCode: () => -1,
   });
   coordinator.startup();
-  return { coordinator, time, logs, markers, nextId, failMarkers: (e: Error | undefined) => (markerFailure = e) };
+  return { coordinator, time, logs, markers, coordinatorEpochs, nextId, failMarkers: (e: Error | undefined) => (markerFailure = e) };
 }
 
 const tp = (topic: string, partition: number): TopicPartition => ({ topic, partition });
@@ -195,21 +194,6 @@ describe('transaction coordinator', () => {
     assert.equal(again.coordinator.metadata('idle'), undefined, 'the tombstone is replayed');
   });
 
-  test('producer ids come from blocks reserved on disk before use: never repeated across restarts', async () => {
-    const dir = await mkdtemp(join(tmpdir(), 'samsa-pid-'));
-    try {
-      const a = new ProducerIdManager(dir, 10n);
-      const first = await Promise.all(Array.from({ length: 15 }, () => a.generate()));
-      assert.deepEqual(first, Array.from({ length: 15 }, (_, i) => BigInt(i)));
-      assert.equal(JSON.parse(await readFile(join(dir, PRODUCER_ID_BLOCK_FILE), 'utf8')).nextBlockStart, '20');
-      // A restart (clean or not) starts at the next unreserved block: ids 15-19 are skipped, never reused.
-      const b = new ProducerIdManager(dir, 10n);
-      assert.equal(await b.generate(), 20n);
-    } finally {
-      await rm(dir, { recursive: true, force: true });
-    }
-  });
-
   test('DescribeTransactions and ListTransactions', async () => {
     const { coordinator, time } = harness();
     const p = await coordinator.initProducerId('d', 10_000);
@@ -226,5 +210,35 @@ describe('transaction coordinator', () => {
     assert.deepEqual(coordinator.list([], [], 5_000n).transactionStates.map((t) => t.transactionalId), ['e']);
     await time.advance(6_000);
     assert.deepEqual(coordinator.list([], [p.producerId], 5_000n).transactionStates.map((t) => t.transactionalId), ['d']);
+  });
+
+  test('resignation drops the partition\'s state and refuses its operations; re-elected, it replays the log and completes what was prepared, with the new coordinator epoch', async () => {
+    const h = harness();
+    const done = await h.coordinator.initProducerId('moved', 10_000);
+    await h.coordinator.addPartitions('moved', done.producerId, done.producerEpoch, [tp('a', 0)]);
+    assert.equal(await h.coordinator.endTxn('moved', done.producerId, done.producerEpoch, true), 0);
+    assert.deepEqual(h.coordinatorEpochs, [0], 'one node: markers carry coordinator epoch 0');
+    const p = await h.coordinator.initProducerId('moved', 10_000);
+    await h.coordinator.addPartitions('moved', p.producerId, p.producerEpoch, [tp('a', 1)]);
+    h.failMarkers(new Error('disk'));
+    assert.equal(await h.coordinator.endTxn('moved', p.producerId, p.producerEpoch, false), -1);
+    const partition = h.coordinator.partitionFor('moved');
+
+    await h.coordinator.onResignation(partition, 5);
+    assert.equal(h.coordinator.metadata('moved'), undefined, 'the state is dropped');
+    assert.equal(await h.coordinator.endTxn('moved', p.producerId, p.producerEpoch, false), TxnErrors.NOT_COORDINATOR);
+    assert.equal((await h.coordinator.initProducerId('moved', 10_000)).errorCode, TxnErrors.NOT_COORDINATOR);
+    assert.equal((await h.coordinator.describe(['moved']))[0]!.errorCode, TxnErrors.NOT_COORDINATOR);
+    // Its abort check no longer runs: an ongoing transaction elsewhere would have timed out.
+    await h.time.advance(20_000);
+    assert.equal(h.markers.length, 1);
+
+    h.failMarkers(undefined);
+    h.coordinator.onElection(partition, 6);
+    await h.coordinator.loaded();
+    await h.coordinator.idle();
+    assert.equal(h.coordinator.metadata('moved')!.state, TxnState.CompleteAbort);
+    assert.deepEqual(h.markers.map((m) => [m.commit, m.partitions]), [[true, [tp('a', 0)]], [false, [tp('a', 1)]]]);
+    assert.deepEqual(h.coordinatorEpochs, [0, 6]);
   });
 });
