@@ -1,5 +1,6 @@
 import { ATTRIBUTES, TIMESTAMP_TYPE_LOG_APPEND, assignOffsets, setLogAppendTime } from '../protocol/records/batch-header.js';
-import { analyzeBatches, lastOffsetOf, type BatchInfo } from './batches.js';
+import type { BatchesSummary } from '../protocol/records/validate.js';
+import { analyzeBatches, batchesOfSummary, lastOffsetOf, type BatchInfo } from './batches.js';
 import { isDeleteRetention, LONG_MAX } from './config.js';
 import { KafkaStorageError, OffsetOutOfRangeError, OffsetsOutOfOrderError } from './errors.js';
 import { LocalLog } from './local-log.js';
@@ -78,9 +79,13 @@ export class PartitionLog extends LocalLog {
    * configured, and writes the bytes as they are. `records` holds one or more v2 batches whose
    * CRCs the caller checked; it must not be modified until the promise settles.
    * In durable mode the promise resolves once the bytes are fdatasync'ed.
+   *
+   * `validated`: the log validator's summary of exactly these bytes (validateBatches); the append
+   * then trusts it instead of walking the batch headers again. Without it the headers are read
+   * and checked here (coordinators, markers, tools).
    */
-  append(records: Buffer, leaderEpoch: number): Promise<LogAppendInfo> {
-    return this.doAppend(records, true, leaderEpoch);
+  append(records: Buffer, leaderEpoch: number, validated?: BatchesSummary): Promise<LogAppendInfo> {
+    return this.doAppend(records, true, leaderEpoch, validated);
   }
 
   /**
@@ -92,10 +97,11 @@ export class PartitionLog extends LocalLog {
     return this.doAppend(records, false, -1);
   }
 
-  private async doAppend(records: Buffer, assign: boolean, leaderEpoch: number): Promise<LogAppendInfo> {
+  private async doAppend(records: Buffer, assign: boolean, leaderEpoch: number, validated?: BatchesSummary): Promise<LogAppendInfo> {
     this.ensureOnline();
     const config = this._config;
-    const batches = analyzeBatches(records, assign ? config.maxMessageBytes : LONG_MAX, config.segmentBytes);
+    const maxMessageBytes = assign ? config.maxMessageBytes : LONG_MAX;
+    const batches = validated ? batchesOfSummary(records, validated, maxMessageBytes, config.segmentBytes) : analyzeBatches(records, maxMessageBytes, config.segmentBytes);
     const { info, sync } = await this.queue.run(() => this.appendLocked(records, batches, assign, leaderEpoch));
     if (sync) await this.syncCommit.request();
     return info;
