@@ -1,6 +1,7 @@
 import { lastOffsetOf } from './batches.js';
 import { LONG_MAX, type LogConfig } from './config.js';
 import { KafkaStorageError, OffsetOutOfRangeError } from './errors.js';
+import type { FileSystem } from './file-system.js';
 import { GroupCommit, SerialQueue } from './flush.js';
 import type { LeaderEpochCache } from './leader-epoch-cache.js';
 import { LogSegment, type SegmentContext } from './segment.js';
@@ -194,6 +195,11 @@ export abstract class LocalLog {
   protected ensureOnline(): void {
     if (this.offlineError) throw this.offlineError;
     if (this.closed) throw new KafkaStorageError(`log ${this.name} is closed`);
+  }
+
+  /** The FileSystem this log's files live on (other per-partition files use it too: producer state). */
+  get fileSystem(): FileSystem {
+    return this.ctx.fs;
   }
 
   get name(): string {

@@ -6,9 +6,9 @@
  */
 import type { PartitionLog, LogAppendInfo } from '../../storage/index.js';
 import { ProducerStateManager, type ClientBatch } from '../../storage/producer-state.js';
+import { ProducerStateStore } from '../../storage/producer-state-store.js';
 import { buildEndTxnMarkerBatch } from '../../protocol/records/index.js';
 import type { TopicMetadata } from '../metadata.js';
-import { ProducerStateStore } from '../producer-state-store.js';
 
 /** Woken when the high watermark moves; `bytes` is how much became readable. */
 export type DataWaiter = (bytes: number) => void;
@@ -36,7 +36,7 @@ export class Partition {
     readonly log: PartitionLog,
   ) {
     this.producers = new ProducerStateManager(`${topic.name}-${index}`);
-    this.producerStore = new ProducerStateStore(this);
+    this.producerStore = new ProducerStateStore(log, this.producers);
     // As Kafka's Partition.makeLeader (maybeAssignEpochStartOffset): the leader's epoch starts at
     // the log end offset even before anything is written in it, so an empty log answers
     // ListOffsets earliest and OffsetForLeaderEpoch with epoch 0.
