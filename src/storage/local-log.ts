@@ -491,6 +491,7 @@ export abstract class LocalLog {
     }
   }
 
+  /** The log now ends at `logEndOffset`: every offset bounded by the log end is clamped to it, epochs after it dropped. */
   protected afterTruncation(logEndOffset: bigint): void {
     this._logEndOffset = logEndOffset;
     this.leaderEpochCache.truncateFromEnd(logEndOffset);

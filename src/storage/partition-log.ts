@@ -44,7 +44,8 @@ export interface TimestampAndOffset {
 }
 
 /**
- * All state of one partition's log, in one place (Kafka's UnifiedLog + LocalLog).
+ * All state of one partition's log, in one place (Kafka's UnifiedLog; the segments, rolling,
+ * flushing and reading are its LocalLog base).
  *
  * Offsets and their invariants (all int64, bigint here):
  * - logStartOffset: first offset visible to clients. logStartOffset <= highWatermark, and
@@ -265,7 +266,10 @@ export class PartitionLog extends LocalLog {
     return this.leaderEpochCache.endOffsetFor(epoch, this._logEndOffset);
   }
 
-  /** Sets the high watermark (clamped to [logStartOffset, logEndOffset]); returns the value set. */
+  /**
+   * Sets the high watermark, clamped so that logStartOffset <= highWatermark <= logEndOffset holds;
+   * returns the value set. (The loader restores it from replication-offset-checkpoint this way.)
+   */
   updateHighWatermark(offset: bigint): bigint {
     let hw = offset;
     if (hw < this._logStartOffset) hw = this._logStartOffset;
@@ -297,6 +301,7 @@ export class PartitionLog extends LocalLog {
     });
   }
 
+  /** Moves the log start forward; the high watermark follows if below it (logStartOffset <= highWatermark). */
   private setLogStartOffset(offset: bigint): void {
     this._logStartOffset = offset;
     this.leaderEpochCache.truncateFromStart(offset);
