@@ -128,6 +128,9 @@ export class Broker implements BrokerContext {
   close(): Promise<void> {
     this.closing ??= (async () => {
       this.replicas?.stopWaiting();
+      // As Kafka's shutdown: requests stop being read before the coordinators stop, so none
+      // arrives at a coordinator that is going away; those already read are answered.
+      for (const s of this.servers) s.stopAccepting();
       await this.txn?.shutdown();
       await this.groups?.shutdown();
       await Promise.all(this.servers.map((s) => s.stop()));

@@ -51,6 +51,8 @@ export class Connection {
   private inFlightBytes = 0;
   private closed = false;
   private paused = false;
+  /** False once shutdown began: requests not yet read stay unread (the client sees the close and retries elsewhere). */
+  private reading = true;
   private readonly log: Logger;
 
   constructor(
@@ -77,9 +79,15 @@ export class Connection {
     this.socket.destroy();
   }
 
+  /** Reads no more requests; those already read are still answered (the first step of a graceful shutdown). */
+  stopReading(): void {
+    this.reading = false;
+    this.socket.pause();
+  }
+
   /** Ends the connection after the responses already queued are written (graceful shutdown). */
   async drain(): Promise<void> {
-    this.socket.pause();
+    this.stopReading();
     while (!this.closed && this.queue.length > 0) await new Promise((r) => setTimeout(r, 5));
     this.socket.end();
   }
@@ -96,7 +104,7 @@ export class Connection {
 
   /** Handles the complete frames received so far, unless back-pressure paused the connection. */
   private processPending(): void {
-    while (!this.closed && !this.paused && this.pendingBytes >= 4) {
+    while (!this.closed && !this.paused && this.reading && this.pendingBytes >= 4) {
       const size = this.peekSize();
       if (size < 0 || size > this.opts.maxRequestBytes) {
         this.log.warn('request frame size out of range, closing connection', { size, max: this.opts.maxRequestBytes });
@@ -282,6 +290,7 @@ export class Connection {
   private maybeResume(): void {
     if (this.paused && this.inFlight < this.opts.maxInFlight && this.inFlightBytes < this.opts.maxInFlightBytes && this.socket.writableLength < 4 * 1024 * 1024) {
       this.paused = false;
+      if (!this.reading) return;
       this.socket.resume();
       this.processPending();
     }

@@ -30,11 +30,21 @@ export class KafkaServer {
     this.port = typeof address === 'object' && address ? address.port : this.listener.port;
   }
 
+  private closed: Promise<void> | undefined;
+
+  /** Accepts no more connections and reads no more requests; those already read are still answered. */
+  stopAccepting(): void {
+    const server = this.server;
+    if (!server || this.closed) return;
+    this.closed = new Promise<void>((resolve) => server.close(() => resolve()));
+    for (const c of this.connections) c.stopReading();
+  }
+
   /** Stops accepting, lets connections finish the requests they sent, then closes them. */
   async stop(graceMs = 5000): Promise<void> {
-    const server = this.server;
-    if (!server) return;
-    const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+    if (!this.server) return;
+    this.stopAccepting();
+    const closed = this.closed!;
     const draining = Promise.all([...this.connections].map((c) => c.drain()));
     await Promise.race([draining, new Promise((r) => setTimeout(r, graceMs).unref())]);
     for (const c of this.connections) c.close('shutdown');

@@ -152,8 +152,11 @@ export class CoordinatorRuntime<S extends CoordinatorShard<R>, R> {
     const all = [...this.shards.values()];
     for (const ctx of all) this.cancelTimers(ctx);
     await Promise.all(all.map((c) => c.loaded));
-    await this.idle();
+    // Unloaded before the queues drain, as Kafka's runtime fails its pending events: what is
+    // queued is refused NOT_COORDINATOR (the client finds the coordinator again) instead of
+    // stretching the shutdown while the listeners still accept requests.
     for (const ctx of all) if (ctx.status !== 'closed') this.unload(ctx);
+    await this.idle();
   }
 
   private active(partition: number): ShardContext<S> {
