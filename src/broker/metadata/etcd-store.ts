@@ -142,14 +142,18 @@ export class EtcdMetadataStore implements MetadataStore, ClusterView {
     if (this.closed) return;
     this.closed = true;
     clearInterval(this.heartbeat);
-    for (const [id, p] of this.pending) {
-      clearTimeout(p.timer);
-      p.reject(new KafkaError(ErrorCode.NOT_CONTROLLER, 'The broker is shutting down.'));
-      this.pending.delete(id);
-    }
+    this.rejectPending(new KafkaError(ErrorCode.NOT_CONTROLLER, 'The broker is shutting down.'));
     await this.watcher?.cancel().catch(() => undefined);
     if (this.leaseId !== '0') await this.lease.revoke().catch(() => undefined);
     this.client.close();
+  }
+
+  private rejectPending(e: KafkaError): void {
+    for (const [id, p] of this.pending) {
+      clearTimeout(p.timer);
+      p.reject(e);
+      this.pending.delete(id);
+    }
   }
 
   private async grantLease(): Promise<void> {
@@ -170,6 +174,8 @@ export class EtcdMetadataStore implements MetadataStore, ClusterView {
     if (this.closed) return;
     this.options.logger.error('etcd lease lost: this broker was dead to the cluster', { node: this.options.nodeId, error: e.message });
     this.election.resign();
+    // Proposals lived on the lost lease: gone from etcd, so no answer will come.
+    this.rejectPending(new KafkaError(ErrorCode.REQUEST_TIMED_OUT, 'The broker lost its etcd session before the controller answered.'));
     try {
       await this.grantLease();
       if (this.registration) await this.register(this.registration);
