@@ -74,6 +74,25 @@ test('two brokers creating the same topic at once: only one creates it', async (
   assert.deepEqual(results.sort(), [false, true]);
 });
 
+test('partitions, topic configs and deletion asked of a non-controller reach every broker', async () => {
+  const a = await admin(cluster.brokers[1]!);
+  await a.createPartitions({ topicPartitions: [{ topic: 'raced', count: 4 }] });
+  await a.alterConfigs({ validateOnly: false, resources: [{ type: 2, name: 'raced', configEntries: [{ name: 'retention.ms', value: '60000' }] }] });
+  for (const b of cluster.brokers) {
+    const t = await eventually(`broker ${b.nodeId} sees four partitions`, 10_000, async () => {
+      const x = (await metadataOf(b, ['raced'])).topics[0]!;
+      return x.partitions.length === 4 ? x : undefined;
+    });
+    for (const p of t.partitions) assert.equal(new Set(p.replicaNodes).size, 2, `partition ${p.partitionIndex} keeps RF=2`);
+    const described = await (await admin(b)).describeConfigs({ includeSynonyms: false, resources: [{ type: 2, name: 'raced', configNames: ['retention.ms'] }] });
+    assert.equal(described.resources[0]!.configEntries[0]!.configValue, '60000', `broker ${b.nodeId}`);
+  }
+  await a.deleteTopics({ topics: ['raced'] });
+  for (const b of cluster.brokers) {
+    await eventually(`broker ${b.nodeId} forgets the topic`, 10_000, async () => ((await metadataOf(b, ['raced'])).topics[0]!.errorCode === 3 ? true : undefined));
+  }
+});
+
 test('a second broker with a taken node.id refuses to start, naming the id', async () => {
   await assert.rejects(cluster.start(2), /node\.id 2 is already registered in etcd/);
 });
@@ -133,4 +152,16 @@ test('a killed broker restarted with its node.id registers again once its sessio
     return x.brokers.length === 3 ? x : undefined;
   });
   assert.deepEqual(ids(m), [1, 2, 3]);
+});
+
+test('a broker stopped with SIGTERM deregisters at once, without waiting for its session', async () => {
+  const stopping = running().find((b) => b.nodeId === 1)!;
+  const stayed = running().filter((b) => b !== stopping);
+  const started = Date.now();
+  stopping.kill('SIGTERM');
+  assert.equal(await stopping.exited(), 0);
+  for (const b of stayed) {
+    await eventually(`broker ${b.nodeId} drops broker 1`, SESSION_MS, async () => ((await metadataOf(b)).brokers.length === 2 ? true : undefined));
+  }
+  assert.ok(Date.now() - started < SESSION_MS, 'before its session could have expired');
 });

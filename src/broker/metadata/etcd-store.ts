@@ -65,6 +65,8 @@ export class EtcdMetadataStore implements MetadataStore, ClusterView {
   private watcher: Watcher | undefined;
   private registration: BrokerRegistration | undefined;
   private proposals = 0;
+  /** Set once open succeeded: a lease lost before then is open's failure, not a session's end. */
+  private opened = false;
   private closed = false;
 
   private constructor(
@@ -84,6 +86,7 @@ export class EtcdMetadataStore implements MetadataStore, ClusterView {
       await store.grantLease();
       await store.agreeClusterId();
       await store.relist();
+      store.opened = true;
       void store.campaign();
       return store;
     } catch (e) {
@@ -171,7 +174,7 @@ export class EtcdMetadataStore implements MetadataStore, ClusterView {
 
   /** The lease expired (this broker was cut off longer than its session): register anew, as a fenced Kafka broker does. */
   private async leaseLost(e: Error): Promise<void> {
-    if (this.closed) return;
+    if (this.closed || !this.opened) return;
     this.options.logger.error('etcd lease lost: this broker was dead to the cluster', { node: this.options.nodeId, error: e.message });
     this.election.resign();
     // Proposals lived on the lost lease: gone from etcd, so no answer will come.
