@@ -16,7 +16,8 @@
  *   controller waits in etcd for the next one. `propose` resolves once the answer's revision has
  *   been applied here, so the caller sees its own change.
  */
-import { Etcd3, type IKeyValue, type IWatchResponse, type Lease, type Watcher } from 'etcd3';
+import { circuitBreaker, ConsecutiveBreaker, ExponentialBackoff, handleWhen } from 'cockatiel';
+import { Etcd3, isRecoverableError, type IKeyValue, type IWatchResponse, type Lease, type Watcher } from 'etcd3';
 import { ErrorCode, KafkaError } from '../errors.js';
 import type { Logger } from '../../util/logger.js';
 import { SerialQueue } from '../../util/serial.js';
@@ -65,6 +66,7 @@ export class EtcdMetadataStore implements MetadataStore, ClusterView {
   private watcher: Watcher | undefined;
   private registration: BrokerRegistration | undefined;
   private proposals = 0;
+  private campaigning: Promise<void> | undefined;
   /** Set once open succeeded: a lease lost before then is open's failure, not a session's end. */
   private opened = false;
   private closed = false;
@@ -80,7 +82,16 @@ export class EtcdMetadataStore implements MetadataStore, ClusterView {
 
   /** Connects, takes a lease, agrees on the cluster id, lists the metadata and starts watching it. */
   static async open(options: EtcdStoreOptions): Promise<EtcdMetadataStore> {
-    const client = new Etcd3({ hosts: [...options.endpoints], dialTimeout: options.sessionTimeoutMs });
+    const client = new Etcd3({
+      hosts: [...options.endpoints],
+      dialTimeout: options.sessionTimeoutMs,
+      // An endpoint that failed is tried again, and a lost watch re-established, within a
+      // heartbeat (etcd3's defaults, 5 s and up to 30 s, are longer than a session can bear).
+      faultHandling: {
+        host: () => circuitBreaker(handleWhen(isRecoverableError), { halfOpenAfter: options.heartbeatIntervalMs, breaker: new ConsecutiveBreaker(3) }),
+        watchBackoff: new ExponentialBackoff({ initialDelay: 100, maxDelay: options.heartbeatIntervalMs }).next(),
+      },
+    });
     const store = new EtcdMetadataStore(client, options);
     try {
       await store.grantLease();
@@ -216,7 +227,13 @@ export class EtcdMetadataStore implements MetadataStore, ClusterView {
     return this.image;
   }
 
-  private async campaign(): Promise<void> {
+  /** One campaign at a time: a second call while one runs joins it. */
+  private campaign(): Promise<void> {
+    this.campaigning ??= this.runCampaign().finally(() => (this.campaigning = undefined));
+    return this.campaigning;
+  }
+
+  private async runCampaign(): Promise<void> {
     if (this.closed) return;
     try {
       const before = this.election.epoch;
@@ -245,7 +262,9 @@ export class EtcdMetadataStore implements MetadataStore, ClusterView {
       const watcher = await this.client.watch().prefix(`${this.keys.prefix}/`).startRevision(String(from)).create();
       watcher.on('data', (r) => void this.applyQueue.run(() => this.onWatch(r)));
       watcher.on('error', (e) => {
-        if (this.closed) return;
+        if (this.closed || this.watcher !== watcher) return;
+        // Canceled by etcd (e.g. its start revision was compacted): nothing to cancel here.
+        this.watcher = undefined;
         this.options.logger.warn('etcd watch lost, re-listing', { error: e.message });
         void this.relist().catch((err) => this.options.logger.error('etcd re-list failed', { error: err }));
       });
