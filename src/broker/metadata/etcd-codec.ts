@@ -13,6 +13,7 @@
  *   P/results/<id>             the controller's answer to proposal <id>
  */
 import { applyChange, type MetadataChange } from './changes.js';
+import { ErrorCode, KafkaError } from '../errors.js';
 import { MetadataImage, type BrokerRegistration, type PartitionRegistration, type TopicImage } from './image.js';
 
 export class EtcdKeys {
@@ -149,6 +150,10 @@ export interface KeyWrite {
  */
 export function writesForChange(kvs: ReadonlyMap<string, string>, keys: EtcdKeys, nodeId: number, change: MetadataChange): KeyWrite[] {
   const prev = imageFromKeys(kvs, keys, nodeId);
+  // Placed by the proposer on the brokers it saw: one may have died since.
+  const placed = change.type === 'createTopic' ? change.topic.partitions : change.type === 'addPartitions' ? change.partitions : [];
+  const missing = placed.flatMap((p) => p.replicas).find((id) => !prev.broker(id));
+  if (missing !== undefined) throw new KafkaError(ErrorCode.INVALID_REPLICA_ASSIGNMENT, `Broker ${missing} is not a live broker of the cluster.`);
   const next = applyChange(prev, change);
   const writes: KeyWrite[] = [];
   for (const t of prev.topics.values()) if (!next.topic(t.name)) writes.push({ key: keys.topic(t.name), value: null });

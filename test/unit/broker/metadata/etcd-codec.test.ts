@@ -110,4 +110,8 @@ test('the controller\'s writes for a proposed change commit that change as the p
 test('a change that does not fit is refused with Kafka\'s error and writes nothing', () => {
   assert.throws(() => writesForChange(clusterKeys(), keys, 1, { type: 'createTopic', topic: topicImage('orders', 1) }), (e: unknown) => e instanceof KafkaError && e.code === ErrorCode.TOPIC_ALREADY_EXISTS);
   assert.throws(() => writesForChange(clusterKeys(), keys, 1, { type: 'deleteTopic', name: 'nope' }), (e: unknown) => e instanceof KafkaError && e.code === ErrorCode.UNKNOWN_TOPIC_OR_PARTITION);
+  // Placed on a broker that died after the proposer looked.
+  const onDead = { ...topicImage('late', 1), partitions: [newPartition([1, 3])] };
+  assert.throws(() => writesForChange(clusterKeys(), keys, 1, { type: 'createTopic', topic: onDead }), (e: unknown) => e instanceof KafkaError && e.code === ErrorCode.INVALID_REPLICA_ASSIGNMENT && /Broker 3/.test(e.message));
+  assert.throws(() => writesForChange(clusterKeys(), keys, 1, { type: 'addPartitions', name: 'orders', partitions: [newPartition([3])] }), (e: unknown) => e instanceof KafkaError && e.code === ErrorCode.INVALID_REPLICA_ASSIGNMENT);
 });
