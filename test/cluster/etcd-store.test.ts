@@ -22,7 +22,7 @@ async function open(nodeId: number, prefix: string, endpoint = etcd.endpoint, ex
   return s;
 }
 
-const topic = (name: string, topicId: string) => ({ name, topicId, internal: false, configs: {}, partitions: [newPartition([1, 2])] });
+const topic = (name: string, topicId: string) => ({ name, topicId, internal: false, configs: {}, partitions: [newPartition([1])] });
 
 before(async () => {
   etcd = await startEtcd();
@@ -64,5 +64,21 @@ test('a store that missed compacted revisions re-lists and catches up', async ()
   } finally {
     direct.close();
     await proxy.close();
+  }
+});
+
+test('a change etcd refuses to commit (over its request limit) is refused to the proposer; later changes still commit', async () => {
+  const small = await startEtcd('127.0.0.1', ['--max-request-bytes=65536']);
+  try {
+    const s = await open(1, '/limit', small.endpoint);
+    await s.propose({ type: 'createTopic', topic: { ...topic('wide', 'id-wide'), partitions: Array.from({ length: 600 }, () => newPartition([1])) } });
+    // The proposal is small enough; the topic it rewrites is not.
+    await assert.rejects(s.propose({ type: 'addPartitions', name: 'wide', partitions: Array.from({ length: 400 }, () => newPartition([1])) }), /etcd refused the change/);
+    assert.equal(s.image.topic('wide')!.partitions.length, 600);
+    const after = await s.propose({ type: 'createTopic', topic: topic('next', 'id-next') });
+    assert.ok(after.topic('next'));
+    await s.close();
+  } finally {
+    await small.stop();
   }
 });

@@ -89,8 +89,15 @@ export class Controller {
       result = { ok: false, code: e instanceof KafkaError ? e.code : ErrorCode.UNKNOWN_SERVER_ERROR, message: (e as Error).message };
     }
     // The answer goes on the proposer's lease: gone with the proposer if it never reads it.
-    const answer: KeyWrite = { key: this.keys.result(id), value: JSON.stringify(result), lease };
-    return this.commit([...writes, { key: proposalKey, value: null }, answer], [proposalKey]);
+    const answer = (r: ProposalResult): KeyWrite => ({ key: this.keys.result(id), value: JSON.stringify(r), lease });
+    try {
+      return await this.commit([...writes, { key: proposalKey, value: null }, answer(result)], [proposalKey]);
+    } catch (e) {
+      // etcd refused the transaction itself (e.g. larger than its request limit): refuse the change, not the next ones.
+      if (e instanceof NotControllerError || writes.length === 0) throw e;
+      this.logger.warn('metadata change not committed', { proposal: id, error: (e as Error).message });
+      return this.commit([{ key: proposalKey, value: null }, answer({ ok: false, code: ErrorCode.UNKNOWN_SERVER_ERROR, message: `etcd refused the change: ${(e as Error).message}` })], [proposalKey]);
+    }
   }
 
   /** Leaders and ISRs after brokers died or returned; false when stale. */
