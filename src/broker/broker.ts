@@ -1,6 +1,7 @@
 import { BrokerConfig, type Listener } from './config.js';
 import { HandlerRegistry, type ApiHandler } from './handler.js';
 import { LocalMetadataStore } from './metadata/local-store.js';
+import { EtcdMetadataStore } from './metadata/etcd-store.js';
 import type { MetadataImage, Endpoint } from './metadata/image.js';
 import { applyDynamicBrokerConfigs, BrokerMetadataPublisher } from './metadata/publisher.js';
 import type { MetadataStore } from './metadata/store.js';
@@ -69,10 +70,26 @@ export class Broker implements BrokerContext {
     return this.metadataStore.propose({ type: 'registerBroker', broker: { id: this.nodeId, endpoints, rack: this.config.get('broker.rack') as string | null } });
   }
 
+  /** The cluster's etcd store when samsa.etcd.endpoints is set, else this node's local file. */
+  private openMetadataStore(logDirs: string[]): Promise<MetadataStore> {
+    const clusterId = this.config.get('cluster.id') as string | null;
+    const endpoints = this.config.list('samsa.etcd.endpoints');
+    if (endpoints.length === 0) return LocalMetadataStore.load(logDirs, this.nodeId, clusterId);
+    return EtcdMetadataStore.open({
+      endpoints,
+      prefix: this.config.str('samsa.etcd.prefix'),
+      nodeId: this.nodeId,
+      clusterId,
+      sessionTimeoutMs: this.config.int('broker.session.timeout.ms'),
+      heartbeatIntervalMs: this.config.int('broker.heartbeat.interval.ms'),
+      logger: this.logger,
+    });
+  }
+
   async start(): Promise<void> {
     const started = Date.now();
     const logDirs = this.config.logDirs();
-    const store = await LocalMetadataStore.load(logDirs, this.nodeId, this.config.get('cluster.id') as string | null);
+    const store = await this.openMetadataStore(logDirs);
     this.metadataStore = store;
     // Registered with the configured ports at once (topics are placed on registered brokers), again below once bound.
     await this.register(this.config.advertisedListeners());
@@ -134,6 +151,8 @@ export class Broker implements BrokerContext {
       await this.txn?.shutdown();
       await this.groups?.shutdown();
       await Promise.all(this.servers.map((s) => s.stop()));
+      // Deregistered before the logs close: no metadata change reaches a closing replica manager.
+      if (this.metadataStore instanceof EtcdMetadataStore) await this.metadataStore.close();
       await this.replicas?.close();
     })();
     return this.closing;

@@ -117,6 +117,13 @@ export const BROKER_CONFIGS: Record<string, ConfigDef> = {
   // Samsa's own: fdatasync before acknowledging (group commit). See README "Durability".
   'samsa.log.flush.durable': { type: 'boolean', default: 'true' },
   'samsa.log.level': { type: 'string', default: 'warn', validate: oneOf('debug', 'info', 'warn', 'error', 'silent') },
+  // A cluster: brokers register in etcd (comma-separated URLs); none keeps the single-node local store.
+  'samsa.etcd.endpoints': { type: 'list', default: '' },
+  // Where this cluster's keys live in etcd, so that several clusters can share one etcd.
+  'samsa.etcd.prefix': { type: 'string', default: '/samsa' },
+  // Kafka's broker liveness: the registration's lease lasts the session timeout, renewed every heartbeat.
+  'broker.session.timeout.ms': { type: 'int', default: '9000', validate: atLeast(1000) },
+  'broker.heartbeat.interval.ms': { type: 'int', default: '2000', validate: atLeast(100) },
 };
 
 /**
@@ -219,7 +226,8 @@ export function parseProperties(text: string): Map<string, string> {
 
 /**
  * Maps container-style environment variables to keys: `KAFKA_CFG_LOG_DIRS` and `KAFKA_LOG_DIRS`
- * → `log.dirs` (`_` → `.`, `__` → `_`, `___` → `-`), only for keys the broker knows.
+ * → `log.dirs` (`_` → `.`, `__` → `_`, `___` → `-`), only for keys the broker knows; and
+ * `SAMSA_ETCD_ENDPOINTS` / `SAMSA_ETCD_PREFIX` → `samsa.etcd.endpoints` / `samsa.etcd.prefix`.
  */
 export function configFromEnvironment(env: NodeJS.ProcessEnv): Map<string, string> {
   const out = new Map<string, string>();
@@ -230,6 +238,10 @@ export function configFromEnvironment(env: NodeJS.ProcessEnv): Map<string, strin
     if (!m) continue;
     const key = m[1]!.toLowerCase().replace(/___/g, '-').replace(/__/g, '\u0000').replace(/_/g, '.').replace(/\u0000/g, '_');
     if (key in BROKER_CONFIGS) out.set(key, value);
+  }
+  for (const name of ['SAMSA_ETCD_ENDPOINTS', 'SAMSA_ETCD_PREFIX']) {
+    const value = env[name];
+    if (value !== undefined) out.set(name.toLowerCase().replace(/_/g, '.'), value);
   }
   return out;
 }

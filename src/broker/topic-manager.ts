@@ -11,6 +11,7 @@ import { newPartition, type MetadataImage, type PartitionRegistration, type Topi
 import { INTERNAL_TOPICS, invalidTopicName, randomUuid } from './metadata/names.js';
 import type { MetadataProposer } from './metadata/store.js';
 import { invalidTopicConfig } from './topic-configs.js';
+import { placeReplicas } from './controller/placement.js';
 import { offsetsTopicSpec } from './groups.js';
 import { OFFSETS_TOPIC } from '../coordinators/group/index.js';
 import type { Logger } from '../util/logger.js';
@@ -54,13 +55,9 @@ export class TopicManager {
     return { partitions, replicationFactor: rf };
   }
 
-  /**
-   * Partitions `from`..`to-1` placed round-robin over the registered brokers, `rf` replicas
-   * each, the first one leading (a simple stand-in for Kafka's StripedReplicaPlacer).
-   */
+  /** Partitions `from`..`to-1` placed over the registered (in a cluster: live) brokers, `rf` replicas each, the first one leading. */
   private place(from: number, to: number, rf: number): PartitionRegistration[] {
-    const ids = [...this.image.brokers.keys()].sort((a, b) => a - b);
-    return Array.from({ length: to - from }, (_, i) => newPartition(Array.from({ length: rf }, (_, r) => ids[(from + i + r) % ids.length]!)));
+    return placeReplicas(this.image.brokers.values(), from, to, rf).map(newPartition);
   }
 
   /** `assignments`: each partition's replicas as the request chose them (already checked), instead of placing them here. */

@@ -13,7 +13,12 @@ export type MetadataChange =
   | { readonly type: 'addPartitions'; readonly name: string; readonly partitions: readonly PartitionRegistration[] }
   | { readonly type: 'setTopicConfigs'; readonly name: string; readonly configs: Readonly<Record<string, string>> }
   | { readonly type: 'setBrokerConfigs'; readonly configs: DynamicBrokerConfigs }
-  | { readonly type: 'registerBroker'; readonly broker: BrokerRegistration };
+  | { readonly type: 'registerBroker'; readonly broker: BrokerRegistration }
+  // A cluster's (etcd store): a broker whose lease expired, the elected controller, and the
+  // controller's partition decisions (Kafka's PartitionChangeRecord: leader, ISR, epochs).
+  | { readonly type: 'unregisterBroker'; readonly id: number }
+  | { readonly type: 'setController'; readonly id: number }
+  | { readonly type: 'changePartitions'; readonly name: string; readonly partitions: readonly { readonly index: number; readonly registration: PartitionRegistration }[] };
 
 const unknownTopic = (name: string) => new KafkaError(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, `The topic '${name}' does not exist.`);
 
@@ -46,5 +51,18 @@ export function applyChange(image: MetadataImage, change: MetadataChange): Metad
       return image.with({ brokerConfigs: { node: { ...change.configs.node }, clusterDefault: { ...change.configs.clusterDefault } } });
     case 'registerBroker':
       return image.with({ brokers: [...[...image.brokers.values()].filter((b) => b.id !== change.broker.id), change.broker] });
+    case 'unregisterBroker':
+      return image.with({ brokers: [...image.brokers.values()].filter((b) => b.id !== change.id) });
+    case 'setController':
+      return image.with({ controllerId: change.id });
+    case 'changePartitions': {
+      const t = existing(image, change.name);
+      const partitions = [...t.partitions];
+      for (const { index, registration } of change.partitions) {
+        if (index < 0 || index >= partitions.length) throw new KafkaError(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, `The partition ${change.name}-${index} does not exist.`);
+        partitions[index] = registration;
+      }
+      return replaceTopic({ ...t, partitions });
+    }
   }
 }

@@ -50,3 +50,15 @@ test('advertised listeners: wildcard hosts become localhost, explicit ones win',
   const d = new BrokerConfig(new Map([['advertised.listeners', 'PLAINTEXT://kafka.example:19092']]));
   assert.deepEqual(d.advertisedListeners(), [{ name: 'PLAINTEXT', host: 'kafka.example', port: 19092 }]);
 });
+
+test('cluster keys: etcd endpoints and prefix (also from SAMSA_ETCD_*), the broker session and heartbeat', () => {
+  const none = new BrokerConfig();
+  assert.deepEqual(none.list('samsa.etcd.endpoints'), []);
+  assert.equal(none.str('samsa.etcd.prefix'), '/samsa');
+  assert.equal(none.int('broker.session.timeout.ms'), 9000);
+  assert.equal(none.int('broker.heartbeat.interval.ms'), 2000);
+  const env = configFromEnvironment({ SAMSA_ETCD_ENDPOINTS: 'http://127.0.0.1:2379, http://127.0.0.2:2379', SAMSA_ETCD_PREFIX: '/c2', SAMSA_BROKERS: 'x:1' });
+  assert.deepEqual(Object.fromEntries(env), { 'samsa.etcd.endpoints': 'http://127.0.0.1:2379, http://127.0.0.2:2379', 'samsa.etcd.prefix': '/c2' });
+  assert.deepEqual(new BrokerConfig(env).list('samsa.etcd.endpoints'), ['http://127.0.0.1:2379', 'http://127.0.0.2:2379']);
+  assert.throws(() => new BrokerConfig(new Map([['broker.session.timeout.ms', '10']])), /broker\.session\.timeout\.ms/);
+});

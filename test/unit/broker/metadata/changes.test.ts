@@ -53,3 +53,15 @@ test('a change that does not fit the image is refused with Kafka\'s error', () =
   assert.equal(code(() => applyChange(image, { type: 'addPartitions', name: 'u', partitions: [] })), ErrorCode.UNKNOWN_TOPIC_OR_PARTITION);
   assert.equal(code(() => applyChange(image, { type: 'setTopicConfigs', name: 'u', configs: {} })), ErrorCode.UNKNOWN_TOPIC_OR_PARTITION);
 });
+
+test('cluster changes: a broker leaves, the controller moves, a partition\'s registration changes', () => {
+  const two = applyChange(singleNodeImage(1, [topicImage('t', 2)]), { type: 'registerBroker', broker: registration(2) });
+  const gone = applyChange(two, { type: 'unregisterBroker', id: 1 });
+  assert.deepEqual([...gone.brokers.keys()], [2]);
+  assert.equal(applyChange(gone, { type: 'setController', id: 2 }).controllerId, 2);
+  const moved = { replicas: [1, 2], isr: [2], leader: 2, leaderEpoch: 1, partitionEpoch: 1 };
+  const changed = applyChange(gone, { type: 'changePartitions', name: 't', partitions: [{ index: 1, registration: moved }] });
+  assert.deepEqual(changed.partition('t', 1), moved);
+  assert.deepEqual(changed.partition('t', 0), gone.partition('t', 0));
+  assert.throws(() => applyChange(gone, { type: 'changePartitions', name: 't', partitions: [{ index: 2, registration: moved }] }), (e: unknown) => e instanceof KafkaError && e.code === ErrorCode.UNKNOWN_TOPIC_OR_PARTITION);
+});
