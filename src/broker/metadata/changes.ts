@@ -13,7 +13,9 @@ export type MetadataChange =
   | { readonly type: 'addPartitions'; readonly name: string; readonly partitions: readonly PartitionRegistration[] }
   | { readonly type: 'setTopicConfigs'; readonly name: string; readonly configs: Readonly<Record<string, string>> }
   | { readonly type: 'setBrokerConfigs'; readonly configs: DynamicBrokerConfigs }
-  | { readonly type: 'registerBroker'; readonly broker: BrokerRegistration };
+  | { readonly type: 'registerBroker'; readonly broker: BrokerRegistration }
+  /** Kafka's AlterPartition: the leader's new ISR, based on the registration at `partitionEpoch` (refused when stale). */
+  | { readonly type: 'alterPartition'; readonly topic: string; readonly partition: number; readonly leaderEpoch: number; readonly partitionEpoch: number; readonly isr: readonly number[] };
 
 const unknownTopic = (name: string) => new KafkaError(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, `The topic '${name}' does not exist.`);
 
@@ -46,5 +48,19 @@ export function applyChange(image: MetadataImage, change: MetadataChange): Metad
       return image.with({ brokerConfigs: { node: { ...change.configs.node }, clusterDefault: { ...change.configs.clusterDefault } } });
     case 'registerBroker':
       return image.with({ brokers: [...[...image.brokers.values()].filter((b) => b.id !== change.broker.id), change.broker] });
+    case 'alterPartition': {
+      const t = existing(image, change.topic);
+      const next = alteredPartition(t.partitions[change.partition], change);
+      return replaceTopic({ ...t, partitions: t.partitions.map((p, i) => (i === change.partition ? next : p)) });
+    }
   }
+}
+
+/** Kafka's AlterPartition checks: the leader's epoch, the partition epoch it saw, an ISR of replicas that holds the leader. */
+function alteredPartition(current: PartitionRegistration | undefined, change: Extract<MetadataChange, { type: 'alterPartition' }>): PartitionRegistration {
+  if (!current) throw new KafkaError(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, `${change.topic}-${change.partition} does not exist.`);
+  if (change.leaderEpoch !== current.leaderEpoch) throw new KafkaError(change.leaderEpoch < current.leaderEpoch ? ErrorCode.FENCED_LEADER_EPOCH : ErrorCode.UNKNOWN_LEADER_EPOCH, `leader epoch ${change.leaderEpoch} is not ${current.leaderEpoch}`);
+  if (change.partitionEpoch !== current.partitionEpoch) throw new KafkaError(ErrorCode.INVALID_UPDATE_VERSION, `partition epoch ${change.partitionEpoch} is not ${current.partitionEpoch}`);
+  if (!change.isr.includes(current.leader) || change.isr.some((id) => !current.replicas.includes(id))) throw new KafkaError(ErrorCode.INVALID_REQUEST, `ISR [${change.isr}] must hold the leader ${current.leader} and only replicas [${current.replicas}]`);
+  return { ...current, isr: [...change.isr], partitionEpoch: current.partitionEpoch + 1 };
 }

@@ -4,7 +4,7 @@
 // producer state the leader's appends built.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { InvariantViolation } from '../../../../src/broker/replica/partition.js';
+import { InvariantViolation, type IsrProposal } from '../../../../src/broker/replica/partition.js';
 import { ErrorCode } from '../../../../src/broker/errors.js';
 import { MockTime } from '../../../../src/util/time.js';
 import { appendClient, clientBatch, newPartition } from './helpers.js';
@@ -53,18 +53,28 @@ test('the high watermark is the minimum log end offset over the ISR and never mo
   assert.equal(p.highWatermark, 3n);
 });
 
-test("a follower's fetch updates its replica state; a replica caught up to the high watermark joins the ISR", async () => {
+test("a follower's fetch updates its replica state; a replica caught up to the high watermark is proposed into the ISR and joins once committed", async () => {
   const time = new MockTime();
-  const p = await newPartition(time);
+  const proposals: IsrProposal[] = [];
+  const p = await newPartition(time, { onAlterPartition: (_, proposal) => proposals.push(proposal) });
   p.makeLeader({ leaderEpoch: 1, partitionEpoch: 1, replicas: [1, 2, 3], isr: [1, 2] });
   const { records, batch } = clientBatch({ records: 4 });
   await p.appendFromClient(records, batch);
   p.updateFollowerFetchState(2, 4n, 4n);
   assert.equal(p.highWatermark, 4n);
   assert.equal(p.updateFollowerFetchState(3, 1n, 4n), true);
-  assert.deepEqual(p.isr, [1, 2], 'below the high watermark: not in sync');
+  assert.deepEqual(proposals, [], 'below the high watermark: not in sync');
   assert.equal(p.updateFollowerFetchState(3, 4n, 4n), true);
+  assert.deepEqual(proposals, [{ leaderEpoch: 1, partitionEpoch: 1, isr: [1, 2, 3] }]);
+  assert.deepEqual(p.isr, [1, 2], 'proposed, not committed: the ISR is unchanged');
+  assert.deepEqual(p.maximalIsr, [1, 2, 3]);
+  p.updateFollowerFetchState(3, 4n, 4n);
+  assert.equal(proposals.length, 1, 'one change at a time');
+  // The committed change comes back through the image: same leader epoch, next partition epoch.
+  assert.equal(p.makeLeader({ leaderEpoch: 1, partitionEpoch: 2, replicas: [1, 2, 3], isr: [1, 2, 3] }), false);
   assert.deepEqual(p.isr, [1, 2, 3]);
+  assert.equal(p.pendingIsrChange, undefined);
+  assert.equal(p.replicaState(3)?.logEndOffset, 4n, "the same leader keeps its followers' states");
   p.checkInvariants();
 });
 
