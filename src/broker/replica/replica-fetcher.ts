@@ -141,9 +141,11 @@ export class ReplicaFetcher {
       if (!t) topics.set(p.topic.name, (t = { topic: p.topic.name, topicId: p.topic.topicId, partitions: [] }));
       t.partitions.push({ partition: p.index, currentLeaderEpoch: s.leaderEpoch, fetchOffset: p.logEndOffset, lastFetchedEpoch: p.log.leaderEpochCache.latestEpoch, logStartOffset: p.logStartOffset, partitionMaxBytes: settings.maxBytes, replicaDirectoryId: NO_ID });
     }
+    const version = conn.versionOf(Fetch);
     const request: FetchRequest = {
       clusterId: null,
-      replicaId: nodeId,
+      // v15+ names the replica in ReplicaState only.
+      replicaId: version >= 15 ? -1 : nodeId,
       replicaState: { replicaId: nodeId, replicaEpoch: -1n },
       maxWaitMs: settings.waitMaxMs,
       minBytes: settings.minBytes,
@@ -155,7 +157,7 @@ export class ReplicaFetcher {
       forgottenTopicsData: [],
       rackId: '',
     };
-    const res = await conn.request(Fetch, request, { timeoutMs: settings.waitMaxMs + 30_000 });
+    const res = await conn.request(Fetch, request, { version, timeoutMs: settings.waitMaxMs + 30_000 });
     if (res.errorCode !== ErrorCode.NONE) throw new Error(`fetch from broker ${this.sourceBrokerId} failed with error ${res.errorCode}`);
     const answers = new Map<string, FetchResponse.PartitionData>();
     for (const t of res.responses) {
