@@ -52,16 +52,17 @@
  * BENCH_KAFKA_RECORDS_1KIB (default 200000), BENCH_DURATION_MS / BENCH_WARMUP_MS (our
  * generator's window, default 5000 / 1000), BENCH_KAFKA_TOOL_TIMEOUT_MS (default 180000).
  */
-import { spawn, spawnSync } from 'node:child_process';
-import { readdirSync, readFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
 import { cpus, loadavg } from 'node:os';
-import { join } from 'node:path';
-import { KAFKA_TOOLS_DIR, KAFKA_VERSION, kafkaClasspath, startApacheKafka } from '../tools/apache-kafka/kafka.js';
+import { KAFKA_VERSION, startApacheKafka } from '../tools/apache-kafka/kafka.js';
+import { printReport, type BrokerKind, type BrokerSummary, type Row } from './lib/apache-kafka-report.js';
 import { BrokerProcess } from './lib/broker-process.js';
 import { createTopic, makeBatch, negotiateVersions, type TopicInfo, type Versions } from './lib/kafka.js';
+import { KAFKA_JVM_PERF_OPTS, perfConsume, perfProduce, type Measured } from './lib/kafka-perf.js';
 import type { ConsumeResult, ErrorTally, ProduceResult } from './lib/load.js';
+import { procCmdline, procCpuMs, procMem, procRunqWaitMs, watch } from './lib/proc.js';
 import { RawConnection } from './lib/raw-client.js';
-import { fmt, MiB, table } from './lib/stats.js';
+import { fmt, MiB } from './lib/stats.js';
 import { runWorkers } from './lib/workers.js';
 
 const env = (k: string, d: number) => (process.env[k] ? Number(process.env[k]) : d);
@@ -70,80 +71,11 @@ const PARTITIONS = (process.env.BENCH_KAFKA_PARTITIONS ?? '1,8').split(',').map(
 const RECORDS: Record<number, number> = { 100: env('BENCH_KAFKA_RECORDS_100B', 1_500_000), 1024: env('BENCH_KAFKA_RECORDS_1KIB', 200_000) };
 const DURATION_MS = env('BENCH_DURATION_MS', 5000);
 const WARMUP_MS = env('BENCH_WARMUP_MS', 1000);
-const TOOL_TIMEOUT_MS = env('BENCH_KAFKA_TOOL_TIMEOUT_MS', 180_000);
 const SIZES = [100, 1024];
 const BATCH_BYTES = 16_384; // the Java producer's batch.size default
 const IN_FLIGHT = 5; // its max.in.flight.requests.per.connection default
 /** records/s of the light-load perf-test run (1 KiB records, 6 s): latency without queueing. */
 const LIGHT_RATE = 5000;
-
-/**
- * KAFKA_JVM_PERFORMANCE_OPTS of bin/kafka-run-class.sh (used by kafka-server-start and the perf
- * tools), less its -server: a no-op on 64-bit JVMs that JAVA_TOOL_OPTIONS refuses.
- */
-const KAFKA_JVM_PERF_OPTS = ['-XX:+UseG1GC', '-XX:MaxGCPauseMillis=20', '-XX:InitiatingHeapOccupancyPercent=35', '-XX:+ExplicitGCInvokesConcurrent', '-XX:MaxInlineLevel=15', '-Djava.awt.headless=true'];
-
-type BrokerKind = 'samsa/os' | 'samsa/durable' | 'kafka';
-
-// ---------------------------------------------------------------- /proc
-
-const CLK_TCK = 100; // USER_HZ
-/** utime + stime of every thread of `pid` so far, ms. */
-function procCpuMs(pid: number): number {
-  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-  const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  return ((Number(f[11]) + Number(f[12])) * 1000) / CLK_TCK;
-}
-/**
- * Time the threads of `pid` spent runnable but waiting for a CPU so far, ms (field 2 of
- * /proc/<pid>/task/<tid>/schedstat): how much the machine's other load held the broker back.
- */
-function procRunqWaitMs(pid: number): number {
-  let ns = 0;
-  for (const tid of readdirSync(`/proc/${pid}/task`)) {
-    try {
-      ns += Number(readFileSync(`/proc/${pid}/task/${tid}/schedstat`, 'utf8').split(' ')[1]);
-    } catch {
-      /* thread exited */
-    }
-  }
-  return ns / 1e6;
-}
-/** CPU time and run-queue wait of `pid`, read together. */
-function procTimes(pid: number): { cpu: number; wait: number } {
-  return { cpu: procCpuMs(pid), wait: procRunqWaitMs(pid) };
-}
-function procMem(pid: number): { rss: number; hwm: number } {
-  const s = readFileSync(`/proc/${pid}/status`, 'utf8');
-  const kb = (k: string) => Number(new RegExp(`^${k}:\\s+(\\d+) kB`, 'm').exec(s)?.[1] ?? NaN) * 1024;
-  return { rss: kb('VmRSS'), hwm: kb('VmHWM') };
-}
-function procCmdline(pid: number): string {
-  return readFileSync(`/proc/${pid}/cmdline`, 'utf8').replaceAll('\0', ' ');
-}
-
-/** Samples a process's VmRSS every 100 ms from now until stop(). */
-function watch(pid: number): { stop: () => { peakRss: number; endRss: number } } {
-  let peak = 0;
-  let last = 0;
-  const sample = () => {
-    try {
-      last = procMem(pid).rss;
-      peak = Math.max(peak, last);
-    } catch {
-      /* exited */
-    }
-  };
-  sample();
-  const timer = setInterval(sample, 100);
-  return {
-    stop: () => {
-      clearInterval(timer);
-      sample();
-      return { peakRss: peak, endRss: last };
-    },
-  };
-}
 
 // ---------------------------------------------------------------- brokers
 
@@ -196,135 +128,6 @@ function checkPid(b: Broker): void {
 }
 
 // ---------------------------------------------------------------- scenarios
-
-interface Row {
-  broker: BrokerKind;
-  load: 'perf produce' | 'perf produce 5k/s' | 'perf consume' | 'gen produce' | 'gen consume';
-  recordSize: number;
-  partitions: number;
-  records: number;
-  recordsPerSec: number;
-  mbPerSec: number;
-  p99Ms: number;
-  brokerCpuPct: number;
-  /** Broker threads' time runnable but not running (waiting for a CPU), % of the window. */
-  runqWaitPct: number;
-  clientCpuPct: number;
-  peakRssMiB: number;
-  endRssMiB: number;
-  load1: number;
-  errors: number;
-  errorSample: string;
-  note: string;
-}
-
-/** One scenario's figures (the rest of a Row comes from the loop). */
-type Measured = Omit<Row, 'broker' | 'load' | 'recordSize' | 'partitions' | 'load1'>;
-
-interface ToolRun {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-  timedOut: boolean;
-  clientCpuMs: number;
-}
-
-/** Runs one Kafka tool class as its own JVM (like its bin/ script would), stopped by PID on timeout. */
-function runKafkaTool(mainClass: string, args: string[]): Promise<ToolRun> {
-  const jvm = ['-Xmx512M', ...KAFKA_JVM_PERF_OPTS, `-Dlog4j2.configurationFile=${join(KAFKA_TOOLS_DIR, 'log4j2.yaml')}`, '-cp', kafkaClasspath()];
-  const child = spawn('java', [...jvm, mainClass, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
-  let stdout = '';
-  let stderr = '';
-  let clientCpuMs = 0;
-  let timedOut = false;
-  child.stdout!.on('data', (d: Buffer) => (stdout += d.toString('utf8')));
-  child.stderr!.on('data', (d: Buffer) => (stderr = (stderr + d.toString('utf8')).slice(-50_000)));
-  // The tool's CPU can only be read while it lives: sample it, keep the last reading.
-  const cpuTimer = setInterval(() => {
-    try {
-      clientCpuMs = procCpuMs(child.pid!);
-    } catch {
-      /* exited */
-    }
-  }, 100);
-  const killTimer = setTimeout(() => {
-    timedOut = true;
-    child.kill('SIGKILL');
-  }, TOOL_TIMEOUT_MS);
-  return new Promise((resolve) =>
-    child.once('exit', (code) => {
-      clearInterval(cpuTimer);
-      clearTimeout(killTimer);
-      resolve({ code, stdout, stderr, timedOut, clientCpuMs });
-    }),
-  );
-}
-
-/** WARN/ERROR log lines and exceptions a tool printed, and whether it failed. */
-function toolErrors(r: ToolRun, parsed: boolean): { errors: number; sample: string } {
-  const lines = (r.stdout + '\n' + r.stderr).split('\n').filter((l) => /\b(WARN|ERROR)\b|Exception|^WARNING/.test(l));
-  const extra = r.timedOut ? [`timed out after ${TOOL_TIMEOUT_MS} ms`] : r.code !== 0 ? [`exit code ${r.code}`] : !parsed ? ['no summary line'] : [];
-  const all = [...extra, ...lines];
-  return { errors: all.length, sample: all[0]?.slice(0, 240) ?? '' };
-}
-
-async function perfProduce(b: Broker, topic: string, size: number, count: number, throughput = -1): Promise<Measured> {
-  const t0 = procTimes(b.pid);
-  const w = watch(b.pid);
-  const r = await runKafkaTool('org.apache.kafka.tools.ProducerPerformance', ['--topic', topic, '--num-records', String(count), '--record-size', String(size), '--throughput', String(throughput), '--producer-props', `bootstrap.servers=${b.bootstrap}`]);
-  const t1 = procTimes(b.pid);
-  const mem = w.stop();
-  // "N records sent, R records/sec (M MB/sec), A ms avg latency, X ms max latency, p50 ms 50th, p95 ms 95th, p99 ms 99th, p999 ms 99.9th."
-  const m = /(\d+) records sent, ([\d.]+) records\/sec \(([\d.]+) MB\/sec\), ([\d.]+) ms avg latency, ([\d.]+) ms max latency, (\d+) ms 50th, (\d+) ms 95th, (\d+) ms 99th, (\d+) ms 99\.9th/.exec(r.stdout);
-  const e = toolErrors(r, m !== null);
-  const records = m ? Number(m[1]) : 0;
-  const rps = m ? Number(m[2]) : NaN;
-  const sendMs = (records / rps) * 1000; // the tool's own measured time
-  return {
-    records,
-    recordsPerSec: rps,
-    mbPerSec: m ? Number(m[3]) : NaN,
-    p99Ms: m ? Number(m[8]) : NaN,
-    brokerCpuPct: ((t1.cpu - t0.cpu) / sendMs) * 100,
-    runqWaitPct: ((t1.wait - t0.wait) / sendMs) * 100,
-    clientCpuPct: NaN, // its CPU time includes JVM start and JIT: shown in the details instead
-    peakRssMiB: mem.peakRss / MiB,
-    endRssMiB: mem.endRss / MiB,
-    errors: e.errors,
-    errorSample: e.sample,
-    note: `${m ? `latency p50/p95/p99/p99.9 ${m[6]}/${m[7]}/${m[8]}/${m[9]} ms, avg ${m[4]}, max ${m[5]}; ` : ''}tool JVM CPU ${fmt(r.clientCpuMs / 1000, 1)} s over its whole run`,
-  };
-}
-
-async function perfConsume(b: Broker, topic: string, count: number): Promise<Measured> {
-  const t0 = procTimes(b.pid);
-  const w = watch(b.pid);
-  const r = await runKafkaTool('org.apache.kafka.tools.ConsumerPerformance', ['--bootstrap-server', b.bootstrap, '--topic', topic, '--messages', String(count), '--group', `perf-${topic}`]);
-  const t1 = procTimes(b.pid);
-  const mem = w.stop();
-  // header: start.time, end.time, data.consumed.in.MB, MB.sec, data.consumed.in.nMsg, nMsg.sec, rebalance.time.ms, fetch.time.ms, fetch.MB.sec, fetch.nMsg.sec
-  const line = r.stdout.split('\n').find((l) => /^\d{4}-\d\d-\d\d .*,/.test(l));
-  const f = line?.split(',').map((s) => s.trim());
-  const ok = f !== undefined && f.length >= 10;
-  const e = toolErrors(r, ok);
-  const fetchMs = ok ? Number(f[7]) : NaN;
-  const records = ok ? Number(f[4]) : 0;
-  if (ok && records < count) e.errors++, (e.sample ||= `consumed ${records} of ${count}`);
-  return {
-    records,
-    recordsPerSec: ok ? Number(f[9]) : NaN,
-    mbPerSec: ok ? Number(f[8]) : NaN,
-    p99Ms: NaN,
-    brokerCpuPct: ((t1.cpu - t0.cpu) / fetchMs) * 100,
-    runqWaitPct: ((t1.wait - t0.wait) / fetchMs) * 100,
-    clientCpuPct: NaN,
-    peakRssMiB: mem.peakRss / MiB,
-    endRssMiB: mem.endRss / MiB,
-    errors: e.errors,
-    errorSample: e.sample,
-    note: `${ok ? `group join ${f[6]} ms, fetch ${fetchMs} ms (with join: ${f[3]} MB/s); ` : ''}tool JVM CPU ${fmt(r.clientCpuMs / 1000, 1)} s over its whole run`,
-  };
-}
 
 /** Records of `size` bytes that fit one batch of at most batch.size bytes (the Java producer's rule). */
 function recordsPerBatch(size: number): number {
@@ -415,15 +218,6 @@ async function genConsume(b: Broker, versions: Versions, topic: TopicInfo, size:
     errorSample: sample,
     note: `${r.fetches} fetches`,
   };
-}
-
-interface BrokerSummary {
-  broker: BrokerKind;
-  pid: number;
-  startMs: number;
-  idleRssMiB: number;
-  idleCpuPct: number;
-  hwmMiB: number;
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -522,11 +316,6 @@ async function runAll(live: Live[], rows: Row[]): Promise<void> {
   }
 }
 
-/** Broker CPU per MiB of record values: its cost, less sensitive than MB/s to a busy machine. */
-function cpuMsPerMiB(r: Row): number {
-  return (r.brokerCpuPct * 10) / r.mbPerSec;
-}
-
 function uptime(): string {
   return spawnSync('uptime', { encoding: 'utf8' }).stdout.trim();
 }
@@ -555,70 +344,16 @@ async function main(): Promise<void> {
     }
   }
   const uptimeEnd = uptime();
-
-  const order = ['perf produce', 'gen produce', 'perf produce 5k/s', 'perf consume', 'gen consume'];
-  const sorted = [...rows].sort((a, b) => a.partitions - b.partitions || a.recordSize - b.recordSize || order.indexOf(a.load) - order.indexOf(b.load) || BROKERS.indexOf(a.broker) - BROKERS.indexOf(b.broker));
-  console.log(`\nSamsa vs Apache Kafka ${KAFKA_VERSION} (MB = MiB of record values; p99: perf produce = send→ack per record incl. producer queueing, gen produce = request round trip)`);
-  console.log(
-    table(
-      ['load', 'size', 'parts', 'broker', 'records', 'records/s', 'MB/s', 'p99 ms', 'broker CPU', 'CPU ms/MiB', 'runq wait', 'client CPU', 'RSS peak/end MiB', 'load1', 'errors'],
-      sorted.map((r) => [
-        r.load,
-        r.recordSize === 1024 ? '1 KiB' : `${r.recordSize} B`,
-        String(r.partitions),
-        r.broker,
-        String(r.records),
-        fmt(r.recordsPerSec, 0),
-        fmt(r.mbPerSec),
-        Number.isFinite(r.p99Ms) ? fmt(r.p99Ms, r.load === 'gen produce' ? 1 : 0) : '-',
-        `${fmt(r.brokerCpuPct, 0)}%`,
-        fmt(cpuMsPerMiB(r), 1),
-        `${fmt(r.runqWaitPct, 0)}%`,
-        Number.isFinite(r.clientCpuPct) ? `${fmt(r.clientCpuPct, 0)}%` : '-',
-        `${fmt(r.peakRssMiB, 0)}/${fmt(r.endRssMiB, 0)}`,
-        fmt(r.load1, 1),
-        String(r.errors),
-      ]),
-    ),
-  );
-  console.log('\nBrokers (idle = 1–3 s after start, before any topic; VmHWM = peak RSS over the whole run)');
-  console.log(table(['broker', 'PID', 'start s', 'idle RSS MiB', 'idle CPU', 'VmHWM MiB'], brokers.map((b) => [b.broker, String(b.pid), fmt(b.startMs / 1000, 1), fmt(b.idleRssMiB, 0), `${fmt(b.idleCpuPct, 1)}%`, fmt(b.hwmMiB, 0)])));
-  const noted = sorted.filter((r) => r.note !== '' || r.errorSample !== '');
-  console.log('\nDetails');
-  for (const r of noted) console.log(`  ${r.load} ${r.recordSize} B ${r.partitions}p ${r.broker}: ${r.note}${r.errorSample ? `; first error: ${r.errorSample}` : ''}`);
-  console.log(`\nuptime at end: ${uptimeEnd}\n(bench took ${fmt((performance.now() - started) / 1000, 0)} s)`);
-  const round = (x: number, d = 1) => (Number.isFinite(x) ? Math.round(x * 10 ** d) / 10 ** d : null);
-  console.log(
-    JSON.stringify({
-      bench: 'apache-kafka',
-      kafkaVersion: KAFKA_VERSION,
-      node: process.version,
-      java: javaVersion,
-      cpus: cpus().length,
-      uptimeStart,
-      uptimeEnd,
-      config: { records: RECORDS, partitions: PARTITIONS, warmupMs: WARMUP_MS, durationMs: DURATION_MS, batchBytes: BATCH_BYTES, inFlight: IN_FLIGHT },
-      brokers: brokers.map((b) => ({ broker: b.broker, startMs: Math.round(b.startMs), idleRssMiB: round(b.idleRssMiB), idleCpuPct: round(b.idleCpuPct), hwmMiB: round(b.hwmMiB, 0) })),
-      rows: sorted.map((r) => ({
-        load: r.load,
-        broker: r.broker,
-        recordSize: r.recordSize,
-        partitions: r.partitions,
-        records: r.records,
-        recordsPerSec: Math.round(r.recordsPerSec),
-        mbPerSec: round(r.mbPerSec),
-        p99Ms: round(r.p99Ms, 2),
-        brokerCpuPct: round(r.brokerCpuPct, 0),
-        brokerCpuMsPerMiB: round(cpuMsPerMiB(r), 2),
-        runqWaitPct: round(r.runqWaitPct, 0),
-        clientCpuPct: round(r.clientCpuPct, 0),
-        peakRssMiB: round(r.peakRssMiB, 0),
-        endRssMiB: round(r.endRssMiB, 0),
-        load1: round(r.load1, 2),
-        errors: r.errors,
-      })),
-    }),
-  );
+  printReport({
+    rows,
+    brokers,
+    brokerOrder: BROKERS,
+    javaVersion,
+    uptimeStart,
+    uptimeEnd,
+    elapsedMs: performance.now() - started,
+    config: { records: RECORDS, partitions: PARTITIONS, warmupMs: WARMUP_MS, durationMs: DURATION_MS, batchBytes: BATCH_BYTES, inFlight: IN_FLIGHT },
+  });
 }
 
 await main();

@@ -69,6 +69,7 @@ export const BROKER_CONFIGS: Record<string, ConfigDef> = {
   'log.flush.interval.ms': { type: 'long', default: null },
   'log.flush.scheduler.interval.ms': { type: 'long', default: '9223372036854775807' },
   'log.flush.offset.checkpoint.interval.ms': { type: 'int', default: '60000', validate: atLeast(0) },
+  'replica.high.watermark.checkpoint.interval.ms': { type: 'long', default: '5000' },
   'log.cleanup.policy': { type: 'list', default: 'delete' },
   // Kafka's defaults of topic configs Samsa accepts without effect (no tiered storage, no preallocation).
   'log.local.retention.bytes': { type: 'long', default: '-2', validate: atLeast(-2), ignored: true },

@@ -10,6 +10,7 @@ import {
   RECORD_BATCH_OVERHEAD,
   isBatchCrcValid,
 } from '../protocol/records/batch-header.js';
+import type { BatchesSummary } from '../protocol/records/validate.js';
 import { CorruptRecordError, RecordBatchTooLargeError, RecordTooLargeError } from './errors.js';
 
 /** What the storage layer needs from a batch header; read at batch-header.ts's offsets, no record is touched. */
@@ -59,13 +60,34 @@ export function analyzeBatches(records: Buffer, maxMessageBytes: number, segment
     if (info.size < RECORD_BATCH_OVERHEAD || at + info.size > records.length) {
       throw new CorruptRecordError(`batch length ${info.size - LOG_OVERHEAD} at byte ${at} does not fit`);
     }
-    if (info.lastOffsetDelta < 0 || info.recordsCount < 0) throw new CorruptRecordError(`negative lastOffsetDelta or count at byte ${at}`);
-    if (info.size > segmentBytes) throw new RecordBatchTooLargeError(`batch of ${info.size} bytes exceeds segment.bytes ${segmentBytes}`);
-    if (info.size > maxMessageBytes) throw new RecordTooLargeError(`batch of ${info.size} bytes exceeds max.message.bytes ${maxMessageBytes}`);
+    checkBatchLimits(info, at, maxMessageBytes, segmentBytes);
     out.push(info);
     at += info.size;
   }
   return out;
+}
+
+/**
+ * The batches of bytes the log validator already walked (see validateBatches), from its summary
+ * instead of the headers: the same BatchInfo as analyzeBatches (baseOffset and
+ * partitionLeaderEpoch are assigned by the append), the same size limits.
+ */
+export function batchesOfSummary(records: Buffer, summary: BatchesSummary, maxMessageBytes: number, segmentBytes: number): BatchInfo[] {
+  if (summary.sizeInBytes !== records.length) throw new Error(`summary of ${summary.sizeInBytes} bytes given for ${records.length} bytes of records`);
+  if (summary.batches.length === 0) throw new CorruptRecordError('no record batch');
+  const out: BatchInfo[] = [];
+  for (const b of summary.batches) {
+    const info: BatchInfo = { position: b.position, size: b.size, baseOffset: 0n, lastOffsetDelta: b.lastOffsetDelta, partitionLeaderEpoch: -1, maxTimestamp: b.maxTimestamp, recordsCount: b.recordsCount };
+    checkBatchLimits(info, b.position, maxMessageBytes, segmentBytes);
+    out.push(info);
+  }
+  return out;
+}
+
+function checkBatchLimits(info: BatchInfo, at: number, maxMessageBytes: number, segmentBytes: number): void {
+  if (info.lastOffsetDelta < 0 || info.recordsCount < 0) throw new CorruptRecordError(`negative lastOffsetDelta or count at byte ${at}`);
+  if (info.size > segmentBytes) throw new RecordBatchTooLargeError(`batch of ${info.size} bytes exceeds segment.bytes ${segmentBytes}`);
+  if (info.size > maxMessageBytes) throw new RecordTooLargeError(`batch of ${info.size} bytes exceeds max.message.bytes ${maxMessageBytes}`);
 }
 
 /**

@@ -40,8 +40,8 @@ export class LeaderEpochCache {
 
   /**
    * Records that `epoch` starts at `startOffset` if it is newer than the latest epoch; entries that
-   * contradict it (epoch >= or start offset >=) are removed, as Kafka does.
-   * Returns whether the cache changed.
+   * contradict it (epoch >= or start offset >=) are removed, as Kafka does, so both stay strictly
+   * ascending. Returns whether the cache changed.
    */
   assign(epoch: number, startOffset: bigint): boolean {
     if (epoch < 0) return false;

@@ -1,5 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import * as path from 'node:path';
+import { createLogger, type Logger } from '../util/logger.js';
+import { SYSTEM_TIME, type Time, type TimerHandle } from '../util/time.js';
 import {
   CLEAN_SHUTDOWN_FILE,
   CorruptCheckpointError,
@@ -37,6 +39,10 @@ export interface LogManagerOptions {
   /** Default: NodeFileSystem. */
   fs?: FileSystem;
   now?: () => number;
+  /** Timers of the periodic tasks (checkpoints, retention); default SYSTEM_TIME. */
+  time?: Time;
+  /** Where unreadable checkpoints are reported (default: warnings on stderr). */
+  logger?: Logger;
   recordTimestamps?: RecordTimestamps;
   onOffline?: (log: PartitionLog, error: KafkaStorageError) => void;
 }
@@ -78,7 +84,9 @@ export class LogManager {
   private readonly logDirOf = new Map<PartitionLog, string>();
   private readonly creating = new Map<string, Promise<PartitionLog>>();
   private readonly checkpointQueue = new SerialQueue();
-  private readonly timers: NodeJS.Timeout[] = [];
+  private readonly time: Time;
+  private readonly logger: Logger;
+  private readonly timers = new Set<TimerHandle>();
   private logStartCheckpointPending = false;
   private closed = false;
   /** The log cleaner (cleanup.policy=compact); undefined with log.cleaner.enable=false. */
@@ -106,6 +114,8 @@ export class LogManager {
       logDirs: options.logDirs,
     };
     this.fs = options.fs ?? new NodeFileSystem();
+    this.time = options.time ?? SYSTEM_TIME;
+    this.logger = options.logger ?? createLogger('warn', { component: 'log-manager' });
     this.defaultLogConfig = logConfigFrom(this.brokerProperties);
     this.ctx = {
       fs: this.fs,
@@ -147,18 +157,22 @@ export class LogManager {
     }
     const marker = path.join(logDir, CLEAN_SHUTDOWN_FILE);
     let clean = (await fs.stat(marker)) !== undefined;
-    const readCheckpoint = async (name: string): Promise<Map<string, TopicPartitionOffset> | undefined> => {
+    /** `needed`: without it the log dir's state is not known, so every partition is recovered. */
+    const readCheckpoint = async (name: string, needed = true): Promise<Map<string, TopicPartitionOffset> | undefined> => {
       try {
         return await new OffsetCheckpointFile(fs, path.join(logDir, name)).read();
       } catch (e) {
         if (!(e instanceof CorruptCheckpointError)) throw e;
-        clean = false;
+        this.logger.warn('ignoring an unreadable checkpoint', { file: path.join(logDir, name), error: e.message, recoverAll: needed });
+        if (needed) clean = false;
         return undefined;
       }
     };
     const recoveryPoints = await readCheckpoint(RECOVERY_POINT_CHECKPOINT);
     const logStarts = await readCheckpoint(LOG_START_OFFSET_CHECKPOINT);
-    const highWatermarks = await readCheckpoint(REPLICATION_OFFSET_CHECKPOINT);
+    // High watermarks only bound what consumers see until the replica layer sets them: a lost
+    // checkpoint restores each to its log start offset.
+    const highWatermarks = await readCheckpoint(REPLICATION_OFFSET_CHECKPOINT, false);
     const cleanerOffsets = await readCheckpoint(CLEANER_OFFSET_CHECKPOINT).catch(() => undefined);
     if (!clean) this.loadStats.cleanShutdown = false;
     const partitions: { topic: string; partition: number; dir: string }[] = [];
@@ -210,11 +224,16 @@ export class LogManager {
   private startTasks(): void {
     const every = (ms: number, task: () => Promise<unknown>): void => {
       if (ms <= 0 || ms >= 2 ** 31) return;
-      const t = setInterval(() => {
-        task().catch(() => undefined);
-      }, ms);
-      t.unref();
-      this.timers.push(t);
+      const arm = (): void => {
+        const t = this.time.setTimeout(() => {
+          this.timers.delete(t);
+          if (this.closed) return;
+          arm();
+          task().catch(() => undefined);
+        }, ms);
+        this.timers.add(t);
+      };
+      arm();
     };
     every(this.config.recoveryPointCheckpointIntervalMs, () => this.checkpointRecoveryPoints());
     every(this.config.logStartOffsetCheckpointIntervalMs, () => this.checkpointLogStartOffsets());
@@ -437,7 +456,8 @@ export class LogManager {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
-    for (const t of this.timers) clearInterval(t);
+    for (const t of this.timers) this.time.clearTimeout(t);
+    this.timers.clear();
     if (this.cleanerTimer) clearTimeout(this.cleanerTimer);
     this.cleaner?.stop();
     await this.cleaning?.catch(() => undefined);

@@ -28,7 +28,7 @@ import { type BatchesSummary, buildEndTxnMarkerBatch, batchAttributes, batchSize
 import { SYSTEM_TIME, type Time } from '../../util/time.js';
 import { ErrorCode } from '../errors.js';
 import type { TopicImage as TopicMetadata } from '../metadata/image.js';
-import { ProducerStateStore } from '../producer-state-store.js';
+import { ProducerStateStore } from '../../storage/producer-state-store.js';
 import { UNCHECKED_TIMESTAMPS, type ProduceChecks } from './log-validator.js';
 import { ReplicaState } from './replica-state.js';
 
@@ -118,7 +118,7 @@ export class Partition {
     this.listener = options.listener;
     this.onAlterPartition = options.onAlterPartition;
     this.producers = new ProducerStateManager(`${topic.name}-${index}`);
-    this.producerStore = new ProducerStateStore(this);
+    this.producerStore = new ProducerStateStore(log, this.producers);
     // One node: this one leads from epoch 0, alone in the ISR.
     this.makeLeader({ leaderEpoch: 0, partitionEpoch: 0, replicas: [this.localBrokerId], isr: [this.localBrokerId] });
   }
@@ -575,8 +575,7 @@ export class Partition {
 
   /** `validated`: the log validator's summary of exactly these bytes, so storage need not walk their headers again. */
   private appendToLog(records: Buffer, validated: BatchesSummary | undefined): Promise<LogAppendInfo> {
-    // TODO(storage): pass `validated` as PartitionLog.append's third argument (validated?: BatchesSummary) once that is merged.
-    return this.log.append(records, this._leaderEpoch);
+    return this.log.append(records, this._leaderEpoch, validated);
   }
 
   /** The local replica acknowledged an append: its end moves, and with it maybe the high watermark; waiting fetches (followers' too) are told. */

@@ -44,6 +44,7 @@ export {
 export {
   type ValidateOptions,
   type BatchesSummary,
+  type ValidatedBatch,
   type BatchesDeepSummary,
   validateBatches,
   validateBatchesDeep,

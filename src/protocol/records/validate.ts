@@ -35,9 +35,27 @@ export interface ValidateOptions {
   path?: string;
 }
 
-/** What the produce path needs to know about a `records` field, read from batch headers only. */
+/** One batch of a validated `records` field, as the log append needs it. */
+export interface ValidatedBatch {
+  /** Byte position in the validated buffer. */
+  position: number;
+  /** Total size including the offset and length prefix. */
+  size: number;
+  lastOffsetDelta: number;
+  recordsCount: number;
+  /** The batch's maxTimestamp in ms (a number: exact below 2^53). */
+  maxTimestamp: number;
+}
+
+/**
+ * What the produce path needs to know about a `records` field, read from batch headers only.
+ * PartitionLog.append takes it so that storage does not walk the headers again: it describes
+ * exactly the bytes it was computed from (not after conversion or recompression).
+ */
 export interface BatchesSummary {
   batchCount: number;
+  /** Every batch, in order. */
+  batches: ValidatedBatch[];
   /** Sum of the batches' recordsCount. */
   recordCount: number;
   /** Offsets the batches take (sum of lastOffsetDelta + 1). */
@@ -82,6 +100,7 @@ export function validateBatches(buf: Buffer, options?: ValidateOptions): Batches
   const maxBytes = options?.maxDecompressedBytes ?? DEFAULT_MAX_DECOMPRESSED_BYTES;
   const summary: BatchesSummary = {
     batchCount: 0,
+    batches: [],
     recordCount: 0,
     offsetCount: 0,
     sizeInBytes: buf.length,
@@ -116,6 +135,7 @@ export function validateBatches(buf: Buffer, options?: ValidateOptions): Batches
       summary.mixed = true;
     }
     summary.lastSequence = incrementSequence(buf.readInt32BE(at + BASE_SEQUENCE), lastOffsetDelta);
+    summary.batches.push({ position: at, size, lastOffsetDelta, recordsCount, maxTimestamp: Number(maxTimestamp) });
     summary.batchCount++;
     summary.recordCount += recordsCount;
     summary.offsetCount += lastOffsetDelta + 1;

@@ -2,6 +2,10 @@ import * as fs from 'node:fs/promises';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { RECORD_BATCH_OVERHEAD, writeBatchCrc } from '../../../src/protocol/records/batch-header.js';
+import { batchAttributes, buildEndTxnMarkerBatch, buildRecordBatch, decodeRecordBatch, readBatchHeader, readEndTxnMarker, validateBatches } from '../../../src/protocol/records/index.js';
+import type { LogAppendInfo, PartitionLog } from '../../../src/storage/index.js';
+import type { ProducerStateManager } from '../../../src/storage/producer-state.js';
+import type { ProducerStateStore } from '../../../src/storage/producer-state-store.js';
 export { rng } from '../../lib/rng.js';
 
 function zigzagVarint(n: number): number[] {
@@ -85,4 +89,96 @@ export async function tempDir(prefix = 'samsa-storage-'): Promise<string> {
 
 export async function removeDir(dir: string): Promise<void> {
   await fs.rm(dir, { recursive: true, force: true });
+}
+
+/** An idempotent or transactional producer writing to one partition through the storage layer. */
+export interface TestProducer {
+  id: bigint;
+  epoch: number;
+  nextSequence: number;
+  transactional: boolean;
+  inTransaction: boolean;
+}
+
+/**
+ * What the broker's Partition does around the storage calls, reduced to them: the producer state
+ * check, the append, the marker and its `.txnindex` entry, with the store's in-flight count.
+ */
+export class ProducerDriver {
+  constructor(
+    readonly log: PartitionLog,
+    readonly state: ProducerStateManager,
+    readonly store: ProducerStateStore,
+    private readonly timestamp = 1_700_000_000_000,
+  ) {}
+
+  async produce(p: TestProducer, records: number): Promise<LogAppendInfo> {
+    const batch = buildRecordBatch(
+      Array.from({ length: records }, (_, i) => ({ key: Buffer.from(`k${i}`), value: Buffer.alloc(20 + i, 0x61) })),
+      { producerId: p.id, producerEpoch: p.epoch, baseSequence: p.nextSequence, transactional: p.transactional, timestamp: this.timestamp },
+    );
+    const summary = validateBatches(batch);
+    const staged = this.state.checkAndStage(summary, this.log.logEndOffset);
+    if (staged.kind !== 'append') throw new Error('unexpected duplicate');
+    let info: LogAppendInfo;
+    this.store.inFlight++;
+    try {
+      info = await this.log.append(batch, 0, summary);
+    } catch (e) {
+      this.state.fail(staged.staged);
+      throw e;
+    } finally {
+      this.store.inFlight--;
+    }
+    this.state.complete(staged.staged, info.firstOffset, info.lastOffset);
+    p.nextSequence += records;
+    if (p.transactional) p.inTransaction = true;
+    this.store.appended(batch.length);
+    return info;
+  }
+
+  async endTransaction(p: TestProducer, commit: boolean): Promise<LogAppendInfo> {
+    const batch = buildEndTxnMarkerBatch({ producerId: p.id, producerEpoch: p.epoch, coordinatorEpoch: 0, commit, timestamp: this.timestamp });
+    this.store.inFlight++;
+    try {
+      const info = await this.log.append(batch, 0);
+      p.inTransaction = false;
+      const aborted = this.state.applyMarker(p.id, p.epoch, 0, commit, info.firstOffset, BigInt(this.timestamp));
+      if (aborted) await this.store.indexAborted(aborted);
+      return info;
+    } finally {
+      this.store.inFlight--;
+    }
+  }
+}
+
+export interface ExpectedProducerState {
+  /** Per producer: epoch, last sequence and last offset of its last data batch, first offset of its ongoing transaction (-1: none). */
+  producers: Map<bigint, { epoch: number; lastSeq: number; lastOffset: bigint; txnFirstOffset: bigint }>;
+  /** Aborted transactions in marker order. */
+  aborted: { producerId: bigint; firstOffset: bigint; lastOffset: bigint }[];
+}
+
+/** Producer state as the stored batches define it, computed from them directly. */
+export function producerStateOf(batches: readonly Buffer[]): ExpectedProducerState {
+  const producers: ExpectedProducerState['producers'] = new Map();
+  const aborted: ExpectedProducerState['aborted'] = [];
+  for (const b of batches) {
+    const h = readBatchHeader(b);
+    if (h.producerId < 0n) continue;
+    const attrs = batchAttributes(h.attributes);
+    const e = producers.get(h.producerId) ?? { epoch: h.producerEpoch, lastSeq: -1, lastOffset: -1n, txnFirstOffset: -1n };
+    producers.set(h.producerId, e);
+    e.epoch = h.producerEpoch;
+    if (attrs.isControl) {
+      const marker = readEndTxnMarker(decodeRecordBatch(b));
+      if (marker && !marker.commit && e.txnFirstOffset >= 0n) aborted.push({ producerId: h.producerId, firstOffset: e.txnFirstOffset, lastOffset: h.baseOffset });
+      e.txnFirstOffset = -1n;
+    } else {
+      e.lastSeq = h.baseSequence + h.lastOffsetDelta;
+      e.lastOffset = h.baseOffset + BigInt(h.lastOffsetDelta);
+      if (attrs.isTransactional && e.txnFirstOffset < 0n) e.txnFirstOffset = h.baseOffset;
+    }
+  }
+  return { producers, aborted };
 }

@@ -2,7 +2,9 @@ import assert from 'node:assert/strict';
 import * as fsp from 'node:fs/promises';
 import * as path from 'node:path';
 import { describe, it } from 'node:test';
-import { LogManager, NodeFileSystem, SimulatedFileSystem, logConfigFrom } from '../../../src/storage/index.js';
+import { LogManager, NodeFileSystem, SimulatedFileSystem, logConfigFrom, writeFileAtomic } from '../../../src/storage/index.js';
+import { createLogger } from '../../../src/util/logger.js';
+import { MockTime } from '../../../src/util/time.js';
 import { makeBatch, removeDir, splitBatches, tempDir } from './helpers.js';
 
 const NO_TIMERS = {
@@ -145,5 +147,81 @@ describe('LogManager', () => {
     await manager.getOrCreateLog('c', 0, { config: logConfigFrom({}, { 'samsa.flush.durable': 'false' }) });
     assert.equal(log.config.durable, false);
     await manager.close();
+  });
+
+  describe('high watermark checkpoint (replication-offset-checkpoint)', () => {
+    const HW_FILE = '/l/replication-offset-checkpoint';
+    const openWith = (fs: SimulatedFileSystem, time: MockTime, warnings: string[] = []) =>
+      LogManager.open({
+        logDirs: ['/l'],
+        fs,
+        time,
+        logger: createLogger('warn', {}, (line) => warnings.push(line)),
+        managerConfig: { ...NO_TIMERS, highWatermarkCheckpointIntervalMs: 5000 },
+      });
+
+    it('is written every replica.high.watermark.checkpoint.interval.ms and restored at open', async () => {
+      const fs = new SimulatedFileSystem();
+      const time = new MockTime();
+      const manager = await openWith(fs, time);
+      const log = await manager.getOrCreateLog('t', 0);
+      for (let i = 0; i < 5; i++) await log.append(makeBatch(), 0);
+      log.updateHighWatermark(3n);
+      await time.advance(4999);
+      assert.equal(await fs.stat(HW_FILE), undefined, 'not before the interval');
+      await time.advance(1);
+      assert.equal((await fs.readFile(HW_FILE)).toString(), '0\n1\nt 0 3\n');
+      log.updateHighWatermark(4n);
+      await time.advance(5000);
+      assert.equal((await fs.readFile(HW_FILE)).toString(), '0\n1\nt 0 4\n');
+      // kill -9: no clean close, the log is recovered, the high watermark comes from the checkpoint.
+      fs.crash({ kind: 'process' });
+      fs.restart();
+      const reopened = await openWith(fs, time);
+      assert.equal(reopened.loadStats.cleanShutdown, false);
+      const restored = reopened.getLog('t', 0)!;
+      assert.equal(restored.logEndOffset, 5n);
+      assert.equal(restored.highWatermark, 4n);
+      await reopened.close();
+      assert.equal((await fs.readFile(HW_FILE)).toString(), '0\n1\nt 0 4\n', 'and at clean close');
+    });
+
+    it('restores values clamped to [logStartOffset, logEndOffset]; absent ones as the log start offset', async () => {
+      const fs = new SimulatedFileSystem();
+      const time = new MockTime();
+      const manager = await openWith(fs, time);
+      for (const p of [0, 1, 2]) {
+        const log = await manager.getOrCreateLog('t', p);
+        for (let i = 0; i < 4; i++) await log.append(makeBatch(), 0);
+        log.updateHighWatermark(log.logEndOffset);
+        await log.advanceLogStartOffset(2n);
+      }
+      await manager.close();
+      await writeFileAtomic(fs, HW_FILE, Buffer.from('0\n2\nt 0 99\nt 1 1\n'));
+      const reopened = await openWith(fs, time);
+      assert.deepEqual([0, 1, 2].map((p) => reopened.getLog('t', p)!.highWatermark), [4n, 2n, 2n]);
+      await reopened.close();
+    });
+
+    it('a torn or garbage checkpoint is ignored and logged, never fatal, and does not force recovery', async () => {
+      for (const garbage of ['0\n3\nt 0 4\n', '\u0000\u0000\u0000', '0\n1\nt zero 4\n']) {
+        const fs = new SimulatedFileSystem();
+        const time = new MockTime();
+        const manager = await openWith(fs, time);
+        const log = await manager.getOrCreateLog('t', 0);
+        for (let i = 0; i < 4; i++) await log.append(makeBatch(), 0);
+        log.updateHighWatermark(4n);
+        await manager.close();
+        await writeFileAtomic(fs, HW_FILE, Buffer.from(garbage));
+        const warnings: string[] = [];
+        const reopened = await openWith(fs, time, warnings);
+        assert.equal(reopened.loadStats.cleanShutdown, true);
+        assert.equal(reopened.loadStats.recoveredSegments, 0);
+        assert.equal(reopened.getLog('t', 0)!.highWatermark, 0n, 'as if absent: the log start offset');
+        assert.equal(warnings.length, 1);
+        assert.match(warnings[0]!, /unreadable checkpoint.*replication-offset-checkpoint/);
+        await reopened.close();
+      }
+    });
   });
 });

@@ -19,7 +19,7 @@ import {
   type StorageContext,
 } from '../../../src/storage/index.js';
 import { isBatchCrcValid } from '../../../src/protocol/records/batch-header.js';
-import { CompressionType, buildRecordBatch } from '../../../src/protocol/records/index.js';
+import { CompressionType, buildRecordBatch, validateBatches } from '../../../src/protocol/records/index.js';
 import { makeBatch, splitBatches } from './helpers.js';
 
 const DIR = '/data/t-0';
@@ -357,6 +357,54 @@ describe('PartitionLog', () => {
     assert.equal(unclean.flushedOffset, 41n, 'durable mode: recovered data is synced before it is served');
     assert.equal(unclean.recoveryPoint, 0n, 'the recovery point moves at the next flush');
     assert.deepEqual((await readAll(unclean)).slice(0, 20), expected);
+  });
+});
+
+describe('PartitionLog.append with the log validator\'s summary', () => {
+  const inputs = (): Buffer[] => [
+    makeBatch({ records: 3, baseTimestamp: 1_700_000_000_100 }),
+    Buffer.concat([makeBatch({ records: 2, baseTimestamp: 1_700_000_000_900 }), makeBatch({ records: 4, baseTimestamp: 1_700_000_000_200 })]),
+    makeBatch({ records: 1, valueSize: 5000 }),
+  ];
+
+  for (const timestampType of ['CreateTime', 'LogAppendTime'] as const) {
+    it(`stores the same bytes and returns the same LogAppendInfo as the walking path (${timestampType})`, async () => {
+      const overrides = { messageTimestampType: timestampType, segmentBytes: 5200, indexIntervalBytes: 100 };
+      const walked = await newLog(overrides);
+      const summarized = await newLog(overrides);
+      for (const records of inputs()) {
+        const copy = Buffer.from(records);
+        const summary = validateBatches(copy);
+        const a = await walked.log.append(records, 3);
+        const b = await summarized.log.append(copy, 3, summary);
+        assert.deepEqual(b, a);
+      }
+      assert.equal(summarized.log.logEndOffset, 10n);
+      assert.equal(summarized.log.numberOfSegments, 2, 'the last batch rolled a segment');
+      assert.deepEqual(summarized.log.segmentBaseOffsets(), walked.log.segmentBaseOffsets());
+      assert.deepEqual(await readAll(summarized.log), await readAll(walked.log));
+      for (const ts of [1_700_000_000_000n, 1_700_000_000_201n, 1_700_000_000_901n]) {
+        assert.deepEqual(await summarized.log.fetchOffsetByTimestamp(ts), await walked.log.fetchOffsetByTimestamp(ts));
+      }
+    });
+  }
+
+  it('takes the batch facts from the summary, not from the headers', async () => {
+    const { log } = await newLog();
+    const records = makeBatch({ records: 2, baseTimestamp: 1_700_000_000_000 });
+    const summary = validateBatches(records);
+    summary.batches[0]!.maxTimestamp = 1_700_000_123_456;
+    const info = await log.append(records, 0, summary);
+    assert.equal(info.maxTimestamp, 1_700_000_123_456n);
+  });
+
+  it('applies the size limits and refuses a summary of other bytes', async () => {
+    const { log } = await newLog({ maxMessageBytes: 200 });
+    const big = makeBatch({ records: 1, valueSize: 300 });
+    await assert.rejects(log.append(big, 0, validateBatches(big)), RecordTooLargeError);
+    const small = makeBatch({ records: 1 });
+    await assert.rejects(log.append(Buffer.concat([small, small]), 0, validateBatches(small)), /summary of/);
+    assert.equal(log.logEndOffset, 0n);
   });
 });
 

@@ -225,6 +225,13 @@ describe('build and parse', () => {
     assert.equal(summary.offsetCount, 7);
     assert.equal(summary.mixed, true, 'compression differs');
     assert.equal(summary.lastSequence, 6);
+    assert.deepEqual(
+      summary.batches.map((x) => [x.position, x.size, x.lastOffsetDelta, x.recordsCount, x.maxTimestamp]),
+      [
+        [0, a.length, 2, 3, Number(a.readBigInt64BE(35))],
+        [a.length, b.length, 3, 4, Number(b.readBigInt64BE(35))],
+      ],
+    );
     const next = assignOffsetsToBatches(both, 500n, 9);
     assert.equal(next, 507n);
     const batches = [...iterateBatches(both)];
