@@ -258,13 +258,8 @@ export class Partition {
   maybeShrinkIsr(replicaLagTimeMaxMs: number, now = this.time.now()): IsrProposal | undefined {
     if (!this.isLeader || this.pendingIsr || this.deleted) return undefined;
     const leo = this.log.logEndOffset;
-    const outOfSync = this._isr.filter((id) => {
-      if (id === this.localBrokerId) return false;
-      const r = this.replicaStates.get(id);
-      return !r || (r.logEndOffset !== leo && now - r.lastCaughtUpTimeMs > replicaLagTimeMaxMs);
-    });
-    if (outOfSync.length === 0) return undefined;
-    return this.proposeIsr(this._isr.filter((id) => !outOfSync.includes(id)));
+    const inSync = this._isr.filter((id) => id === this.localBrokerId || this.replicaStates.get(id)?.isCaughtUp(leo, now, replicaLagTimeMaxMs));
+    return inSync.length < this._isr.length ? this.proposeIsr(inSync) : undefined;
   }
 
   /** The store refused the proposal (a stale partition epoch, say): the next fetch or check may propose again. */
@@ -298,6 +293,12 @@ export class Partition {
     }
     if (min === undefined || min < 0n) return false;
     if (!this.log.maybeIncrementHighWatermark(min)) return false;
+    this.countVisibleBytes();
+    return true;
+  }
+
+  /** The appends the high watermark now covers become readable bytes (what consumers' long polls wait for). */
+  private countVisibleBytes(): void {
     const hw = this.log.highWatermark;
     for (let i = this.unreadableAppends.length - 1; i >= 0; i--) {
       const a = this.unreadableAppends[i]!;
@@ -305,7 +306,6 @@ export class Partition {
       this.visibleBytes += a.bytes;
       this.unreadableAppends.splice(i, 1);
     }
-    return true;
   }
 
   /**
@@ -440,6 +440,7 @@ export class Partition {
     }
     this.producerStore.appended(records.length);
     this.replicaStates.get(this.localBrokerId)?.appended(this.log.logEndOffset, this.time.now());
+    this.unreadableAppends.push({ endOffset: info.lastOffset + 1n, bytes: records.length });
     return info;
   }
 
@@ -447,6 +448,7 @@ export class Partition {
   updateFollowerHighWatermark(leaderHighWatermark: bigint): boolean {
     const target = leaderHighWatermark < this.log.logEndOffset ? leaderHighWatermark : this.log.logEndOffset;
     if (!this.log.maybeIncrementHighWatermark(target)) return false;
+    this.countVisibleBytes();
     this.notify();
     return true;
   }

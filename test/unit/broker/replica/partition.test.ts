@@ -227,8 +227,10 @@ test('a follower refuses what only a leader does, takes the leader high watermar
   assert.equal(p.highWatermark, 0n, 'appended, not yet known to be replicated');
   assert.equal(p.updateFollowerHighWatermark(1n), true);
   assert.equal(p.highWatermark, 1n);
+  assert.equal(p.visibleBytes, 0, 'the batch is not wholly below the high watermark yet');
   assert.equal(p.updateFollowerHighWatermark(9n), true);
   assert.equal(p.highWatermark, 2n, "the leader's high watermark, bounded by the follower's log end");
+  assert.ok(p.visibleBytes > 0, 'readable once covered (long polls count it if this replica becomes leader)');
   assert.equal(p.checkLeader(-1), ErrorCode.NOT_LEADER_OR_FOLLOWER);
   assert.equal(p.checkLeader(0), ErrorCode.FENCED_LEADER_EPOCH, 'the epoch is checked first, as Kafka does');
   assert.deepEqual(p.checkEnoughReplicasReachOffset(1n), { reached: true, errorCode: ErrorCode.NOT_LEADER_OR_FOLLOWER });
