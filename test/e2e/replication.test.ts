@@ -13,6 +13,11 @@ import { Broker } from '../../src/broker/broker.js';
 import { BrokerConfig } from '../../src/broker/config.js';
 import { createLogger } from '../../src/util/logger.js';
 import { SharedMetadataStore } from './fixtures/cluster-store.js';
+import { Connection } from '../../src/client/connection.js';
+import { Fetch } from '../../src/protocol/generated/apis/1-fetch.js';
+import { Produce } from '../../src/protocol/generated/apis/0-produce.js';
+import { buildRecordBatch } from '../../src/protocol/records/index.js';
+import { ErrorCode } from '../../src/broker/errors.js';
 
 const require = createRequire(import.meta.url);
 const { Kafka, logLevel } = require('kafkajs') as typeof import('kafkajs');
@@ -107,6 +112,31 @@ describe('replication between three brokers', () => {
     await converged();
     for (const id of IDS) assert.equal(partitionOn(id).isLeader, id === leader);
     assert.deepEqual([...registration().isr].sort(), IDS);
+  });
+
+  test("a follower answers clients' produce and fetch with NOT_LEADER_OR_FOLLOWER, naming the leader and where it is (KIP-951)", async () => {
+    const { leader, leaderEpoch } = registration();
+    const follower = registration().replicas.find((id) => id !== leader)!;
+    const at = brokers.get(follower)!.advertisedListeners()[0]!;
+    const conn = await Connection.connect({ host: at.host, port: at.port });
+    try {
+      const records = buildRecordBatch([{ key: null, value: Buffer.from('to-a-follower') }], { timestamp: Date.now() });
+      const produced = await conn.request(Produce, { transactionalId: null, acks: -1, timeoutMs: 5000, topicData: [{ name: TOPIC, partitionData: [{ index: 0, records }] }] }, { version: 11 });
+      const p = produced.responses[0]!.partitionResponses[0]!;
+      assert.equal(p.errorCode, ErrorCode.NOT_LEADER_OR_FOLLOWER);
+      assert.deepEqual([p.currentLeader.leaderId, p.currentLeader.leaderEpoch], [leader, leaderEpoch]);
+      const leaderAt = brokers.get(leader)!.advertisedListeners()[0]!;
+      assert.deepEqual(produced.nodeEndpoints.map((e) => [e.nodeId, e.host, e.port]), [[leader, leaderAt.host, leaderAt.port]]);
+      const topicId = store.image.topic(TOPIC)!.topicId;
+      const fetched = await conn.request(Fetch, { clusterId: null, replicaId: -1, replicaState: { replicaId: -1, replicaEpoch: -1n }, maxWaitMs: 0, minBytes: 1, maxBytes: 1 << 20, isolationLevel: 0, sessionId: 0, sessionEpoch: -1, topics: [{ topic: TOPIC, topicId, partitions: [{ partition: 0, currentLeaderEpoch: -1, fetchOffset: 0n, lastFetchedEpoch: -1, logStartOffset: -1n, partitionMaxBytes: 1 << 20, replicaDirectoryId: 'AAAAAAAAAAAAAAAAAAAAAA' }] }], forgottenTopicsData: [], rackId: '' }, { version: 17 });
+      const f = fetched.responses[0]!.partitions[0]!;
+      assert.equal(f.errorCode, ErrorCode.NOT_LEADER_OR_FOLLOWER);
+      assert.deepEqual([f.currentLeader.leaderId, f.currentLeader.leaderEpoch], [leader, leaderEpoch]);
+      assert.deepEqual(fetched.nodeEndpoints.map((e) => e.nodeId), [leader]);
+    } finally {
+      conn.close();
+    }
+    assert.equal(partitionOn(follower).logEndOffset, partitionOn(leader).logEndOffset, 'the refused records went nowhere');
   });
 
   test('a stopped follower leaves the ISR after replica.lag.time.max.ms; restarted, it catches up and rejoins', async () => {
