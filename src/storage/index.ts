@@ -5,19 +5,15 @@
 export { LogManager, type LogManagerOptions, type LogManagerLoadStats } from './log-manager.js';
 export {
   PartitionLog,
-  FileRange,
-  createStorageContext,
-  partitionDir,
-  partitionDirName,
   EARLIEST_TIMESTAMP,
   LATEST_TIMESTAMP,
   MAX_TIMESTAMP,
   EARLIEST_LOCAL_TIMESTAMP,
   type LogAppendInfo,
-  type FetchDataInfo,
   type TimestampAndOffset,
-  type StorageContext,
 } from './partition-log.js';
+export { FileRange, type FetchDataInfo } from './local-log.js';
+export { createStorageContext, partitionDir, partitionDirName, type StorageContext } from './storage-context.js';
 export { loadPartitionLog, createPartitionLog, type LoadPartitionOptions, type LoadStats } from './log-loader.js';
 export {
   logConfigFrom,

@@ -9,7 +9,8 @@ import {
 } from './checkpoint.js';
 import type { LogConfig } from './config.js';
 import { LeaderEpochCache } from './leader-epoch-cache.js';
-import { PartitionLog, segmentContext, type StorageContext } from './partition-log.js';
+import { PartitionLog } from './partition-log.js';
+import { segmentContext, type StorageContext } from './storage-context.js';
 import { recoverCleanerFiles } from './log-cleaner.js';
 import { CLEANED_SUFFIX, DELETED_SUFFIX, LOG_SUFFIX, LogSegment, SWAP_SUFFIX, parseSegmentFileName, segmentFileName } from './segment.js';
 

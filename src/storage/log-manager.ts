@@ -19,7 +19,8 @@ import { NodeFileSystem, writeFileAtomic, type FileSystem } from './file-system.
 import { SerialQueue } from './flush.js';
 import { LogCleaner } from './log-cleaner.js';
 import { createPartitionLog, loadPartitionLog, type LoadStats } from './log-loader.js';
-import { PartitionLog, partitionDirName, type StorageContext } from './partition-log.js';
+import { PartitionLog } from './partition-log.js';
+import { partitionDirName, type StorageContext } from './storage-context.js';
 import type { RecordTimestamps } from './record-timestamps.js';
 import { AsyncDeleter, FileHandleCache, IndexCache } from './resource-cache.js';
 

@@ -7,16 +7,6 @@ import { LocalLog } from './local-log.js';
 import { recordTimestampsOfBatch } from './record-timestamps.js';
 import { LogSegment, SWAP_SUFFIX, type SegmentContext } from './segment.js';
 
-export { FileRange, type FetchDataInfo, type PartitionLogState } from './local-log.js';
-export {
-  createStorageContext,
-  partitionDir,
-  partitionDirName,
-  segmentContext,
-  type ConfigRef,
-  type StorageContext,
-} from './storage-context.js';
-
 /** Special timestamps of ListOffsets. */
 export const EARLIEST_TIMESTAMP = -2n;
 export const LATEST_TIMESTAMP = -1n;

@@ -200,6 +200,7 @@ export class ReplicaManager {
     const logManager = await LogManager.open({
       logDirs: broker.config.logDirs(),
       brokerConfig: brokerLogProperties(broker),
+      logger: broker.logger.child({ component: 'log-manager' }),
     });
     const rm = new ReplicaManager(broker, logManager, options);
     rm.startProducerExpiry();
