@@ -23,7 +23,8 @@ const require = createRequire(import.meta.url);
 const { Kafka, logLevel } = require('kafkajs') as typeof import('kafkajs');
 
 const TOPIC = 'replicated';
-const LAG_MS = 1000;
+// Short for the test, long enough that a loaded machine's pauses do not shrink the ISR spuriously.
+const LAG_MS = 2000;
 const IDS = [1, 2, 3];
 
 async function eventually(what: string, check: () => boolean | Promise<boolean>, timeoutMs = 20_000): Promise<void> {
@@ -111,7 +112,7 @@ describe('replication between three brokers', () => {
     assert.ok(partitionOn(leader).highWatermark >= 50n, 'acknowledged means below the high watermark');
     await converged();
     for (const id of IDS) assert.equal(partitionOn(id).isLeader, id === leader);
-    assert.deepEqual([...registration().isr].sort(), IDS);
+    await eventually('every replica is in the ISR', () => registration().isr.length === IDS.length);
   });
 
   test("a follower answers clients' produce and fetch with NOT_LEADER_OR_FOLLOWER, naming the leader and where it is (KIP-951)", async () => {
@@ -149,7 +150,7 @@ describe('replication between three brokers', () => {
     assert.ok(!registration().isr.includes(follower), 'the follower left the ISR');
     assert.ok(registration().partitionEpoch > epoch);
     assert.ok(store.committed.some((c) => c.type === 'alterPartition' && !c.isr.includes(follower)), 'the leader proposed the shrink');
-    assert.equal(partitionOn(leader).isr.length, 2, 'the leader acts on the committed ISR');
+    assert.ok(!partitionOn(leader).isr.includes(follower), 'the leader acts on the committed ISR');
 
     await startNode(follower);
     await eventually('the restarted follower is back in the ISR', () => registration().isr.includes(follower));
