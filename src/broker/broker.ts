@@ -7,7 +7,7 @@ import { applyDynamicBrokerConfigs, BrokerMetadataPublisher } from './metadata/p
 import type { MetadataStore } from './metadata/store.js';
 import type { BrokerContext } from './context.js';
 import { KafkaServer } from './network/server.js';
-import { ReplicaManager } from './replica/replica-manager.js';
+import { ReplicaManager, type ReplicaManagerOptions } from './replica/replica-manager.js';
 import { TopicManager } from './topic-manager.js';
 import { createGroupCoordinator } from './groups.js';
 import { DynamicConfigManager } from './dynamic-configs.js';
@@ -25,6 +25,10 @@ export interface BrokerOptions {
   logger?: Logger;
   /** Sees every request frame (golden-bytes capture). */
   onRequestFrame?: (apiKey: number, apiVersion: number, frame: Buffer) => void;
+  /** The cluster's metadata store (default: the single-node store in the first log dir). */
+  metadataStore?: MetadataStore;
+  /** Replication settings a test shortens (replica.lag.time.max.ms, replica.fetch.*). */
+  replication?: Pick<ReplicaManagerOptions, 'replicaLagTimeMaxMs' | 'fetch'>;
 }
 
 /** A single Kafka node: broker and (trivially) controller of its own cluster. */
@@ -89,12 +93,12 @@ export class Broker implements BrokerContext {
   async start(): Promise<void> {
     const started = Date.now();
     const logDirs = this.config.logDirs();
-    const store = await this.openMetadataStore(logDirs);
+    const store = this.options.metadataStore ?? (await this.openMetadataStore(logDirs));
     this.metadataStore = store;
     // Registered with the configured ports at once (topics are placed on registered brokers), again below once bound.
     await this.register(this.config.advertisedListeners());
     applyDynamicBrokerConfigs(this.config, this.metadata.brokerConfigs, this.logger);
-    this.replicas = await ReplicaManager.open(this);
+    this.replicas = await ReplicaManager.open(this, { ...this.options.replication, alterPartition: (change) => store.propose(change) });
     const publisher = new BrokerMetadataPublisher(this.nodeId, this.config, this.replicas, this.logger);
     await publisher.load(this.metadata);
     store.subscribe(publisher);

@@ -13,6 +13,7 @@ import { ErrorCode } from '../errors.js';
 import { FetchSessionCache, sessionKey, type FetchPosition, type SessionPartition } from '../fetch-sessions.js';
 import type { ApiHandler } from '../handler.js';
 import { toErrorCode } from '../storage-errors.js';
+import { FETCH_HINTED, LeaderHints, NO_LEADER_HINT, type LeaderHint } from './leader-hints.js';
 
 const READ_COMMITTED = 1;
 
@@ -24,7 +25,7 @@ interface FetchItem extends FetchPosition {
  * A partition's error answer, as Kafka's: no offsets; abortedTransactions [] for a partition the
  * broker does not have (KafkaApis' own answer), null for a read that failed (ReplicaManager's).
  */
-function errorPartition(partitionIndex: number, errorCode: number, known: boolean): FetchResponse.PartitionData {
+function errorPartition(partitionIndex: number, errorCode: number, known: boolean, currentLeader: LeaderHint = NO_LEADER_HINT): FetchResponse.PartitionData {
   return {
     partitionIndex,
     errorCode,
@@ -32,7 +33,7 @@ function errorPartition(partitionIndex: number, errorCode: number, known: boolea
     lastStableOffset: -1n,
     logStartOffset: -1n,
     divergingEpoch: { epoch: -1, endOffset: -1n },
-    currentLeader: { leaderId: -1, leaderEpoch: -1 },
+    currentLeader: { ...currentLeader },
     snapshotId: { endOffset: -1n, epoch: -1 },
     abortedTransactions: known ? null : [],
     preferredReadReplica: -1,
@@ -132,6 +133,8 @@ export function fetchHandler(broker: BrokerContext): ApiHandler<FetchRequest, Fe
         partitions: items.map((item) => ({ topic: item.topic, partition: item.partition, fetchOffset: item.fetchOffset, partitionMaxBytes: item.partitionMaxBytes, currentLeaderEpoch: item.currentLeaderEpoch, lastFetchedEpoch: item.lastFetchedEpoch ?? -1 })),
       });
 
+      // v16+ (KIP-951): where the leader is, for a partition this node does not lead.
+      const hints = v >= 16 ? new LeaderHints(broker.metadata, ctx.listenerName, broker.nodeId, FETCH_HINTED) : undefined;
       const byTopic = new Map<string, FetchResponse.FetchableTopicResponse>();
       const responses: FetchResponse.FetchableTopicResponse[] = [];
       for (let i = 0; i < results.length; i++) {
@@ -164,7 +167,7 @@ export function fetchHandler(broker: BrokerContext): ApiHandler<FetchRequest, Fe
         }
         if (code !== ErrorCode.NONE) {
           // As Kafka's FetchResponse.partitionResponse(error): no offsets, an empty aborted list.
-          topic.partitions.push(errorPartition(item.partition, code, r.known));
+          topic.partitions.push(errorPartition(item.partition, code, r.known, hints?.currentLeader(item.topic, item.partition, code)));
           continue;
         }
         topic.partitions.push({
@@ -181,7 +184,7 @@ export function fetchHandler(broker: BrokerContext): ApiHandler<FetchRequest, Fe
           records,
         });
       }
-      return { throttleTimeMs: 0, errorCode: ErrorCode.NONE, sessionId, responses, nodeEndpoints: [] };
+      return { throttleTimeMs: 0, errorCode: ErrorCode.NONE, sessionId, responses, nodeEndpoints: hints?.nodeEndpoints() ?? [] };
     },
   };
 }

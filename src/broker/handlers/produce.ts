@@ -10,6 +10,7 @@ import type { BrokerContext } from '../context.js';
 import { ErrorCode } from '../errors.js';
 import type { ApiHandler } from '../handler.js';
 import type { AppendPartitionResult } from '../replica/replica-manager.js';
+import { LeaderHints, PRODUCE_HINTED } from './leader-hints.js';
 
 export { verificationError } from '../replica/append-records.js';
 
@@ -52,10 +53,11 @@ export function produceHandler(broker: BrokerContext): ApiHandler<ProduceRequest
     currentLeader: { leaderId: -1, leaderEpoch: -1 },
   });
 
-  const answer = (r: AppendPartitionResult): PartitionResponse => ({
+  const answer = (r: AppendPartitionResult, hints: LeaderHints | undefined): PartitionResponse => ({
     ...response(r.partition, r.errorCode, r.errorMessage, r.recordErrors, r.logStartOffset),
     baseOffset: r.baseOffset,
     logAppendTimeMs: r.logAppendTimeMs,
+    currentLeader: hints ? hints.currentLeader(r.topic, r.partition, r.errorCode) : { leaderId: -1, leaderEpoch: -1 },
   });
 
   return {
@@ -76,20 +78,22 @@ export function produceHandler(broker: BrokerContext): ApiHandler<ProduceRequest
         return { responses, throttleTimeMs: 0, nodeEndpoints: [] };
       }
       let responses: ProduceResponse.TopicProduceResponse[];
+      // v10+ (KIP-951): where the leader is, for a partition this node does not lead.
+      const hints = v >= 10 ? new LeaderHints(broker.metadata, ctx.listenerName, broker.nodeId, PRODUCE_HINTED) : undefined;
       if (!acksValid) {
         responses = topicData.map((t) => ({ name: t.name, partitionResponses: t.partitionData.map((p) => response(p.index, ErrorCode.INVALID_REQUIRED_ACKS)) }));
       } else {
         const entries = topicData.flatMap((t) => t.partitionData.map((p) => ({ topic: t.name, partition: p.index, records: p.records })));
         const results = await broker.replicas.appendRecords({ requiredAcks: req.acks, timeoutMs: req.timeoutMs, apiVersion: v, transactionalId: v >= 3 ? req.transactionalId : null, entries });
         let i = 0;
-        responses = topicData.map((t) => ({ name: t.name, partitionResponses: t.partitionData.map(() => answer(results[i++]!)) }));
+        responses = topicData.map((t) => ({ name: t.name, partitionResponses: t.partitionData.map(() => answer(results[i++]!, hints)) }));
       }
       // acks=0: the client reads no response; on any error Kafka closes the connection instead.
       if (req.acks === 0) {
         if (responses.some((t) => t.partitionResponses.some((p) => p.errorCode !== ErrorCode.NONE))) ctx.closeConnection?.();
         return null;
       }
-      return { responses, throttleTimeMs: 0, nodeEndpoints: [] };
+      return { responses, throttleTimeMs: 0, nodeEndpoints: hints?.nodeEndpoints() ?? [] };
     },
   };
 }

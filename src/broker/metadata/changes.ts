@@ -18,7 +18,9 @@ export type MetadataChange =
   // controller's partition decisions (Kafka's PartitionChangeRecord: leader, ISR, epochs).
   | { readonly type: 'unregisterBroker'; readonly id: number }
   | { readonly type: 'setController'; readonly id: number }
-  | { readonly type: 'changePartitions'; readonly name: string; readonly partitions: readonly { readonly index: number; readonly registration: PartitionRegistration }[] };
+  | { readonly type: 'changePartitions'; readonly name: string; readonly partitions: readonly { readonly index: number; readonly registration: PartitionRegistration }[] }
+  /** Kafka's AlterPartition: the leader's new ISR, based on the registration at `partitionEpoch` (refused when stale). */
+  | { readonly type: 'alterPartition'; readonly topic: string; readonly partition: number; readonly leaderEpoch: number; readonly partitionEpoch: number; readonly isr: readonly number[] };
 
 const unknownTopic = (name: string) => new KafkaError(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, `The topic '${name}' does not exist.`);
 
@@ -64,5 +66,19 @@ export function applyChange(image: MetadataImage, change: MetadataChange): Metad
       }
       return replaceTopic({ ...t, partitions });
     }
+    case 'alterPartition': {
+      const t = existing(image, change.topic);
+      const next = alteredPartition(t.partitions[change.partition], change);
+      return replaceTopic({ ...t, partitions: t.partitions.map((p, i) => (i === change.partition ? next : p)) });
+    }
   }
+}
+
+/** Kafka's AlterPartition checks: the leader's epoch, the partition epoch it saw, an ISR of replicas that holds the leader. */
+function alteredPartition(current: PartitionRegistration | undefined, change: Extract<MetadataChange, { type: 'alterPartition' }>): PartitionRegistration {
+  if (!current) throw new KafkaError(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, `${change.topic}-${change.partition} does not exist.`);
+  if (change.leaderEpoch !== current.leaderEpoch) throw new KafkaError(change.leaderEpoch < current.leaderEpoch ? ErrorCode.FENCED_LEADER_EPOCH : ErrorCode.UNKNOWN_LEADER_EPOCH, `leader epoch ${change.leaderEpoch} is not ${current.leaderEpoch}`);
+  if (change.partitionEpoch !== current.partitionEpoch) throw new KafkaError(ErrorCode.INVALID_UPDATE_VERSION, `partition epoch ${change.partitionEpoch} is not ${current.partitionEpoch}`);
+  if (!change.isr.includes(current.leader) || change.isr.some((id) => !current.replicas.includes(id))) throw new KafkaError(ErrorCode.INVALID_REQUEST, `ISR [${change.isr}] must hold the leader ${current.leader} and only replicas [${current.replicas}]`);
+  return { ...current, isr: [...change.isr], partitionEpoch: current.partitionEpoch + 1 };
 }

@@ -74,6 +74,7 @@ export interface AppendContext {
 export async function appendToLeader(partition: Partition | undefined, entry: AppendEntry, req: AppendRecordsRequest, ctx: AppendContext): Promise<AppendPartitionResult> {
   if (!partition) return appendFailed(entry, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION);
   if (partition.topic.internal) return appendFailed(entry, ErrorCode.INVALID_TOPIC_EXCEPTION, `Cannot append to internal topic ${entry.topic}`);
+  if (!partition.isLeader) return appendFailed(entry, ErrorCode.NOT_LEADER_OR_FOLLOWER, `This server is not the leader for partition ${partition.name}`);
   if (entry.records === null || entry.records.length === 0) return appendFailed(entry, ErrorCode.INVALID_RECORD, 'no records');
   // acks=all needs min(min.insync.replicas, replication factor) replicas in sync: one node is
   // the whole replica set, so this never refuses there.

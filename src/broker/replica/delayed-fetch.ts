@@ -2,7 +2,8 @@
  * Kafka's DelayedFetch: a fetch that found fewer than minBytes waits until that many bytes
  * became readable in its partitions, maxWaitMs passes, the broker stops, or one of its partitions
  * goes away (an error to answer). Woken by high-watermark moves of its partitions (appends,
- * followers' fetches); the replica manager reads again once it completes.
+ * followers' fetches); a follower's fetch (reading to the log end) counts appended bytes
+ * instead. The replica manager reads again once it completes.
  */
 import type { Partition } from './partition.js';
 import { DelayedOperation } from './purgatory.js';
@@ -17,15 +18,17 @@ export class DelayedFetch extends DelayedOperation {
     private readonly missingBytes: number,
     private readonly isStopping: () => boolean,
     private readonly respond: () => void,
+    /** How many bytes a partition has made readable to this fetch so far. */
+    private readonly readable: (p: Partition) => number = (p) => p.visibleBytes,
   ) {
     super(maxWaitMs);
-    this.visibleAtStart = partitions.map((p) => p.visibleBytes);
+    this.visibleAtStart = partitions.map(readable);
   }
 
   /** Bytes that became readable in the fetch's partitions since it started waiting. */
   get arrivedBytes(): number {
     let arrived = 0;
-    for (let i = 0; i < this.partitions.length; i++) arrived += this.partitions[i]!.visibleBytes - this.visibleAtStart[i]!;
+    for (let i = 0; i < this.partitions.length; i++) arrived += this.readable(this.partitions[i]!) - this.visibleAtStart[i]!;
     return arrived;
   }
 

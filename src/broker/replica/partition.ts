@@ -11,8 +11,13 @@
  * - the local replica's log end offset is what its appends acknowledged (written, and synced in
  *   durable mode), so a consumer never sees a record that a crash could take back.
  *
+ * - an ISR change is proposed (Kafka's AlterPartition: `onAlterPartition`) and takes effect only
+ *   once committed, when the image brings it back through makeLeader; meanwhile the high
+ *   watermark counts the larger of the two sets (Kafka's maximalIsr).
+ *
  * On one node the replicas and the ISR are this node alone, and the high watermark follows the
- * local appends. The methods the replica manager calls take a request and return a result (no
+ * local appends. A follower (makeFollower) takes records and its high watermark from the leader
+ * (the replica fetcher) and refuses clients' produces and fetches. The methods the replica manager calls take a request and return a result (no
  * callbacks into the broker, no shared mutable state), so a partition can later live on a worker
  * thread with its log.
  */
@@ -32,11 +37,22 @@ export type { ProduceChecks } from './log-validator.js';
 /** Told when the partition's high watermark or last stable offset moved (the replica manager completes delayed operations). */
 export type PartitionListener = (partition: Partition) => void;
 
+/** Kafka's AlterPartition request for one partition: the ISR the leader wants, on the registration it last saw. */
+export interface IsrProposal {
+  leaderEpoch: number;
+  partitionEpoch: number;
+  isr: readonly number[];
+}
+
+/** Told of an ISR change the leader wants committed (the replica manager proposes it to the metadata store). */
+export type AlterPartitionListener = (partition: Partition, proposal: IsrProposal) => void;
+
 export interface PartitionOptions {
   /** This node's id; the default single-node leadership assigns the partition to it. */
   localBrokerId?: number;
   time?: Time;
   listener?: PartitionListener;
+  onAlterPartition?: AlterPartitionListener;
 }
 
 /** Kafka's LeaderAndIsr as a partition's leader receives it. */
@@ -46,6 +62,14 @@ export interface LeaderState {
   replicas: readonly number[];
   isr: readonly number[];
 }
+
+/** What a follower is told: the leader's id as well (-1: none). */
+export interface FollowerState extends LeaderState {
+  leader: number;
+}
+
+/** An empty producer snapshot: loading it forgets every producer (before a rebuild after truncation). */
+const NO_PRODUCERS = new ProducerStateManager('').encodeSnapshot();
 
 /** Which offset bounds a read: a consumer's high watermark, read_committed's last stable offset, a follower's log end. */
 export type FetchIsolation = 'high-watermark' | 'txn-committed' | 'log-end';
@@ -64,10 +88,16 @@ export class Partition {
   readonly localBrokerId: number;
   /** Bytes that became readable (the high watermark moved over them) since the partition opened; long polls count from it. */
   visibleBytes = 0;
+  /** Bytes appended here as leader since the partition opened: followers' long polls count from it. */
+  appendedBytes = 0;
   private _leaderEpoch = -1;
   private _partitionEpoch = -1;
   private _replicas: readonly number[] = [];
   private _isr: readonly number[] = [];
+  private _leader = -1;
+  /** The ISR proposed and not yet committed (Kafka's PendingExpandIsr / PendingShrinkIsr). */
+  private pendingIsr: readonly number[] | undefined;
+  private onAlterPartition: AlterPartitionListener | undefined;
   /** The log end offset when this node's leader epoch began: a follower must reach it to join the ISR. */
   private leaderEpochStartOffset = 0n;
   private readonly replicaStates = new Map<number, ReplicaState>();
@@ -86,6 +116,7 @@ export class Partition {
     this.localBrokerId = options.localBrokerId ?? 0;
     this.time = options.time ?? SYSTEM_TIME;
     this.listener = options.listener;
+    this.onAlterPartition = options.onAlterPartition;
     this.producers = new ProducerStateManager(`${topic.name}-${index}`);
     this.producerStore = new ProducerStateStore(log, this.producers);
     // One node: this one leads from epoch 0, alone in the ISR.
@@ -105,8 +136,24 @@ export class Partition {
   get assignedReplicas(): readonly number[] {
     return this._replicas;
   }
+  /** The committed ISR. */
   get isr(): readonly number[] {
     return this._isr;
+  }
+  /** The committed ISR together with a pending change's members: what the high watermark waits for. */
+  get maximalIsr(): readonly number[] {
+    const pending = this.pendingIsr;
+    return pending ? [...new Set([...this._isr, ...pending])] : this._isr;
+  }
+  /** An ISR change proposed and not committed yet. */
+  get pendingIsrChange(): readonly number[] | undefined {
+    return this.pendingIsr;
+  }
+  get leaderId(): number {
+    return this._leader;
+  }
+  get isLeader(): boolean {
+    return this._leader === this.localBrokerId;
   }
   get logStartOffset(): bigint {
     return this.log.logStartOffset;
@@ -141,31 +188,90 @@ export class Partition {
     this.listener = listener;
   }
 
+  setAlterPartitionListener(listener: AlterPartitionListener | undefined): void {
+    this.onAlterPartition = listener;
+  }
+
   /**
    * Kafka's Partition.makeLeader: takes the epoch, replicas and ISR; a new epoch starts at the
    * log end offset (maybeAssignEpochStartOffset: even an empty log answers ListOffsets earliest
-   * and OffsetForLeaderEpoch with it); followers' states start unknown; the high watermark the
-   * log restored (from its checkpoint) moves up to the minimum log end offset over the ISR.
-   * Returns whether the epoch is new.
+   * and OffsetForLeaderEpoch with it); on becoming leader the followers' states start unknown
+   * (those in the ISR caught up now, as Kafka's resetReplicaState); the same leader taking a
+   * committed ISR change keeps them. The high watermark moves up to the minimum log end offset
+   * over the ISR. Returns whether the epoch is new.
    */
   makeLeader(state: LeaderState): boolean {
     if (!state.isr.includes(this.localBrokerId)) throw new InvariantViolation(`${this.name}: the leader ${this.localBrokerId} is not in the ISR [${state.isr}]`);
     if (state.isr.some((id) => !state.replicas.includes(id))) throw new InvariantViolation(`${this.name}: ISR [${state.isr}] is not within replicas [${state.replicas}]`);
     const isNewEpoch = state.leaderEpoch > this._leaderEpoch;
-    this._leaderEpoch = state.leaderEpoch;
-    this._partitionEpoch = state.partitionEpoch;
-    this._replicas = [...state.replicas];
-    this._isr = [...state.isr];
+    const isNewLeader = !this.isLeader || isNewEpoch;
+    this.assign(state, this.localBrokerId);
     const now = this.time.now();
+    const previous = isNewLeader ? new Map<number, ReplicaState>() : new Map(this.replicaStates);
     this.replicaStates.clear();
-    for (const id of this._replicas) this.replicaStates.set(id, new ReplicaState(id));
+    for (const id of this._replicas) {
+      const replica = previous.get(id) ?? new ReplicaState(id);
+      if (!previous.has(id) && this._isr.includes(id)) replica.lastCaughtUpTimeMs = now;
+      this.replicaStates.set(id, replica);
+    }
     this.replicaStates.get(this.localBrokerId)!.appended(this.log.logEndOffset, now);
     if (isNewEpoch) {
       this.leaderEpochStartOffset = this.log.logEndOffset;
       this.log.leaderEpochCache.assign(this._leaderEpoch, this.leaderEpochStartOffset);
     }
-    this.maybeIncrementLeaderHW();
+    if (this.maybeIncrementLeaderHW()) this.notify();
     return isNewEpoch;
+  }
+
+  /**
+   * Kafka's Partition.makeFollower: takes the leader, epoch, replicas and ISR; the leader's state
+   * of the followers is dropped; waiting produces and fetches answer (not leader). Records,
+   * epochs and the high watermark come from the leader through the replica fetcher. Returns
+   * whether the leader or its epoch changed (the fetcher must start over).
+   */
+  makeFollower(state: FollowerState): boolean {
+    const changed = state.leader !== this._leader || state.leaderEpoch > this._leaderEpoch;
+    const wasLeader = this.isLeader;
+    this.assign(state, state.leader);
+    const local = this.replicaStates.get(this.localBrokerId) ?? new ReplicaState(this.localBrokerId);
+    this.replicaStates.clear();
+    this.replicaStates.set(this.localBrokerId, local);
+    local.appended(this.log.logEndOffset, this.time.now());
+    if (wasLeader || changed) this.notify();
+    return changed;
+  }
+
+  private assign(state: LeaderState, leader: number): void {
+    this._leader = leader;
+    this._leaderEpoch = Math.max(this._leaderEpoch, state.leaderEpoch);
+    this._partitionEpoch = state.partitionEpoch;
+    this._replicas = [...state.replicas];
+    this._isr = [...state.isr];
+    this.pendingIsr = undefined;
+  }
+
+  /**
+   * Kafka's maybeShrinkIsr: followers of the committed ISR that were last caught up longer than
+   * `replicaLagTimeMaxMs` ago (and are not at the log end) are proposed out of it. Returns the
+   * proposal, if any (one change at a time: none while another is pending).
+   */
+  maybeShrinkIsr(replicaLagTimeMaxMs: number, now = this.time.now()): IsrProposal | undefined {
+    if (!this.isLeader || this.pendingIsr || this.deleted) return undefined;
+    const leo = this.log.logEndOffset;
+    const inSync = this._isr.filter((id) => id === this.localBrokerId || this.replicaStates.get(id)?.isCaughtUp(leo, now, replicaLagTimeMaxMs));
+    return inSync.length < this._isr.length ? this.proposeIsr(inSync) : undefined;
+  }
+
+  /** The store refused the proposal (a stale partition epoch, say): the next fetch or check may propose again. */
+  isrChangeFailed(proposal: IsrProposal): void {
+    if (this.pendingIsr && proposal.partitionEpoch === this._partitionEpoch) this.pendingIsr = undefined;
+  }
+
+  private proposeIsr(isr: readonly number[]): IsrProposal {
+    this.pendingIsr = isr;
+    const proposal = { leaderEpoch: this._leaderEpoch, partitionEpoch: this._partitionEpoch, isr };
+    this.onAlterPartition?.(this, proposal);
+    return proposal;
   }
 
   /** The partition's topic was deleted: waiting operations on it complete. */
@@ -179,13 +285,20 @@ export class Partition {
    * the ISR if that is higher. Returns whether it moved; waiting fetches and produces are told.
    */
   maybeIncrementLeaderHW(): boolean {
+    if (!this.isLeader) return false;
     let min: bigint | undefined;
-    for (const id of this._isr) {
+    for (const id of this.maximalIsr) {
       const leo = this.replicaStates.get(id)?.logEndOffset ?? -1n;
       if (min === undefined || leo < min) min = leo;
     }
     if (min === undefined || min < 0n) return false;
     if (!this.log.maybeIncrementHighWatermark(min)) return false;
+    this.countVisibleBytes();
+    return true;
+  }
+
+  /** The appends the high watermark now covers become readable bytes (what consumers' long polls wait for). */
+  private countVisibleBytes(): void {
     const hw = this.log.highWatermark;
     for (let i = this.unreadableAppends.length - 1; i >= 0; i--) {
       const a = this.unreadableAppends[i]!;
@@ -193,23 +306,22 @@ export class Partition {
       this.visibleBytes += a.bytes;
       this.unreadableAppends.splice(i, 1);
     }
-    return true;
   }
 
   /**
    * A follower fetched from `fetchOffset` (Kafka's updateFollowerFetchState): its log end offset
-   * and caught-up time move; a follower that reached the high watermark joins the ISR; the high
-   * watermark may move. A replica that is not a follower of this partition changes nothing.
+   * and caught-up time move; a follower that reached the high watermark is proposed into the
+   * ISR (it joins once that is committed); the high watermark may move. A replica that is not a follower of this partition changes nothing.
    * Returns whether the replica is one.
    */
   updateFollowerFetchState(replicaId: number, fetchOffset: bigint, leaderEndOffset: bigint, fetchTimeMs = this.time.now()): boolean {
-    if (replicaId === this.localBrokerId) return false;
+    if (replicaId === this.localBrokerId || !this.isLeader) return false;
     const replica = this.replicaStates.get(replicaId);
     if (!replica) return false;
     replica.updateFetchState(fetchOffset, leaderEndOffset, fetchTimeMs);
     // maybeExpandIsr: caught up to the high watermark (and into this leader's epoch).
-    if (!this._isr.includes(replicaId) && fetchOffset >= this.log.highWatermark && fetchOffset >= this.leaderEpochStartOffset) {
-      this._isr = [...this._isr, replicaId];
+    if (!this.pendingIsr && !this._isr.includes(replicaId) && fetchOffset >= this.log.highWatermark && fetchOffset >= this.leaderEpochStartOffset) {
+      this.proposeIsr([...this._isr, replicaId]);
     }
     if (this.maybeIncrementLeaderHW()) this.notify();
     return true;
@@ -220,7 +332,7 @@ export class Partition {
    * watermark covers `requiredOffset`, and whether the ISR was large enough for it.
    */
   checkEnoughReplicasReachOffset(requiredOffset: bigint): { reached: boolean; errorCode: number } {
-    if (this.deleted) return { reached: true, errorCode: ErrorCode.NOT_LEADER_OR_FOLLOWER };
+    if (this.deleted || !this.isLeader) return { reached: true, errorCode: ErrorCode.NOT_LEADER_OR_FOLLOWER };
     if (this.log.highWatermark < requiredOffset) return { reached: false, errorCode: ErrorCode.NONE };
     return { reached: true, errorCode: this._isr.length < this.effectiveMinIsr ? ErrorCode.NOT_ENOUGH_REPLICAS_AFTER_APPEND : ErrorCode.NONE };
   }
@@ -286,8 +398,7 @@ export class Partition {
       this.producerStore.inFlight--;
     }
     this.producerStore.appended(batch.length);
-    // The marker moves the last stable offset even where the high watermark stays.
-    if (!this.localAppended(info, batch.length)) this.notify();
+    this.localAppended(info, batch.length);
     return info;
   }
 
@@ -329,6 +440,7 @@ export class Partition {
     }
     this.producerStore.appended(records.length);
     this.replicaStates.get(this.localBrokerId)?.appended(this.log.logEndOffset, this.time.now());
+    this.unreadableAppends.push({ endOffset: info.lastOffset + 1n, bytes: records.length });
     return info;
   }
 
@@ -336,6 +448,7 @@ export class Partition {
   updateFollowerHighWatermark(leaderHighWatermark: bigint): boolean {
     const target = leaderHighWatermark < this.log.logEndOffset ? leaderHighWatermark : this.log.logEndOffset;
     if (!this.log.maybeIncrementHighWatermark(target)) return false;
+    this.countVisibleBytes();
     this.notify();
     return true;
   }
@@ -344,6 +457,38 @@ export class Partition {
   checkCurrentLeaderEpoch(currentLeaderEpoch: number): number {
     if (currentLeaderEpoch < 0 || currentLeaderEpoch === this._leaderEpoch) return ErrorCode.NONE;
     return currentLeaderEpoch > this._leaderEpoch ? ErrorCode.UNKNOWN_LEADER_EPOCH : ErrorCode.FENCED_LEADER_EPOCH;
+  }
+
+  /** Kafka's getLocalLog with requireLeader: the epoch check, then NOT_LEADER_OR_FOLLOWER on a follower. */
+  checkLeader(currentLeaderEpoch: number): number {
+    const errorCode = this.checkCurrentLeaderEpoch(currentLeaderEpoch);
+    return errorCode === ErrorCode.NONE && !this.isLeader ? ErrorCode.NOT_LEADER_OR_FOLLOWER : errorCode;
+  }
+
+  /**
+   * A follower removes its records at and after `offset` (a diverging epoch, or a leader whose
+   * log ends earlier) and rebuilds its producer state from what is left. Returns whether
+   * anything was removed.
+   */
+  async truncateTo(offset: bigint): Promise<boolean> {
+    if (!(await this.log.truncateTo(offset))) return false;
+    await this.afterTruncation();
+    return true;
+  }
+
+  /** A follower below the leader's log start: its log starts over, empty, at `offset`. */
+  async truncateFullyAndStartAt(offset: bigint): Promise<void> {
+    await this.log.truncateFullyAndStartAt(offset);
+    await this.afterTruncation();
+  }
+
+  private async afterTruncation(): Promise<void> {
+    this.producers.loadSnapshot(NO_PRODUCERS);
+    await this.producerStore.load();
+    const leo = this.log.logEndOffset;
+    const local = this.replicaStates.get(this.localBrokerId);
+    if (local) local.logEndOffset = leo;
+    for (let i = this.unreadableAppends.length - 1; i >= 0; i--) if (this.unreadableAppends[i]!.endOffset > leo) this.unreadableAppends.splice(i, 1);
   }
 
   /** The offset a read may not pass. */
@@ -367,7 +512,7 @@ export class Partition {
    * (or of the largest epoch below it), after checking the requester's current leader epoch.
    */
   lastOffsetForLeaderEpoch(currentLeaderEpoch: number, leaderEpoch: number): { errorCode: number; leaderEpoch: number; endOffset: bigint } {
-    const errorCode = this.checkCurrentLeaderEpoch(currentLeaderEpoch);
+    const errorCode = this.checkLeader(currentLeaderEpoch);
     if (errorCode !== ErrorCode.NONE) return { errorCode, leaderEpoch: -1, endOffset: -1n };
     const end = this.endOffsetForEpoch(leaderEpoch);
     return { errorCode, leaderEpoch: end.epoch, endOffset: end.endOffset };
@@ -378,7 +523,7 @@ export class Partition {
    * or another sentinel the log's answer, if at or below that bound. Throws storage errors.
    */
   async fetchOffsetForTimestamp(timestamp: bigint, isolation: FetchIsolation, currentLeaderEpoch: number): Promise<{ errorCode: number; found?: { offset: bigint; timestamp: bigint; leaderEpoch: number } }> {
-    const errorCode = this.checkCurrentLeaderEpoch(currentLeaderEpoch);
+    const errorCode = this.checkLeader(currentLeaderEpoch);
     if (errorCode !== ErrorCode.NONE) return { errorCode };
     const upperBound = this.maxOffsetFor(isolation);
     if (timestamp === LATEST_TIMESTAMP) return { errorCode, found: { offset: upperBound, timestamp: -1n, leaderEpoch: this._leaderEpoch } };
@@ -421,6 +566,7 @@ export class Partition {
     const hw = this.highWatermark;
     const leo = this.logEndOffset;
     if (!(start <= lso && lso <= hw && hw <= leo)) throw new InvariantViolation(`${this.name}: logStartOffset ${start} <= lastStableOffset ${lso} <= highWatermark ${hw} <= logEndOffset ${leo} does not hold`);
+    if (!this.isLeader) return;
     if (!this._isr.includes(this.localBrokerId) || this._isr.some((id) => !this._replicas.includes(id))) throw new InvariantViolation(`${this.name}: ISR [${this._isr}] vs replicas [${this._replicas}]`);
     for (const id of this._isr) {
       const replicaLeo = this.replicaStates.get(id)?.logEndOffset ?? -1n;
@@ -434,13 +580,13 @@ export class Partition {
     return this.log.append(records, this._leaderEpoch, validated);
   }
 
-  /** The local replica acknowledged an append: its end moves, and with it maybe the high watermark. Returns whether it did. */
-  private localAppended(info: LogAppendInfo, bytes: number): boolean {
+  /** The local replica acknowledged an append: its end moves, and with it maybe the high watermark; waiting fetches (followers' too) are told. */
+  private localAppended(info: LogAppendInfo, bytes: number): void {
     this.replicaStates.get(this.localBrokerId)?.appended(info.lastOffset + 1n, this.time.now());
     this.unreadableAppends.push({ endOffset: info.lastOffset + 1n, bytes });
-    if (!this.maybeIncrementLeaderHW()) return false;
+    this.appendedBytes += bytes;
+    this.maybeIncrementLeaderHW();
     this.notify();
-    return true;
   }
 
   private notify(): void {

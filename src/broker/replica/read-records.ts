@@ -63,7 +63,7 @@ export async function locateAll(lookup: (topic: string, partition: number) => Pa
     r.lastStableOffset = p.lastStableOffset;
     r.logStartOffset = p.logStartOffset;
     r.logEndOffset = p.logEndOffset;
-    const epochError = p.checkCurrentLeaderEpoch(request.currentLeaderEpoch);
+    const epochError = p.checkLeader(request.currentLeaderEpoch);
     if (epochError !== ErrorCode.NONE) {
       r.errorCode = epochError;
       errors = true;

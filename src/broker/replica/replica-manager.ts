@@ -9,6 +9,10 @@
  *   purgatory for minBytes (delayed-fetch.ts), read. A follower's fetch updates its replica state
  *   (Partition.updateFollowerFetchState), which may move the high watermark and so complete
  *   delayed produces.
+ * - Leadership from the metadata image (`applyRegistration`): a leader tracks its followers and
+ *   proposes ISR changes (shrink after replica.lag.time.max.ms, expand on catch-up) to the
+ *   metadata store, acting on them once committed; a follower fetches from its leader
+ *   (replica-fetcher.ts).
  * - Opening and deleting partitions, per-topic log configs, producer id expiry.
  *
  * Partitions are reached only through request/result-shaped async calls (records in, offsets
@@ -28,7 +32,10 @@ import { toErrorCode } from '../storage-errors.js';
 import { appendToLeader, type AppendPartitionResult, type AppendRecordsRequest, type TransactionVerifier } from './append-records.js';
 import { DelayedFetch } from './delayed-fetch.js';
 import { DelayedProduce, type ProducePartitionStatus } from './delayed-produce.js';
-import { Partition, type FetchIsolation, type ProduceChecks } from './partition.js';
+import { Partition, type FetchIsolation, type IsrProposal, type ProduceChecks } from './partition.js';
+import { DEFAULT_FETCH_SETTINGS, ReplicaFetcherManager, type ReplicaFetchSettings } from './replica-fetcher.js';
+import type { MetadataChange } from '../metadata/changes.js';
+import type { MetadataImage } from '../metadata/image.js';
 import { DelayedOperationPurgatory } from './purgatory.js';
 import { locateAll, readLocated, type FetchPartitionRequest, type LocatedRead } from './read-records.js';
 import { effectiveTopicConfig, topicProperties } from '../topic-configs.js';
@@ -41,7 +48,7 @@ export interface ReplicaManagerContext {
   readonly nodeId: number;
   readonly config: BrokerContext['config'];
   readonly logger: BrokerContext['logger'];
-  readonly metadata: Pick<BrokerContext['metadata'], 'topic'>;
+  readonly metadata: Pick<BrokerContext['metadata'], 'topic'> & Partial<Pick<MetadataImage, 'endpoint'>>;
   /** The default verifier's coordinator; looked up at each verification (it starts after the replica manager). */
   readonly txn?: Pick<BrokerContext['txn'], 'verifyPartitions'>;
 }
@@ -50,6 +57,22 @@ export interface ReplicaManagerOptions {
   time?: Time;
   /** KIP-890 verification with the transaction coordinator (default: the context's coordinator). */
   verifyTransaction?: TransactionVerifier;
+  /** Proposes an ISR change (Kafka's AlterPartition) to the metadata store; without one, none is made. */
+  alterPartition?: (change: Extract<MetadataChange, { type: 'alterPartition' }>) => Promise<unknown>;
+  /** replica.lag.time.max.ms (Kafka: 30 s): a follower not caught up for longer leaves the ISR. */
+  replicaLagTimeMaxMs?: number;
+  /** replica.fetch.* for this node's fetchers. */
+  fetch?: Partial<ReplicaFetchSettings>;
+}
+
+/** A broker config by Kafka's name if the broker knows it, else `fallback`. */
+function configured(config: ReplicaManagerContext['config'], key: string, fallback: number): number {
+  try {
+    const v = config.get(key);
+    return typeof v === 'number' ? v : fallback;
+  } catch {
+    return fallback;
+  }
 }
 
 export interface FetchParams {
@@ -90,6 +113,10 @@ export class ReplicaManager {
   private readonly stopFns = new Set<() => void>();
   private stopped = false;
   private expiryTimer: NodeJS.Timeout | undefined;
+  private isrTimer: ReturnType<Time['setTimeout']> | undefined;
+  readonly replicaLagTimeMaxMs: number;
+  readonly fetchers: ReplicaFetcherManager;
+  private readonly alterPartition: ReplicaManagerOptions['alterPartition'];
   readonly producePurgatory: DelayedOperationPurgatory<DelayedProduce>;
   readonly fetchPurgatory: DelayedOperationPurgatory<DelayedFetch>;
   private readonly time: Time;
@@ -115,6 +142,58 @@ export class ReplicaManager {
       });
     this.producePurgatory = new DelayedOperationPurgatory('Produce', this.time);
     this.fetchPurgatory = new DelayedOperationPurgatory('Fetch', this.time);
+    this.alterPartition = options.alterPartition;
+    this.replicaLagTimeMaxMs = options.replicaLagTimeMaxMs ?? configured(broker.config, 'replica.lag.time.max.ms', 30_000);
+    const c = broker.config;
+    const settings: ReplicaFetchSettings = {
+      waitMaxMs: configured(c, 'replica.fetch.wait.max.ms', DEFAULT_FETCH_SETTINGS.waitMaxMs),
+      minBytes: configured(c, 'replica.fetch.min.bytes', DEFAULT_FETCH_SETTINGS.minBytes),
+      maxBytes: configured(c, 'replica.fetch.max.bytes', DEFAULT_FETCH_SETTINGS.maxBytes),
+      responseMaxBytes: configured(c, 'replica.fetch.response.max.bytes', DEFAULT_FETCH_SETTINGS.responseMaxBytes),
+      backoffMs: configured(c, 'replica.fetch.backoff.ms', DEFAULT_FETCH_SETTINGS.backoffMs),
+      ...options.fetch,
+    };
+    // The inter-broker listener: the broker's first endpoint (inter.broker.listener.name is not supported).
+    this.fetchers = new ReplicaFetcherManager({ nodeId: broker.nodeId, logger: broker.logger, settings, time: this.time, endpoint: (id) => broker.metadata.endpoint?.(id, '') });
+  }
+
+  /** A leader's ISR change goes to the metadata store; it takes effect when the image brings it back. */
+  private readonly proposeIsr = (p: Partition, proposal: IsrProposal): void => {
+    if (!this.alterPartition) return;
+    this.alterPartition({ type: 'alterPartition', topic: p.topic.name, partition: p.index, leaderEpoch: proposal.leaderEpoch, partitionEpoch: proposal.partitionEpoch, isr: proposal.isr }).catch((e: unknown) => {
+      this.broker.logger.info('ISR change refused', { partition: p.name, isr: proposal.isr, error: e });
+      p.isrChangeFailed(proposal);
+    });
+  };
+
+  /** Kafka's isr-expiration task: every half replica.lag.time.max.ms, each led partition's ISR is checked. */
+  private scheduleIsrCheck(): void {
+    this.isrTimer = this.time.setTimeout(() => {
+      if (this.stopped) return;
+      for (const list of this.partitions.values()) for (const p of list) if (p) p.maybeShrinkIsr(this.replicaLagTimeMaxMs);
+      this.scheduleIsrCheck();
+    }, Math.max(1, Math.floor(this.replicaLagTimeMaxMs / 2)));
+  }
+
+  /**
+   * The image's registration of partition `index` of `topic` (placed on this node) takes effect
+   * (Kafka's applyDelta: makeLeader or makeFollower): a leader stops fetching and tracks its
+   * followers; a follower fetches from its leader, anew when the leader or its epoch changed.
+   * Waiting produces and fetches are re-checked (a former leader's answer NOT_LEADER_OR_FOLLOWER).
+   */
+  async applyRegistration(topic: TopicMetadata, index: number): Promise<Partition | undefined> {
+    const reg = topic.partitions[index];
+    if (!reg || !reg.replicas.includes(this.broker.nodeId) || this.stopped) return undefined;
+    const p = await this.openPartition(topic, index);
+    if (reg.leader === this.broker.nodeId) {
+      this.fetchers.removePartition(p);
+      p.makeLeader(reg);
+    } else if (p.makeFollower(reg) || this.fetchers.sourceOf(p) !== reg.leader) {
+      if (reg.leader >= 0) this.fetchers.addPartition(p, reg.leader, reg.leaderEpoch);
+      else this.fetchers.removePartition(p);
+    }
+    this.onPartitionChange(p);
+    return p;
   }
 
   static async open(broker: ReplicaManagerContext, options: ReplicaManagerOptions = {}): Promise<ReplicaManager> {
@@ -125,6 +204,7 @@ export class ReplicaManager {
     });
     const rm = new ReplicaManager(broker, logManager, options);
     rm.startProducerExpiry();
+    rm.scheduleIsrCheck();
     return rm;
   }
 
@@ -172,7 +252,8 @@ export class ReplicaManager {
     if (params.maxWaitMs > 0 && located.bytes < minBytes && !located.errors && params.partitions.length > 0 && !this.stopped) {
       const partitions = located.reads.map((r) => r.partition).filter((p): p is Partition => p !== undefined);
       await new Promise<void>((resolve) => {
-        const op = new DelayedFetch(params.maxWaitMs, partitions, minBytes - located.bytes, () => this.stopped, resolve);
+        const readable = isFollower ? (p: Partition) => p.appendedBytes : (p: Partition) => p.visibleBytes;
+        const op = new DelayedFetch(params.maxWaitMs, partitions, minBytes - located.bytes, () => this.stopped, resolve, readable);
         this.fetchPurgatory.tryCompleteElseWatch(op, partitions.map((p) => partitionKey(p.topic.name, p.index)));
       });
       located = await locateAll(lookup, params.partitions, params.maxBytes, isolation, this.broker.logger);
@@ -241,7 +322,7 @@ export class ReplicaManager {
     const log = await this.logManager.getOrCreateLog(topic.name, index, { topicId: topic.topicId, config: this.logConfigFor(topic) });
     // What was written before a restart was acknowledged (and synced, in durable mode) or is
     // recovered from disk: the partition's leadership (ISR = this node) makes it all visible again.
-    const p = new Partition(topic, index, log, { localBrokerId: this.broker.nodeId, time: this.time, listener: this.onPartitionChange });
+    const p = new Partition(topic, index, log, { localBrokerId: this.broker.nodeId, time: this.time, listener: this.onPartitionChange, onAlterPartition: this.proposeIsr });
     // The image's registration (replicas, ISR, epochs) when this node leads the partition.
     const registration = topic.partitions[index];
     if (registration && registration.leader === this.broker.nodeId) p.makeLeader(registration);
@@ -269,6 +350,7 @@ export class ReplicaManager {
   async deleteTopic(topic: TopicMetadata): Promise<void> {
     const list = this.partitions.get(topic.name) ?? [];
     this.partitions.delete(topic.name);
+    for (const p of list) if (p) this.fetchers.removePartition(p);
     for (const p of list) if (p) p.markDeleted(); // waiting fetches and produces answer
     for (const p of list) if (p) await this.logManager.deleteLog(topic.name, p.index);
   }
@@ -327,6 +409,8 @@ export class ReplicaManager {
 
   stopWaiting(): void {
     this.stopped = true;
+    if (this.isrTimer !== undefined) this.time.clearTimeout(this.isrTimer);
+    void this.fetchers.close();
     this.fetchPurgatory.completeAll();
     for (const fn of [...this.stopFns]) fn();
     this.stopFns.clear();
@@ -334,6 +418,8 @@ export class ReplicaManager {
 
   async close(): Promise<void> {
     if (this.expiryTimer) clearInterval(this.expiryTimer);
+    if (this.isrTimer !== undefined) this.time.clearTimeout(this.isrTimer);
+    await this.fetchers.close();
     // Producer state snapshots at the log end: a clean restart replays nothing.
     for (const list of this.partitions.values()) {
       for (const p of list) {

@@ -27,6 +27,11 @@ export class ReplicaState {
     this.lastFetchTimeMs = fetchTimeMs;
   }
 
+  /** Kafka's isCaughtUp: at the leader's log end, or caught up within the last `replicaLagTimeMaxMs`. */
+  isCaughtUp(leaderEndOffset: bigint, nowMs: number, replicaLagTimeMaxMs: number): boolean {
+    return this.logEndOffset === leaderEndOffset || nowMs - this.lastCaughtUpTimeMs <= replicaLagTimeMaxMs;
+  }
+
   /** The local replica's appends were acknowledged up to `endOffset`. */
   appended(endOffset: bigint, nowMs: number): void {
     if (endOffset > this.logEndOffset) this.logEndOffset = endOffset;

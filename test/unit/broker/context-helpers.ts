@@ -39,7 +39,7 @@ export function testContext(parts: Partial<BrokerContext>): BrokerContext {
   });
 }
 
-/** What the stub replica manager was told, in order ("open t-0", "delete t", "config t", "broker configs"). */
+/** What the stub replica manager was told, in order ("open t-0" the first time a partition's registration applies, "apply t-0" later ones, "delete t", "config t", "broker configs"). */
 export interface RecordingReplicas extends ReplicaManagerView {
   readonly calls: string[];
   readonly opened: string[];
@@ -56,10 +56,12 @@ export function recordingReplicas(): RecordingReplicas {
     calls,
     opened,
     deleted,
-    openPartition: async (t, p) => {
-      calls.push(`open ${t.name}-${p}`);
-      opened.push(`${t.name}-${p}`);
-      return undefined as never;
+    isStopping: false,
+    applyRegistration: async (t, p) => {
+      const name = `${t.name}-${p}`;
+      calls.push(`${opened.includes(name) ? 'apply' : 'open'} ${name}`);
+      if (!opened.includes(name)) opened.push(name);
+      return undefined;
     },
     deleteTopic: async (t) => {
       calls.push(`delete ${t.name}`);

@@ -2,7 +2,7 @@
 // before as it was; a change that does not fit is refused with Kafka's error.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { applyChange } from '../../../../src/broker/metadata/changes.js';
+import { applyChange, type MetadataChange } from '../../../../src/broker/metadata/changes.js';
 import { newPartition } from '../../../../src/broker/metadata/image.js';
 import { ErrorCode, KafkaError } from '../../../../src/broker/errors.js';
 import { registration, singleNodeImage, topicImage } from '../context-helpers.js';
@@ -64,4 +64,19 @@ test('cluster changes: a broker leaves, the controller moves, a partition\'s reg
   assert.deepEqual(changed.partition('t', 1), moved);
   assert.deepEqual(changed.partition('t', 0), gone.partition('t', 0));
   assert.throws(() => applyChange(gone, { type: 'changePartitions', name: 't', partitions: [{ index: 2, registration: moved }] }), (e: unknown) => e instanceof KafkaError && e.code === ErrorCode.UNKNOWN_TOPIC_OR_PARTITION);
+});
+
+test("AlterPartition: the leader's ISR on the registration it saw, refused when stale", () => {
+  const t = { ...topicImage('t', 1), partitions: [{ replicas: [1, 2, 3], isr: [1, 2, 3], leader: 1, leaderEpoch: 4, partitionEpoch: 9 }] };
+  const image = applyChange(singleNodeImage(1), { type: 'createTopic', topic: t });
+  const change: Extract<MetadataChange, { type: 'alterPartition' }> = { type: 'alterPartition', topic: 't', partition: 0, leaderEpoch: 4, partitionEpoch: 9, isr: [1, 2] };
+  const shrunk = applyChange(image, change);
+  assert.deepEqual(shrunk.partition('t', 0), { replicas: [1, 2, 3], isr: [1, 2], leader: 1, leaderEpoch: 4, partitionEpoch: 10 });
+  const refused = (c: Partial<typeof change>, code: number) => assert.throws(() => applyChange(shrunk, { ...change, partitionEpoch: 10, ...c }), (e: unknown) => e instanceof KafkaError && e.code === code);
+  assert.throws(() => applyChange(shrunk, change), (e: unknown) => e instanceof KafkaError && e.code === ErrorCode.INVALID_UPDATE_VERSION, 'based on partition epoch 9, now 10');
+  refused({ leaderEpoch: 3 }, ErrorCode.FENCED_LEADER_EPOCH);
+  refused({ leaderEpoch: 5 }, ErrorCode.UNKNOWN_LEADER_EPOCH);
+  refused({ isr: [2, 3] }, ErrorCode.INVALID_REQUEST);
+  refused({ isr: [1, 4] }, ErrorCode.INVALID_REQUEST);
+  refused({ partition: 1 }, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION);
 });

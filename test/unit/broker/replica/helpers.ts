@@ -6,7 +6,7 @@ import { after } from 'node:test';
 import { buildRecordBatch, validateBatches } from '../../../../src/protocol/records/index.js';
 import { DEFAULT_LOG_CONFIG, NodeFileSystem, createPartitionLog, createStorageContext, type PartitionLog } from '../../../../src/storage/index.js';
 import type { ClientBatch } from '../../../../src/storage/producer-state.js';
-import { Partition, type PartitionListener } from '../../../../src/broker/replica/partition.js';
+import { Partition, type AlterPartitionListener, type PartitionListener } from '../../../../src/broker/replica/partition.js';
 import type { MockTime } from '../../../../src/util/time.js';
 
 const dirs: string[] = [];
@@ -17,7 +17,7 @@ after(async () => {
 });
 
 /** A partition over a real log in a temporary directory (producer state writes its .txnindex there). */
-export async function newPartition(time: MockTime, options: { localBrokerId?: number; listener?: PartitionListener; name?: string } = {}): Promise<Partition> {
+export async function newPartition(time: MockTime, options: { localBrokerId?: number; listener?: PartitionListener; onAlterPartition?: AlterPartitionListener; name?: string } = {}): Promise<Partition> {
   const root = await mkdtemp(join(tmpdir(), 'samsa-partition-'));
   dirs.push(root);
   const ctx = createStorageContext(new NodeFileSystem(), { now: () => time.now() });
@@ -25,7 +25,7 @@ export async function newPartition(time: MockTime, options: { localBrokerId?: nu
   const log = await createPartitionLog(ctx, { topic: name, partition: 0, dir: join(root, `${name}-0`), config: { ...DEFAULT_LOG_CONFIG, fileDeleteDelayMs: 0 } });
   logs.push(log);
   const topic = { name, topicId: 'AAAAAAAAAAAAAAAAAAAAAA', partitions: [newPartitionRegistration([1])], configs: {}, internal: false };
-  return new Partition(topic, 0, log, { localBrokerId: options.localBrokerId ?? 1, time, listener: options.listener });
+  return new Partition(topic, 0, log, { localBrokerId: options.localBrokerId ?? 1, time, listener: options.listener, onAlterPartition: options.onAlterPartition });
 }
 
 export interface ProducerBatch {

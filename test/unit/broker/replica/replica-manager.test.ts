@@ -4,7 +4,7 @@
 // is not a follower changes nothing.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, rm, rm as rmDir } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { BrokerConfig } from '../../../../src/broker/config.js';
@@ -142,4 +142,59 @@ test('stopping answers waiting fetches at once', async () => {
   const [r] = await waiting;
   assert.equal(r!.records.length, 0);
   assert.equal(time.pending, 0);
+});
+
+test('ISR: the periodic check proposes a lagging follower out; acks=all waits until the image commits it, then answers', async () => {
+  const proposals: unknown[] = [];
+  const ownDir = await mkdtemp(join(tmpdir(), 'samsa-replica-manager-isr-'));
+  const config = BrokerConfig.fromSources({ overrides: { 'log.dirs': ownDir } });
+  const t: TopicMetadata = { name: 'isr', topicId: 'AAAAAAAAAAAAAAAAAAAAAA', partitions: [{ replicas: [NODE, 2], isr: [NODE, 2], leader: NODE, leaderEpoch: 3, partitionEpoch: 7 }], configs: {}, internal: false };
+  const rm = await ReplicaManager.open({ nodeId: NODE, config, logger: createLogger('silent'), metadata: { topic: () => t } }, { time, verifyTransaction: async () => new Map(), replicaLagTimeMaxMs: 1000, alterPartition: async (c) => void proposals.push(c) });
+  try {
+    const p = (await rm.applyRegistration(t, 0))!;
+    assert.equal(p.isLeader, true);
+    assert.equal(p.leaderEpoch, 3);
+    const acked = rm.appendRecords({ requiredAcks: -1, timeoutMs: 60_000, apiVersion: 9, transactionalId: null, entries: [{ topic: 'isr', partition: 0, records: records(2) }] });
+    await until(() => rm.producePurgatory.delayed === 1);
+    await time.advance(1000);
+    assert.deepEqual(proposals, [], 'caught up a second ago: still in sync');
+    await time.advance(500);
+    assert.deepEqual(proposals, [{ type: 'alterPartition', topic: 'isr', partition: 0, leaderEpoch: 3, partitionEpoch: 7, isr: [NODE] }]);
+    assert.deepEqual(p.isr, [NODE, 2]);
+    assert.equal(rm.producePurgatory.delayed, 1, 'proposed, not committed: acks=all still waits for follower 2');
+    // The store committed it: the next image brings it back.
+    await rm.applyRegistration({ ...t, partitions: [{ ...t.partitions[0]!, isr: [NODE], partitionEpoch: 8 }] }, 0);
+    assert.deepEqual(p.isr, [NODE]);
+    const [result] = await acked;
+    assert.equal(result!.errorCode, ErrorCode.NONE);
+    assert.equal(p.highWatermark, 2n);
+  } finally {
+    await rm.close();
+    await rmDir(ownDir, { recursive: true, force: true });
+  }
+});
+
+test('a partition whose image names another leader follows it: clients get NOT_LEADER_OR_FOLLOWER for produce and fetch', async () => {
+  const ownDir = await mkdtemp(join(tmpdir(), 'samsa-replica-manager-follower-'));
+  const config = BrokerConfig.fromSources({ overrides: { 'log.dirs': ownDir } });
+  const t: TopicMetadata = { name: 'followed', topicId: 'AAAAAAAAAAAAAAAAAAAAAA', partitions: [{ replicas: [2, NODE], isr: [2, NODE], leader: 2, leaderEpoch: 1, partitionEpoch: 1 }], configs: {}, internal: false };
+  const rm = await ReplicaManager.open({ nodeId: NODE, config, logger: createLogger('silent'), metadata: { topic: () => t } }, { time, verifyTransaction: async () => new Map() });
+  try {
+    const p = (await rm.applyRegistration(t, 0))!;
+    assert.equal(p.isLeader, false);
+    assert.equal(rm.fetchers.sourceOf(p), 2, 'fetched from the leader');
+    const [produced] = await rm.appendRecords({ requiredAcks: 1, timeoutMs: 1000, apiVersion: 9, transactionalId: null, entries: [{ topic: 'followed', partition: 0, records: records() }] });
+    assert.equal(produced!.errorCode, ErrorCode.NOT_LEADER_OR_FOLLOWER);
+    const [fetched] = await rm.fetchMessages({ replicaId: -1, maxWaitMs: 0, minBytes: 1, maxBytes: 1 << 20, isolationLevel: 0, partitions: [{ topic: 'followed', partition: 0, fetchOffset: 0n, partitionMaxBytes: 1 << 20, currentLeaderEpoch: -1, lastFetchedEpoch: -1 }] });
+    assert.equal(fetched!.errorCode, ErrorCode.NOT_LEADER_OR_FOLLOWER);
+    // Elected here: the fetcher stops, produces are taken.
+    await rm.applyRegistration({ ...t, partitions: [{ ...t.partitions[0]!, leader: NODE, leaderEpoch: 2, partitionEpoch: 2 }] }, 0);
+    assert.equal(rm.fetchers.sourceOf(p), undefined);
+    const [again] = await rm.appendRecords({ requiredAcks: 1, timeoutMs: 1000, apiVersion: 9, transactionalId: null, entries: [{ topic: 'followed', partition: 0, records: records() }] });
+    assert.equal(again!.errorCode, ErrorCode.NONE);
+    assert.equal(p.log.endOffsetForEpoch(2).endOffset, 1n);
+  } finally {
+    await rm.close();
+    await rmDir(ownDir, { recursive: true, force: true });
+  }
 });
