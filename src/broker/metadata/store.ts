@@ -28,6 +28,8 @@ export interface MetadataProposer {
 
 export interface MetadataStore extends MetadataProposer {
   subscribe(publisher: MetadataPublisher): void;
+  /** Leaves the cluster (a lease given up, watches closed); a local store has nothing to do. */
+  close?(): Promise<void>;
 }
 
 /** Replays committed changes onto the current image and publishes each result (Kafka's MetadataLoader). */
