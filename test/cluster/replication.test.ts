@@ -225,8 +225,10 @@ test('SIGKILL of a leader mid-produce: an ISR member leads at a new epoch, the p
   assert.ok(victimPartition.isrNodes.includes(after.leaderId), 'the new leader was in the ISR');
   assert.equal(after.leaderEpoch, victimPartition.leaderEpoch + 1, 'a new leader epoch');
 
+  const restartedAt = Date.now();
   await cluster.start(victim.nodeId, {}, victim.dir);
   await fullIsr('after the old leader restarted', 30_000);
+  console.log(`rejoin: ${Date.now() - restartedAt} ms from restarting the old leader to a full ISR again`);
   await converged('after the old leader rejoined');
   assert.ok(!(await logBytes(victim, victimPartition.partitionIndex)).includes('unreplicated-tail'), 'the old leader truncated its unreplicated tail');
   const values = await readToEnd(victimPartition.partitionIndex);
