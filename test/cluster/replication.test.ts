@@ -5,7 +5,8 @@
 // refused NOT_ENOUGH_REPLICAS under min.insync.replicas=2) and rejoin once resumed; a leader
 // killed mid-produce is replaced by an ISR member at a new leader epoch, the producer goes on,
 // and once the old leader is back as a follower every acknowledged record is read back exactly
-// once and the replicas converge.
+// once and the replicas converge; a zombie leader (paused past its session) answers its stale
+// acks=all write with an error and truncates it when it follows.
 import { test, after, before } from 'node:test';
 import assert from 'node:assert/strict';
 import { readdir, readFile } from 'node:fs/promises';
@@ -237,4 +238,38 @@ test('SIGKILL of a leader mid-produce: an ISR member leads at a new epoch, the p
   assert.equal(new Set(failover).size, failover.length, 'no record is duplicated');
   const lost = [...acked].filter((v) => !failover.includes(v));
   assert.deepEqual(lost, [], 'no acknowledged record is lost');
+});
+
+test('a zombie leader (paused past its session, replaced, resumed) never acknowledges an acks=all write, and its stale write does not survive', async () => {
+  const controllerId = (await metadataOf(running()[0]!)).controllerId;
+  const before = await partitionsOn(broker(controllerId));
+  const led = before.find((x) => x.leaderId !== controllerId)!;
+  const zombie = broker(led.leaderId);
+  const other = running().find((b) => b !== zombie)!;
+  const [host, port] = zombie.bootstrap.split(':') as [string, string];
+  const conn = await Connection.connect({ host, port: Number(port) });
+  let answer: Promise<number>;
+  zombie.kill('SIGSTOP');
+  try {
+    // Read by the zombie only once it runs again, with its stale view of the partition.
+    const records = buildRecordBatch([{ key: null, value: Buffer.from('zombie-write') }], { timestamp: Date.now() });
+    answer = conn.request(Produce, { transactionalId: null, acks: -1, timeoutMs: 5000, topicData: [{ name: TOPIC, partitionData: [{ index: led.partitionIndex, records }] }] }, { version: 9, timeoutMs: 60_000 }).then((r) => r.responses[0]!.partitionResponses[0]!.errorCode);
+    await eventually('another replica leads at a new epoch', SESSION_MS + 15_000, async () => {
+      const x = (await partitionsOn(other))[led.partitionIndex]!;
+      return x.leaderId !== zombie.nodeId && x.leaderId >= 0 && x.leaderEpoch > led.leaderEpoch ? x : undefined;
+    });
+  } finally {
+    zombie.kill('SIGCONT');
+  }
+  try {
+    assert.notEqual(await answer, ErrorCode.NONE, 'the zombie did not acknowledge the write');
+  } finally {
+    conn.close();
+  }
+  const newLeader = broker((await partitionsOn(other))[led.partitionIndex]!.leaderId);
+  assert.equal(await produceOne(newLeader, led.partitionIndex, 'after-the-zombie', -1), ErrorCode.NONE, 'the new leader takes acks=all writes');
+  await fullIsr('after the zombie rejoined', 30_000);
+  await converged('after the zombie rejoined');
+  assert.ok(!(await logBytes(zombie, led.partitionIndex)).includes('zombie-write'), "the zombie's stale write is gone from its log");
+  assert.ok(!(await readToEnd(led.partitionIndex)).includes('zombie-write'));
 });
