@@ -177,10 +177,16 @@ test('paused followers leave the ISR through the controller; acks=all is then NO
   assert.ok(!values.includes('refused-with-one-replica'), 'the refused record was not appended');
 });
 
-test('SIGKILL of a leader mid-produce: an ISR member leads at a new epoch, the producer goes on, no acknowledged record is lost or duplicated', async () => {
+/**
+ * SIGKILLs the leader of a partition (one the controller leads, or one it does not) while an
+ * idempotent acks=all producer sends to it, after the leader took a record only it holds; the
+ * old leader restarts on its data. Every acknowledged value (prefixed `what`) is read back once.
+ */
+async function killLeaderMidProduce(what: string, controllerLeads: boolean): Promise<void> {
   const controllerId = (await metadataOf(running()[0]!)).controllerId;
   const before = await partitionsOn(broker(controllerId));
-  const victimPartition = before.find((x) => x.leaderId !== controllerId)!;
+  const victimPartition = before.find((x) => (x.leaderId === controllerId) === controllerLeads)!;
+  assert.ok(victimPartition, `a partition ${controllerLeads ? '' : 'not '}led by the controller`);
   const victim = broker(victimPartition.leaderId);
   const acked = new Set<string>();
   const p = await producer();
@@ -189,7 +195,7 @@ test('SIGKILL of a leader mid-produce: an ISR member leads at a new epoch, the p
   let stop = false;
   const sending = (async () => {
     for (let i = 0; !stop; i++) {
-      const value = `failover-${i}`;
+      const value = `${what}-${i}`;
       try {
         await p.send({ topic: TOPIC, acks: -1, timeout: 10_000, messages: [{ partition: victimPartition.partitionIndex, value }] });
         acked.add(value);
@@ -206,20 +212,20 @@ test('SIGKILL of a leader mid-produce: an ISR member leads at a new epoch, the p
   try {
     // Long polls the followers sent before the pause are answered (empty) before the tail is written.
     await new Promise((r) => setTimeout(r, 4 * FETCH_WAIT_MS));
-    assert.equal(await produceOne(victim, victimPartition.partitionIndex, 'unreplicated-tail', 1), ErrorCode.NONE);
+    assert.equal(await produceOne(victim, victimPartition.partitionIndex, `${what}-unreplicated-tail`, 1), ErrorCode.NONE);
     killedAt = Date.now();
     victim.kill('SIGKILL');
     await victim.exited();
   } finally {
     for (const f of followers) f.kill('SIGCONT');
   }
-  assert.ok((await logBytes(victim, victimPartition.partitionIndex)).includes('unreplicated-tail'), 'the killed leader holds the tail');
+  assert.ok((await logBytes(victim, victimPartition.partitionIndex)).includes(`${what}-unreplicated-tail`), 'the killed leader holds the tail');
   await eventually('records are acknowledged after the kill', SESSION_MS + 20_000, async () => (firstAckAfterKill > 0 && acked.size >= 20 ? true : undefined));
   const ackedAtFailover = acked.size;
   await eventually('the producer goes on on the new leader', 10_000, async () => (acked.size >= ackedAtFailover + 20 ? true : undefined));
   stop = true;
   await sending;
-  console.log(`failover: ${firstAckAfterKill - killedAt} ms from SIGKILL of the leader to the first acknowledged acks=all produce`);
+  console.log(`${what}: ${firstAckAfterKill - killedAt} ms from SIGKILL of the leader to the first acknowledged acks=all produce`);
 
   const after = (await partitionsOn(running()[0]!))[victimPartition.partitionIndex]!;
   assert.notEqual(after.leaderId, victim.nodeId);
@@ -231,19 +237,23 @@ test('SIGKILL of a leader mid-produce: an ISR member leads at a new epoch, the p
   await fullIsr('after the old leader restarted', 30_000);
   console.log(`rejoin: ${Date.now() - restartedAt} ms from restarting the old leader to a full ISR again`);
   await converged('after the old leader rejoined');
-  assert.ok(!(await logBytes(victim, victimPartition.partitionIndex)).includes('unreplicated-tail'), 'the old leader truncated its unreplicated tail');
+  assert.ok(!(await logBytes(victim, victimPartition.partitionIndex)).includes(`${what}-unreplicated-tail`), 'the old leader truncated its unreplicated tail');
   const values = await readToEnd(victimPartition.partitionIndex);
-  assert.ok(!values.includes('unreplicated-tail'));
-  const failover = values.filter((v) => v.startsWith('failover-'));
+  assert.ok(!values.includes(`${what}-unreplicated-tail`));
+  const failover = values.filter((v) => v.startsWith(`${what}-`));
   assert.equal(new Set(failover).size, failover.length, 'no record is duplicated');
   const lost = [...acked].filter((v) => !failover.includes(v));
   assert.deepEqual(lost, [], 'no acknowledged record is lost');
-});
+}
+
+test('SIGKILL of a leader mid-produce: an ISR member leads at a new epoch, the producer goes on, no acknowledged record is lost or duplicated', () => killLeaderMidProduce('failover', false));
+
+test('SIGKILL of the controller while it leads: a new controller moves its leadership, no acknowledged record is lost or duplicated', () => killLeaderMidProduce('controller-failover', true));
 
 test('a zombie leader (paused past its session, replaced, resumed) never acknowledges an acks=all write, and its stale write does not survive', async () => {
   const controllerId = (await metadataOf(running()[0]!)).controllerId;
   const before = await partitionsOn(broker(controllerId));
-  const led = before.find((x) => x.leaderId !== controllerId)!;
+  const led = before.find((x) => x.leaderId !== controllerId) ?? before[0]!;
   const zombie = broker(led.leaderId);
   const other = running().find((b) => b !== zombie)!;
   const [host, port] = zombie.bootstrap.split(':') as [string, string];
