@@ -70,6 +70,13 @@ export const BROKER_CONFIGS: Record<string, ConfigDef> = {
   'log.flush.scheduler.interval.ms': { type: 'long', default: '9223372036854775807' },
   'log.flush.offset.checkpoint.interval.ms': { type: 'int', default: '60000', validate: atLeast(0) },
   'replica.high.watermark.checkpoint.interval.ms': { type: 'long', default: '5000' },
+  // The replica manager's ISR expiry and its followers' fetchers (Kafka's defaults).
+  'replica.lag.time.max.ms': { type: 'long', default: '30000', validate: atLeast(1) },
+  'replica.fetch.wait.max.ms': { type: 'int', default: '500', validate: atLeast(0) },
+  'replica.fetch.min.bytes': { type: 'int', default: '1', validate: atLeast(1) },
+  'replica.fetch.max.bytes': { type: 'int', default: '1048576', validate: atLeast(0) },
+  'replica.fetch.response.max.bytes': { type: 'int', default: '10485760', validate: atLeast(0) },
+  'replica.fetch.backoff.ms': { type: 'int', default: '1000', validate: atLeast(0) },
   'log.cleanup.policy': { type: 'list', default: 'delete' },
   // Kafka's defaults of topic configs Samsa accepts without effect (no tiered storage, no preallocation).
   'log.local.retention.bytes': { type: 'long', default: '-2', validate: atLeast(-2), ignored: true },

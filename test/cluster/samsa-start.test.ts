@@ -31,7 +31,7 @@ async function samsaStart(nodeId: number, prefix: string): Promise<ClusterBroker
     child.stdout!.on('data', (d: Buffer) => d.toString().includes(`node ${nodeId} cluster`) && resolve());
     void exit.then((code) => reject(new Error(`samsa start exited ${code}: ${err}`)));
   });
-  return { nodeId, bootstrap: `127.0.0.1:${port}`, pid: child.pid!, child, stderr: () => err, kill: (s) => child.kill(s), exited: () => exit };
+  return { nodeId, bootstrap: `127.0.0.1:${port}`, pid: child.pid!, child, dir, stderr: () => err, kill: (s) => child.kill(s), exited: () => exit };
 }
 
 before(async () => {

@@ -22,8 +22,8 @@ export class RawClient {
     this.closed = new Promise((resolve) => socket.on('close', () => resolve()));
     socket.on('error', () => undefined);
   }
-  static async open(port: number): Promise<RawClient> {
-    const socket = connect({ port, host: '127.0.0.1' });
+  static async open(port: number, host = '127.0.0.1'): Promise<RawClient> {
+    const socket = connect({ port, host });
     await new Promise((resolve, reject) => socket.once('connect', resolve).once('error', reject));
     return new RawClient(socket);
   }
