@@ -206,7 +206,7 @@ export const sessions: Session[] = [
 const KAFKA_ONLY_BROKER_CONFIGS = [
   'add.partitions.to.txn.retry.backoff.max.ms', 'add.partitions.to.txn.retry.backoff.ms', 'alter.config.policy.class.name',
   'alter.log.dirs.replication.quota.window.num', 'alter.log.dirs.replication.quota.window.size.seconds', 'authorizer.class.name',
-  'auto.leader.rebalance.enable', 'background.threads', 'broker.heartbeat.interval.ms', 'broker.session.timeout.ms',
+  'auto.leader.rebalance.enable', 'background.threads',
   'client.quota.callback.class', 'connection.failed.authentication.delay.ms', 'connections.max.reauth.ms', 'controlled.shutdown.enable',
   'controller.quorum.append.linger.ms', 'controller.quorum.election.backoff.max.ms', 'controller.quorum.election.timeout.ms',
   'controller.quorum.fetch.timeout.ms', 'controller.quorum.request.timeout.ms', 'controller.quorum.retry.backoff.ms', 'controller.quota.window.num',
@@ -224,7 +224,7 @@ const KAFKA_ONLY_BROKER_CONFIGS = [
   'group.streams.max.standby.replicas', 'group.streams.min.heartbeat.interval.ms', 'group.streams.min.session.timeout.ms',
   'group.streams.num.standby.replicas', 'group.streams.session.timeout.ms', 'initial.broker.registration.timeout.ms',
   'kafka.metrics.polling.interval.secs', 'kafka.metrics.reporters', 'leader.imbalance.check.interval.seconds', 'log.dir.failure.timeout.ms',
-  'log.flush.start.offset.checkpoint.interval.ms',   'max.connection.creation.rate', 'max.connections', 'max.connections.per.ip', 'max.connections.per.ip.overrides',
+  'log.flush.start.offset.checkpoint.interval.ms', 'max.connection.creation.rate', 'max.connections', 'max.connections.per.ip', 'max.connections.per.ip.overrides',
   'max.request.partition.size.limit', 'metadata.log.dir', 'metadata.log.max.record.bytes.between.snapshots', 'metadata.log.max.snapshot.interval.ms',
   'metadata.log.segment.bytes', 'metadata.log.segment.ms', 'metadata.max.idle.interval.ms', 'metadata.max.retention.bytes',
   'metadata.max.retention.ms', 'metric.reporters', 'metrics.num.samples', 'metrics.recording.level', 'metrics.sample.window.ms',
@@ -238,8 +238,7 @@ const KAFKA_ONLY_BROKER_CONFIGS = [
   'remote.log.metadata.manager.class.name', 'remote.log.metadata.manager.class.path', 'remote.log.metadata.manager.impl.prefix',
   'remote.log.metadata.manager.listener.name', 'remote.log.reader.max.pending.tasks', 'remote.log.reader.threads',
   'remote.log.storage.manager.class.name', 'remote.log.storage.manager.class.path', 'remote.log.storage.manager.impl.prefix',
-  'remote.log.storage.system.enable', 'replica.fetch.backoff.ms', 'replica.fetch.max.bytes', 'replica.fetch.min.bytes',
-  'replica.fetch.response.max.bytes', 'replica.fetch.wait.max.ms', 'replica.high.watermark.checkpoint.interval.ms', 'replica.lag.time.max.ms',
+  'remote.log.storage.system.enable',
   'replica.selector.class', 'replica.socket.receive.buffer.bytes', 'replica.socket.timeout.ms', 'replication.quota.window.num',
   'replication.quota.window.size.seconds', 'request.timeout.ms', 'sasl.client.callback.handler.class', 'sasl.enabled.mechanisms', 'sasl.jaas.config',
   'sasl.kerberos.kinit.cmd', 'sasl.kerberos.min.time.before.relogin', 'sasl.kerberos.principal.to.local.rules', 'sasl.kerberos.service.name',
@@ -280,8 +279,8 @@ export const allow: AllowEntry[] = [
   },
   {
     session: /^(adm-describe-broker|golden-.*)$/,
-    where: /^(DescribeConfigs broker (v\d|with synonyms)|DescribeConfigs-v\d-\d\.bin): results\[resourceName=1\]\.configs\[name=(cluster\.id|samsa\.log\.flush\.durable|samsa\.log\.level)\]$/,
-    reason: "Samsa's own broker configs (fsync before acknowledging, log level) and cluster.id, which Samsa takes from its configuration where Kafka reads it from meta.properties written by kafka-storage format.",
+    where: /^(DescribeConfigs broker (v\d|with synonyms)|DescribeConfigs-v\d-\d\.bin): results\[resourceName=1\]\.configs\[name=(cluster\.id|samsa\.log\.flush\.durable|samsa\.log\.level|samsa\.etcd\.endpoints|samsa\.etcd\.prefix)\]$/,
+    reason: "Samsa's own broker configs (fsync before acknowledging, log level, etcd endpoints and key prefix for a cluster) and cluster.id, which Samsa takes from its configuration where Kafka reads it from meta.properties written by kafka-storage format.",
   },
   {
     session: /^(adm-describe-broker|golden-.*)$/,
