@@ -62,15 +62,15 @@ describe('the coordinator log of a partition', () => {
     p.makeLeader({ leaderEpoch: 1, partitionEpoch: 1, replicas: [1, 2, 3], isr: [1, 2] });
     const replicas = { partition: () => p, producePurgatory: purgatory } as unknown as ReplicaManager;
     const broker = testContext({ replicas });
-    return { time, p, broker, log: internalTopicLog(broker, 't', 0)! };
+    return { time, p, broker, purgatory, log: internalTopicLog(broker, 't', 0)! };
   }
   const batch = () => buildRecordBatch([{ key: Buffer.from('k'), value: Buffer.from('v') }], { timestamp: 1 });
 
   test('an append resolves once the in-sync follower has it', async () => {
-    const { p, log } = await leader();
+    const { p, purgatory, log } = await leader();
     let done = false;
     const appended = log.append(batch()).then(() => (done = true));
-    await eventuallyTrue(() => p.logEndOffset === 1n);
+    await eventuallyTrue(() => purgatory.delayed === 1);
     assert.equal(done, false, 'not before the follower fetched it');
     p.updateFollowerFetchState(2, 1n, p.logEndOffset);
     await appended;
@@ -78,10 +78,10 @@ describe('the coordinator log of a partition', () => {
   });
 
   test('an ISR that never catches up: REQUEST_TIMED_OUT after the coordinator write timeout', async () => {
-    const { time, p, log } = await leader();
+    const { time, purgatory, log } = await leader();
     const appended = assert.rejects(log.append(batch()), (e: unknown) => e instanceof KafkaError && e.code === ErrorCode.REQUEST_TIMED_OUT);
-    await eventuallyTrue(() => p.logEndOffset === 1n);
-    await new Promise((r) => setImmediate(r));
+    // Appended and waiting for the ISR: only then does the timeout's clock matter.
+    await eventuallyTrue(() => purgatory.delayed === 1);
     await time.advance(COORDINATOR_WRITE_TIMEOUT_MS);
     await appended;
   });
