@@ -41,10 +41,9 @@ export async function startBroker(options: StartBrokerOptions = {}): Promise<Run
   const overrides: Record<string, string | number | boolean> = {
     listeners: `PLAINTEXT://${host}:${options.port ?? 0}`,
     'log.dirs': logDirs.join(','),
-    // One node: internal topics cannot have more replicas than that.
-    'offsets.topic.replication.factor': 1,
-    'transaction.state.log.replication.factor': 1,
-    'transaction.state.log.min.isr': 1,
+    // One node: internal topics cannot have more replicas than that. A cluster member (on etcd)
+    // keeps Kafka's defaults, capped at the registered brokers when the topics are created.
+    ...(options.config?.['samsa.etcd.endpoints'] === undefined ? { 'offsets.topic.replication.factor': 1, 'transaction.state.log.replication.factor': 1, 'transaction.state.log.min.isr': 1 } : {}),
     ...options.config,
   };
   const config = new BrokerConfig(new Map(Object.entries(overrides).map(([k, v]) => [k, String(v)])));

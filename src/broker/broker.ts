@@ -11,8 +11,9 @@ import { TopicManager } from './topic-manager.js';
 import { createGroupCoordinator } from './groups.js';
 import { DynamicConfigManager } from './dynamic-configs.js';
 import { createTransactionCoordinator } from './transactions.js';
-import type { TransactionCoordinator } from '../coordinators/transaction/coordinator.js';
-import type { GroupCoordinator } from '../coordinators/group/index.js';
+import { TRANSACTION_STATE_TOPIC, type TransactionCoordinator } from '../coordinators/transaction/coordinator.js';
+import { OFFSETS_TOPIC, type GroupCoordinator } from '../coordinators/group/index.js';
+import { CoordinatorMetadataPublisher } from './metadata/coordinator-publisher.js';
 import { apiVersionsHandler, apiVersionsResponse } from './handlers/api-versions.js';
 import { ALL_HANDLERS } from './handlers/index.js';
 import { createLogger, type Logger, type LogLevel } from '../util/logger.js';
@@ -109,6 +110,7 @@ export class Broker implements BrokerContext {
     this.groups.startup();
     this.txn = createTransactionCoordinator(this);
     this.txn.startup();
+    store.subscribe(new CoordinatorMetadataPublisher(this.nodeId, [{ topic: OFFSETS_TOPIC, coordinator: this.groups }, { topic: TRANSACTION_STATE_TOPIC, coordinator: this.txn }], this.logger));
 
     this.registry.register(apiVersionsHandler(this.registry));
     for (const make of ALL_HANDLERS) this.registry.register(make(this) as ApiHandler);

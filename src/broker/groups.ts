@@ -1,22 +1,23 @@
 /**
  * The group coordinator wired to this broker: its config from Kafka's group.* and offsets.*
- * keys, `__consumer_offsets` created on first use (internal, compacted, replication factor 1,
- * offsets.topic.num.partitions partitions) and read and appended through the replica manager.
+ * keys, `__consumer_offsets` created on first use (internal, compacted,
+ * offsets.topic.replication.factor capped at the registered brokers, offsets.topic.num.partitions
+ * partitions) and read and appended through the replica manager while this node leads them.
  */
 import { GroupCoordinator, OFFSETS_TOPIC } from '../coordinators/group/index.js';
 import type { BrokerContext } from './context.js';
 import type { BrokerConfig } from './config.js';
-import { ErrorCode, KafkaError } from './errors.js';
-import { internalTopicLeaderEpoch, internalTopicLog } from './internal-topic-log.js';
+import { createInternalTopic, internalTopicLeaderEpoch, internalTopicLog, internalTopicReplicationFactor } from './internal-topic-log.js';
 import { toErrorCode } from './storage-errors.js';
 
 /** What the group handlers see of the broker: the group coordinator alone. */
 export type GroupsContext = Pick<BrokerContext, 'groups'>;
 
 /** How `__consumer_offsets` is created, by the coordinator or by a Metadata request (Kafka's AutoTopicCreationManager). */
-export function offsetsTopicSpec(config: BrokerConfig): { partitions: number; configs: Record<string, string> } {
+export function offsetsTopicSpec(config: BrokerConfig, brokers: number): { partitions: number; replicationFactor: number; configs: Record<string, string> } {
   return {
     partitions: config.int('offsets.topic.num.partitions'),
+    replicationFactor: internalTopicReplicationFactor(config.int('offsets.topic.replication.factor'), brokers),
     configs: { 'cleanup.policy': 'compact', 'compression.type': 'producer', 'segment.bytes': String(config.int('offsets.topic.segment.bytes')) },
   };
 }
@@ -38,14 +39,7 @@ export function createGroupCoordinator(broker: BrokerContext): GroupCoordinator 
     logger: broker.logger.child({ component: 'group-coordinator' }),
     offsetsTopic: {
       partitions: () => broker.metadata.topic(OFFSETS_TOPIC)?.partitions.length,
-      async create(partitions) {
-        try {
-          await broker.topics.create(OFFSETS_TOPIC, partitions, 1, offsetsTopicSpec(c).configs);
-        } catch (e) {
-          // Created meanwhile (by a Metadata request, say): use it as it is.
-          if (!(e instanceof KafkaError && e.code === ErrorCode.TOPIC_ALREADY_EXISTS)) throw e;
-        }
-      },
+      create: (partitions) => createInternalTopic(broker, OFFSETS_TOPIC, partitions, 'offsets.topic.replication.factor', offsetsTopicSpec(c, broker.metadata.brokers.size).configs),
       log: offsetsLog,
       leaderEpoch: (index) => internalTopicLeaderEpoch(broker, OFFSETS_TOPIC, index),
     },

@@ -99,8 +99,8 @@ export class TopicManager {
     if (!isInternal && (!allowAutoCreate || !this.config.bool('auto.create.topics.enable'))) return ErrorCode.UNKNOWN_TOPIC_OR_PARTITION;
     try {
       if (name === OFFSETS_TOPIC) {
-        const spec = offsetsTopicSpec(this.config);
-        return await this.create(name, spec.partitions, 1, spec.configs);
+        const spec = offsetsTopicSpec(this.config, this.image.brokers.size);
+        return await this.create(name, spec.partitions, spec.replicationFactor, spec.configs);
       }
       return await this.create(name, -1, -1, {});
     } catch (e) {

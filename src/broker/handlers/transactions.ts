@@ -56,7 +56,7 @@ export function addPartitionsToTxnHandler(broker: BrokerContext): ApiHandler<Add
       const refused = (list: TopicPartition[]): Map<string, number> | undefined => {
         if (!list.some((tp) => INTERNAL_TOPICS.has(tp.topic))) return undefined;
         const codes = new Map<string, number>();
-        for (const tp of list) codes.set(tpKey(tp.topic, tp.partition), INTERNAL_TOPICS.has(tp.topic) ? ErrorCode.TOPIC_AUTHORIZATION_FAILED : !broker.replicas.partition(tp.topic, tp.partition) ? ErrorCode.UNKNOWN_TOPIC_OR_PARTITION : ErrorCode.OPERATION_NOT_ATTEMPTED);
+        for (const tp of list) codes.set(tpKey(tp.topic, tp.partition), INTERNAL_TOPICS.has(tp.topic) ? ErrorCode.TOPIC_AUTHORIZATION_FAILED : !broker.metadata.partition(tp.topic, tp.partition) ? ErrorCode.UNKNOWN_TOPIC_OR_PARTITION : ErrorCode.OPERATION_NOT_ATTEMPTED);
         return codes;
       };
       if (v <= 3) {
@@ -68,7 +68,7 @@ export function addPartitionsToTxnHandler(broker: BrokerContext): ApiHandler<Add
         req.transactions.map(async (t) => {
           const list = toList(t.topics);
           const codes = refused(list) ?? (t.verifyOnly
-            ? await broker.txn.verifyPartitions(t.transactionalId, t.producerId, t.producerEpoch, list)
+            ? await broker.txn.verifyPartitions(t.transactionalId, t.producerId, t.producerEpoch, list, true)
             : await broker.txn.addPartitions(t.transactionalId, t.producerId, t.producerEpoch, list));
           return { transactionalId: t.transactionalId, topicResults: results(t.topics, codes, v) };
         }),

@@ -106,7 +106,7 @@ export interface FetchPartitionResult {
 
 const READ_COMMITTED = 1;
 
-const partitionKey = (topic: string, index: number) => `${topic}\u0000${index}`;
+export const partitionKey = (topic: string, index: number) => `${topic}\u0000${index}`;
 
 export class ReplicaManager {
   private readonly partitions = new Map<string, Partition[]>();

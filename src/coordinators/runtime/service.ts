@@ -1,7 +1,8 @@
 /**
  * What both coordinator services share: a runtime running their shards and the internal topic
  * those shards live in, with the entry points the broker calls — start, stop, and the
- * elections and resignations of the topic's partitions (the next issue's leadership changes).
+ * elections and resignations of the topic's partitions (as the broker's coordinator publisher
+ * sees leadership move in the metadata).
  */
 import type { Logger } from '../../util/logger.js';
 import { CoordinatorRuntime, type RuntimeOptions } from './runtime.js';

@@ -1,6 +1,6 @@
 /**
  * A coordinator's internal topic (`__consumer_offsets`, `__transaction_state`) and which of its
- * partitions this node serves: created on first use, every hosted partition loaded on start and
+ * partitions this node serves: created on first use, every partition led here loaded on start and
  * on creation, keys routed to their partition. Elections and resignations reach the runtime
  * through here, so that a partition that resigned is not served again until it is re-elected.
  */
@@ -17,7 +17,7 @@ export interface InternalTopic {
   partitions(): number | undefined;
   /** Creates it (internal, compacted) with this many partitions; fine if it exists already. */
   create(partitions: number): Promise<void>;
-  /** The partition's log, undefined while it is not hosted here. */
+  /** The partition's log while this node leads it, else undefined (a follower serves nothing). */
   log(partition: number): CoordinatorLog | undefined;
   /** The partition's leader epoch: the coordinator epoch of a load (0 when not given, as on one node). */
   leaderEpoch?(partition: number): number;
@@ -103,7 +103,7 @@ export class CoordinatorTopic<S extends CoordinatorShard<R>, R> {
     return new CoordinatorError(ErrorCode.COORDINATOR_NOT_AVAILABLE, 'the coordinator is shutting down');
   }
 
-  /** Every hosted partition never loaded here: partitions that resigned wait for their election. */
+  /** Every partition led here and never loaded: partitions that resigned wait for their election. */
   private serveAll(): void {
     const n = this.topic.partitions() ?? 0;
     for (let p = 0; p < n; p++) if (this.runtime.status(p) === undefined) this.onElection(p, this.topic.leaderEpoch?.(p) ?? 0);

@@ -42,6 +42,13 @@ export interface TransactionCoordinatorOptions {
   /** Whether a topic partition exists (AddPartitionsToTxn of an unknown one fails). */
   partitionExists(topic: string, partition: number): boolean;
   errorCode(e: unknown): number;
+  /**
+   * KIP-890 verification of an id coordinated by another broker: asked of that broker (Kafka's
+   * AddPartitionsToTxnManager); undefined when it is coordinated here (or nowhere), answered here.
+   */
+  verifyElsewhere?(transactionalId: string, producerId: bigint, producerEpoch: number, partitions: TopicPartition[]): Promise<Map<string, number>> | undefined;
+  /** Called as the coordinator stops, before its in-flight work settles (the broker stops sending markers). */
+  onShutdown?(): void;
 }
 
 type Shard = TransactionStateShard;
@@ -71,6 +78,11 @@ export class TransactionCoordinator extends CoordinatorService<Shard, TxnRecord>
       opts.logger,
     );
     this.time = time;
+  }
+
+  override shutdown(): Promise<void> {
+    this.opts.onShutdown?.();
+    return super.shutdown();
   }
 
   /** Runs an operation on the id's shard; `absent` answers when the topic does not exist (and `create` is false). */
@@ -132,8 +144,14 @@ export class TransactionCoordinator extends CoordinatorService<Shard, TxnRecord>
     return all(await this.execute(transactionalId, false, 'AddPartitionsToTxn', op, () => TxnErrors.INVALID_PRODUCER_ID_MAPPING, (code) => code));
   }
 
-  /** KIP-890 verification: is each partition part of this producer's ongoing transaction? */
-  async verifyPartitions(transactionalId: string, producerId: bigint, producerEpoch: number, partitions: TopicPartition[]): Promise<Map<string, number>> {
+  /**
+   * KIP-890 verification: is each partition part of this producer's ongoing transaction? Asked of
+   * the id's coordinator when that is another broker, unless `localOnly` (a verification another
+   * broker sent here is answered from here, never forwarded again).
+   */
+  async verifyPartitions(transactionalId: string, producerId: bigint, producerEpoch: number, partitions: TopicPartition[], localOnly = false): Promise<Map<string, number>> {
+    const elsewhere = localOnly ? undefined : this.opts.verifyElsewhere?.(transactionalId, producerId, producerEpoch, partitions);
+    if (elsewhere) return elsewhere;
     const all = (code: number) => new Map(partitions.map((tp) => [tpKey(tp.topic, tp.partition), code]));
     const result = await this.read(transactionalId, (s) => s.verifyPartitions(transactionalId, producerId, producerEpoch, partitions), () => TxnErrors.INVALID_PRODUCER_ID_MAPPING, (code) => code);
     return typeof result === 'number' ? all(result) : result;

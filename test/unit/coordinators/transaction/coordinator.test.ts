@@ -6,7 +6,7 @@ import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { MockTime } from '../../../../src/util/time.js';
 import { createLogger } from '../../../../src/util/logger.js';
-import { TransactionCoordinator, TxnErrors, TxnState, partitionForTransactionalId, decodeTxnRecord, type TopicPartition } from '../../../../src/coordinators/transaction/coordinator.js';
+import { TransactionCoordinator, TxnErrors, type TransactionCoordinatorOptions, TxnState, partitionForTransactionalId, decodeTxnRecord, type TopicPartition } from '../../../../src/coordinators/transaction/coordinator.js';
 import { decodeRecordBatches } from '../../../../src/protocol/records/index.js';
 import { MemoryLog } from '../helpers.js';
 
@@ -17,7 +17,7 @@ interface Marker {
   partitions: TopicPartition[];
 }
 
-function harness(shared?: { logs: Map<number, MemoryLog>; time: MockTime; nextId: { n: bigint } }) {
+function harness(shared?: { logs: Map<number, MemoryLog>; time: MockTime; nextId: { n: bigint } }, extra: Partial<TransactionCoordinatorOptions> = {}) {
   const time = shared?.time ?? new MockTime();
   const logs = shared?.logs ?? new Map<number, MemoryLog>();
   const nextId = shared?.nextId ?? { n: 1000n };
@@ -49,6 +49,7 @@ function harness(shared?: { logs: Map<number, MemoryLog>; time: MockTime; nextId
     },
     partitionExists: (topic) => topic !== 'missing',
     errorCode: () => -1,
+    ...extra,
   });
   coordinator.startup();
   return { coordinator, time, logs, markers, coordinatorEpochs, nextId, failMarkers: (e: Error | undefined) => (markerFailure = e) };
@@ -80,6 +81,25 @@ describe('transaction coordinator', () => {
     assert.equal((await coordinator.initProducerId('tx', 10_000, { producerId: t1.producerId, producerEpoch: t1.producerEpoch })).errorCode, TxnErrors.PRODUCER_FENCED);
     const t3 = await coordinator.initProducerId('tx', 10_000, { producerId: t2.producerId, producerEpoch: t2.producerEpoch });
     assert.equal(t3.producerEpoch, t2.producerEpoch + 1);
+  });
+
+  test('KIP-890 verification of an id coordinated elsewhere is asked there; one sent here (localOnly) is answered from here', async () => {
+    const asked: string[] = [];
+    let coordinatedElsewhere = false;
+    const { coordinator } = harness(undefined, {
+      verifyElsewhere: (id, _pid, _epoch, partitions) => {
+        if (!coordinatedElsewhere) return undefined;
+        asked.push(id);
+        return Promise.resolve(new Map(partitions.map((x) => [`${x.topic}\u0000${x.partition}`, TxnErrors.NONE])));
+      },
+    });
+    const { producerId, producerEpoch } = await coordinator.initProducerId('t', 10_000);
+    assert.deepEqual([...(await coordinator.verifyPartitions('t', producerId, producerEpoch, [tp('a', 0)])).values()], [TxnErrors.TRANSACTION_ABORTABLE]);
+    coordinatedElsewhere = true;
+    assert.deepEqual([...(await coordinator.verifyPartitions('t', producerId, producerEpoch, [tp('a', 0)])).values()], [TxnErrors.NONE]);
+    assert.deepEqual(asked, ['t']);
+    assert.deepEqual([...(await coordinator.verifyPartitions('t', producerId, producerEpoch, [tp('a', 0)], true)).values()], [TxnErrors.TRANSACTION_ABORTABLE]);
+    assert.deepEqual(asked, ['t']);
   });
 
   test('a transaction: Empty → Ongoing → markers → CompleteCommit; the old epoch is fenced', async () => {
