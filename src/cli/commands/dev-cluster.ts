@@ -96,8 +96,8 @@ export async function devCluster(o: DevClusterOptions): Promise<number> {
       console.error(`etcd pid ${etcd.pid} on ${endpoint}, data in ${join(dir, 'etcd')}`);
       for (let id = 1; id <= o.brokers; id++) brokers.push(brokerChild(id, o, dir, endpoint));
       children.push(...brokers.map((b) => b.child));
-      await Promise.all(brokers.map((b) => b.child.line(/ node \d+ cluster /)));
       for (const b of brokers) console.error(`broker ${b.nodeId} pid ${b.child.pid} on ${b.bootstrap}, data in ${b.logDir}`);
+      await Promise.all(brokers.map((b) => b.child.line(/ node \d+ cluster /)));
       await allRegistered(brokers[brokers.length - 1]!.bootstrap, o.brokers, signal);
     });
     if (started !== 'started') {
