@@ -4,7 +4,7 @@
  * data under one folder, and stops them together on Ctrl-C / SIGTERM: brokers first (so they
  * deregister while etcd is up), then etcd, each by PID, SIGKILL after a grace. The children run
  * in process groups of their own, so a terminal's Ctrl-C reaches this supervisor only and the
- * stop keeps that order. It loads no broker code.
+ * stop keeps that order (SIGKILL of this process leaves them running). It loads no broker code.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
@@ -21,6 +21,7 @@ const HOST = '127.0.0.1';
 const STOP_GRACE_MS = 10_000;
 const START_TIMEOUT_MS = 60_000;
 const TAIL_LINES = 20;
+const STOP_SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
 
 export const ETCD_MISSING = 'etcd is not on PATH: install the Debian package etcd-server (apt-get install etcd-server), or put an etcd binary on PATH';
 
@@ -72,8 +73,8 @@ export async function devCluster(o: DevClusterOptions): Promise<number> {
     stopping = true;
     requestStop(signal);
   };
-  process.on('SIGINT', onSignal);
-  process.on('SIGTERM', onSignal);
+  // SIGHUP too: the children, in sessions of their own, would outlive a closed terminal.
+  for (const s of STOP_SIGNALS) process.on(s, onSignal);
   try {
     const etcdPort = o.etcdPort ?? (await freePort());
     const endpoint = `http://${HOST}:${etcdPort}`;
@@ -116,8 +117,7 @@ export async function devCluster(o: DevClusterOptions): Promise<number> {
     await stopAll(children);
     return ended ? EXIT.KAFKA : EXIT.OK;
   } finally {
-    process.off('SIGINT', onSignal);
-    process.off('SIGTERM', onSignal);
+    for (const s of STOP_SIGNALS) process.off(s, onSignal);
   }
 }
 
