@@ -72,12 +72,13 @@ async function dataDir(): Promise<string> {
   return dir;
 }
 
+// A child left running (a failed stop) fails its test by the timeout, and is killed here.
 after(async () => {
   for (const pid of pids) if (alive(pid)) process.kill(pid, 'SIGKILL');
   for (const d of dirs) await rm(d, { recursive: true, force: true });
 });
 
-test('samsa dev-cluster --brokers 3 runs etcd and three brokers; an RF=3 topic works through KafkaJS; SIGTERM stops every child', async () => {
+test('samsa dev-cluster --brokers 3 runs etcd and three brokers; an RF=3 topic works through KafkaJS; SIGTERM stops every child', { timeout: 180_000 }, async () => {
   const port = await freePorts(3);
   const run = devCluster(['--brokers', '3', '--port', String(port), '--dir', await dataDir()]);
   const bootstrap = await eventually('the bootstrap line', 60_000, async () => {
@@ -118,14 +119,14 @@ test('samsa dev-cluster --brokers 3 runs etcd and three brokers; an RF=3 topic w
   for (const [name, pid] of children) assert.equal(alive(pid), false, `${name} (pid ${pid}) is gone`);
 });
 
-test('without etcd on PATH, dev-cluster names the Debian package and exits non-zero', async () => {
+test('without etcd on PATH, dev-cluster names the Debian package and exits non-zero', { timeout: 30_000 }, async () => {
   const run = devCluster(['--dir', await dataDir()], { ...process.env, PATH: await dataDir() });
   assert.equal(await run.exited, 1);
   assert.match(run.err(), /etcd is not on PATH: install the Debian package etcd-server/);
   assert.equal(run.out(), '');
 });
 
-test('a broker that cannot start (its port taken) stops etcd and the other brokers; the command exits 1 with its last lines', async () => {
+test('a broker that cannot start (its port taken) stops etcd and the other brokers; the command exits 1 with its last lines', { timeout: 90_000 }, async () => {
   const port = await freePorts(2);
   const taken: Server = createServer();
   await new Promise<void>((resolve) => taken.listen(port + 1, '127.0.0.1', resolve));
