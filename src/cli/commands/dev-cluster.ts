@@ -104,7 +104,6 @@ export async function devCluster(o: DevClusterOptions): Promise<number> {
     if (started !== 'started') {
       if (started === 'timeout') console.error(`samsa: the cluster did not start within ${START_TIMEOUT_MS / 1000} s`);
       else if (started !== 'stopped') console.error(`samsa: ${started.name} exited (${await started.exited}) while the cluster started; its last lines:\n${started.lastLines()}`);
-      await stopAll(children);
       return started === 'stopped' ? EXIT.OK : EXIT.KAFKA;
     }
     const bootstrap = brokers.map((b) => b.bootstrap).join(',');
@@ -114,9 +113,10 @@ export async function devCluster(o: DevClusterOptions): Promise<number> {
     const ended = await Promise.race([stopRequested.then(() => undefined), etcd.exited.then(() => etcd)]);
     stopping = true;
     if (ended) console.error(`samsa: etcd exited (${await etcd.exited}); its last lines:\n${etcd.lastLines()}`);
-    await stopAll(children);
     return ended ? EXIT.KAFKA : EXIT.OK;
   } finally {
+    // Whatever ended the run (a stop, a failure, an exception), no child outlives it.
+    await stopAll(children);
     for (const s of STOP_SIGNALS) process.off(s, onSignal);
   }
 }
