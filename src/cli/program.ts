@@ -7,6 +7,7 @@ import { registerClusterCommands } from './commands/cluster.js';
 import { EXIT, collect, reportError } from './commands/common.js';
 import { registerConfigCommands } from './commands/config.js';
 import { registerConsumeCommand } from './commands/consume.js';
+import { registerDevClusterCommand } from './commands/dev-cluster.js';
 import { registerGroupCommands } from './commands/group.js';
 import { registerPerfCommands } from './commands/perf.js';
 import { registerProduceCommand } from './commands/produce.js';
@@ -38,6 +39,7 @@ Exit codes: 0 ok, 1 the cluster refused (Kafka error), 2 usage error, 3 cannot r
   registerConsumeCommand(program);
   registerGroupCommands(program);
   registerClusterCommands(program);
+  registerDevClusterCommand(program);
   registerConfigCommands(program);
   registerPerfCommands(program);
   return program;
