@@ -20,6 +20,8 @@ export interface BrokerProcessOptions {
   /** Extra node flags for the broker (e.g. --cpu-prof). */
   nodeArgs?: string[];
   startTimeoutMs?: number;
+  /** A data folder the caller owns (kept by stop, so a broker can restart on it); default: a fresh temp one. */
+  logDir?: string;
 }
 
 export interface MemoryStatus {
@@ -35,6 +37,7 @@ export class BrokerProcess {
   private constructor(
     readonly child: ChildProcess,
     readonly logDir: string,
+    private readonly ownsDir: boolean,
     readonly host: string,
     readonly port: number,
     readonly banner: string,
@@ -51,7 +54,8 @@ export class BrokerProcess {
   }
 
   static async start(opts: BrokerProcessOptions): Promise<BrokerProcess> {
-    const logDir = mkdtempSync(join(tmpdir(), 'samsa-bench-'));
+    const ownsDir = opts.logDir === undefined;
+    const logDir = opts.logDir ?? mkdtempSync(join(tmpdir(), 'samsa-bench-'));
     const overrides: Record<string, string | number | boolean> = {
       listeners: 'PLAINTEXT://127.0.0.1:0',
       'log.dirs': logDir,
@@ -88,16 +92,16 @@ export class BrokerProcess {
       });
     }).catch((e) => {
       if (child.exitCode === null) child.kill('SIGKILL');
-      rmSync(logDir, { recursive: true, force: true });
+      if (ownsDir) rmSync(logDir, { recursive: true, force: true });
       throw e;
     });
     const m = /listening on PLAINTEXT:\/\/([^:,\s]+):(\d+)/.exec(banner);
     if (!m) {
       child.kill('SIGKILL');
-      rmSync(logDir, { recursive: true, force: true });
+      if (ownsDir) rmSync(logDir, { recursive: true, force: true });
       throw new Error(`cannot read the port from the banner: ${banner}`);
     }
-    return new BrokerProcess(child, logDir, m[1] === '0.0.0.0' ? '127.0.0.1' : m[1]!, Number(m[2]), banner, stderrTail, exited);
+    return new BrokerProcess(child, logDir, ownsDir, m[1] === '0.0.0.0' ? '127.0.0.1' : m[1]!, Number(m[2]), banner, stderrTail, exited);
   }
 
   get alive(): boolean {
@@ -123,7 +127,17 @@ export class BrokerProcess {
     return [...this.stderrTail];
   }
 
-  /** SIGTERM, SIGKILL after `graceMs`; then removes the log dir. Returns the exit code. */
+  /** Sends `signal` now (SIGKILL: a crash; SIGSTOP/SIGCONT: a pause). */
+  signal(signal: NodeJS.Signals): void {
+    if (this.alive) this.child.kill(signal);
+  }
+
+  /** Resolves with the exit code once the process ended. */
+  whenExited(): Promise<number | null> {
+    return this.exited;
+  }
+
+  /** SIGTERM, SIGKILL after `graceMs`; then removes the log dir unless the caller owns it. Returns the exit code. */
   async stop(graceMs = 10_000): Promise<number | null> {
     if (this.alive) {
       this.child.kill('SIGTERM');
@@ -133,7 +147,7 @@ export class BrokerProcess {
       await this.exited;
       clearTimeout(timer);
     }
-    rmSync(this.logDir, { recursive: true, force: true });
+    if (this.ownsDir) rmSync(this.logDir, { recursive: true, force: true });
     return this.exitCode ?? null;
   }
 }
