@@ -1,6 +1,7 @@
 import { BrokerConfig, type Listener } from './config.js';
 import { HandlerRegistry, type ApiHandler } from './handler.js';
 import { LocalMetadataStore } from './metadata/local-store.js';
+import { ensureMetaProperties } from './metadata/meta-properties.js';
 import type { MetadataImage, Endpoint } from './metadata/image.js';
 import { applyDynamicBrokerConfigs, BrokerMetadataPublisher } from './metadata/publisher.js';
 import type { MetadataStore } from './metadata/store.js';
@@ -81,7 +82,7 @@ export class Broker implements BrokerContext {
     if (endpoints.length === 0) return LocalMetadataStore.load(logDirs, this.nodeId, clusterId);
     // Loaded only for a cluster: the etcd client (gRPC, protobufjs) costs a single node ~12 MiB of RSS and start time.
     const { EtcdMetadataStore } = await import('./metadata/etcd-store.js');
-    return EtcdMetadataStore.open({
+    const store = await EtcdMetadataStore.open({
       endpoints,
       prefix: this.config.str('samsa.etcd.prefix'),
       nodeId: this.nodeId,
@@ -90,6 +91,12 @@ export class Broker implements BrokerContext {
       heartbeatIntervalMs: this.config.int('broker.heartbeat.interval.ms'),
       logger: this.logger,
     });
+    // Before this broker registers: its log dirs must be this cluster's and this node's.
+    await ensureMetaProperties(logDirs, this.nodeId, store.image.clusterId).catch(async (e: unknown) => {
+      await store.close();
+      throw e;
+    });
+    return store;
   }
 
   async start(): Promise<void> {

@@ -6,13 +6,15 @@
  * dynamic broker configs): every partition's only replica, leader and ISR is this node, and the
  * broker registration is made anew at each start, with the ports bound then.
  */
-import { mkdir, open, readFile, rename } from 'node:fs/promises';
+import { mkdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ErrorCode, KafkaError } from '../errors.js';
 import { applyChange, type MetadataChange } from './changes.js';
+import { ensureMetaProperties, storedClusterId } from './meta-properties.js';
 import { MetadataImage, newPartition, type DynamicBrokerConfigs, type TopicImage } from './image.js';
 import { randomUuid } from './names.js';
 import { MetadataLoader, type MetadataPublisher, type MetadataStore } from './store.js';
+import { NodeFileSystem, writeFileAtomic } from '../../storage/index.js';
 import { SerialQueue } from '../../util/serial.js';
 
 /** Version 1, as every Samsa so far has written it. */
@@ -25,19 +27,6 @@ interface MetadataFile {
 }
 
 const METADATA_FILE = 'samsa-metadata.json';
-const META_PROPERTIES = 'meta.properties';
-
-async function writeAtomic(path: string, text: string): Promise<void> {
-  const tmp = `${path}.tmp`;
-  const fh = await open(tmp, 'w');
-  try {
-    await fh.writeFile(text);
-    await fh.sync();
-  } finally {
-    await fh.close();
-  }
-  await rename(tmp, path);
-}
 
 export class LocalMetadataStore implements MetadataStore {
   private readonly loader: MetadataLoader;
@@ -63,7 +52,7 @@ export class LocalMetadataStore implements MetadataStore {
       if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw new Error(`cannot read ${path}: ${(e as Error).message}`);
     }
     if (file && file.version !== 1) throw new Error(`cannot read ${path}: unknown version ${String(file.version)}`);
-    const existingId = file?.clusterId ?? (await readClusterId(logDirs));
+    const existingId = file?.clusterId ?? (await storedClusterId(logDirs));
     if (configuredClusterId && existingId && configuredClusterId !== existingId) {
       throw new Error(`cluster.id ${configuredClusterId} does not match ${existingId} stored in the log dirs`);
     }
@@ -74,9 +63,7 @@ export class LocalMetadataStore implements MetadataStore {
       brokerConfigs: file?.brokerConfigs && { node: { ...file.brokerConfigs.node }, clusterDefault: { ...file.brokerConfigs.clusterDefault } },
     });
     const store = new LocalMetadataStore(logDirs, nodeId, image);
-    for (const dir of logDirs) {
-      await writeAtomic(join(dir, META_PROPERTIES), `#\n#Written by Samsa\nversion=1\nnode.id=${nodeId}\ncluster.id=${image.clusterId}\n`);
-    }
+    await ensureMetaProperties(logDirs, nodeId, image.clusterId);
     if (!file) await store.write(image);
     return store;
   }
@@ -114,7 +101,7 @@ export class LocalMetadataStore implements MetadataStore {
       topics: [...image.topics.values()].map((t) => ({ name: t.name, topicId: t.topicId, partitions: t.partitions.length, configs: { ...t.configs }, internal: t.internal })),
       brokerConfigs: { node: { ...image.brokerConfigs.node }, clusterDefault: { ...image.brokerConfigs.clusterDefault } },
     };
-    return writeAtomic(join(this.logDirs[0]!, METADATA_FILE), `${JSON.stringify(file, null, 1)}\n`);
+    return writeFileAtomic(new NodeFileSystem(), join(this.logDirs[0]!, METADATA_FILE), Buffer.from(`${JSON.stringify(file, null, 1)}\n`));
   }
 }
 
@@ -128,14 +115,3 @@ function topicFromFile(t: MetadataFile['topics'][number], nodeId: number): Topic
   };
 }
 
-async function readClusterId(logDirs: readonly string[]): Promise<string | undefined> {
-  for (const dir of logDirs) {
-    try {
-      const m = /^cluster\.id=(.+)$/m.exec(await readFile(join(dir, META_PROPERTIES), 'utf8'));
-      if (m) return m[1]!.trim();
-    } catch {
-      // not there yet
-    }
-  }
-  return undefined;
-}
