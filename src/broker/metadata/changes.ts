@@ -68,17 +68,23 @@ export function applyChange(image: MetadataImage, change: MetadataChange): Metad
     }
     case 'alterPartition': {
       const t = existing(image, change.topic);
-      const next = alteredPartition(t.partitions[change.partition], change);
+      const next = alteredPartition(image, t.partitions[change.partition], change);
       return replaceTopic({ ...t, partitions: t.partitions.map((p, i) => (i === change.partition ? next : p)) });
     }
   }
 }
 
-/** Kafka's AlterPartition checks: the leader's epoch, the partition epoch it saw, an ISR of replicas that holds the leader. */
-function alteredPartition(current: PartitionRegistration | undefined, change: Extract<MetadataChange, { type: 'alterPartition' }>): PartitionRegistration {
+/**
+ * Kafka's AlterPartition checks: the leader's epoch, the partition epoch it saw, an ISR of
+ * replicas that holds the leader, and (KIP-903) no replica joins the ISR unless its broker is
+ * registered: a follower's last fetch may have come just before its broker died.
+ */
+function alteredPartition(image: MetadataImage, current: PartitionRegistration | undefined, change: Extract<MetadataChange, { type: 'alterPartition' }>): PartitionRegistration {
   if (!current) throw new KafkaError(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, `${change.topic}-${change.partition} does not exist.`);
   if (change.leaderEpoch !== current.leaderEpoch) throw new KafkaError(change.leaderEpoch < current.leaderEpoch ? ErrorCode.FENCED_LEADER_EPOCH : ErrorCode.UNKNOWN_LEADER_EPOCH, `leader epoch ${change.leaderEpoch} is not ${current.leaderEpoch}`);
   if (change.partitionEpoch !== current.partitionEpoch) throw new KafkaError(ErrorCode.INVALID_UPDATE_VERSION, `partition epoch ${change.partitionEpoch} is not ${current.partitionEpoch}`);
   if (!change.isr.includes(current.leader) || change.isr.some((id) => !current.replicas.includes(id))) throw new KafkaError(ErrorCode.INVALID_REQUEST, `ISR [${change.isr}] must hold the leader ${current.leader} and only replicas [${current.replicas}]`);
+  const ineligible = change.isr.filter((id) => !current.isr.includes(id) && !image.brokers.has(id));
+  if (ineligible.length > 0) throw new KafkaError(ErrorCode.INELIGIBLE_REPLICA, `replicas [${ineligible}] cannot join the ISR: their brokers are not registered`);
   return { ...current, isr: [...change.isr], partitionEpoch: current.partitionEpoch + 1 };
 }

@@ -79,4 +79,8 @@ test("AlterPartition: the leader's ISR on the registration it saw, refused when 
   refused({ isr: [2, 3] }, ErrorCode.INVALID_REQUEST);
   refused({ isr: [1, 4] }, ErrorCode.INVALID_REQUEST);
   refused({ partition: 1 }, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION);
+  // KIP-903: broker 3 is not registered (only 1 is), so it may not join the ISR; once registered it may.
+  refused({ isr: [1, 2, 3] }, ErrorCode.INELIGIBLE_REPLICA);
+  const registered = applyChange(shrunk, { type: 'registerBroker', broker: { id: 3, endpoints: [], rack: null } });
+  assert.deepEqual(applyChange(registered, { ...change, partitionEpoch: 10, isr: [1, 2, 3] }).partition('t', 0)?.isr, [1, 2, 3]);
 });
