@@ -55,3 +55,35 @@ test("Kafka's errors: unregistered broker, duplicates, unknown partition, empty 
   // KafkaJS cannot send a null (cancel); an empty list is refused by Kafka as INVALID_REPLICA_ASSIGNMENT.
   assert.equal(await errorType(one(0, [])), 'INVALID_REPLICA_ASSIGNMENT');
 });
+
+test('the CLI: samsa cluster reassign --replicas, --cancel, --list', async () => {
+  const { spawn } = await import('node:child_process');
+  const { fileURLToPath } = await import('node:url');
+  const cli = join(fileURLToPath(new URL('.', import.meta.url)), '../../src/cli/samsa.js');
+  // Asynchronous: the broker runs in this process.
+  const samsa = (...args: string[]) =>
+    new Promise<{ status: number | null; stdout: string; stderr: string }>((resolve, reject) => {
+      const child = spawn(process.execPath, [cli, ...args], { env: { ...process.env, SAMSA_BROKERS: running!.bootstrap, SAMSA_CONFIG: join(dir, 'none.json'), SAMSA_PROFILE: undefined }, stdio: ['ignore', 'pipe', 'pipe'] });
+      let stdout = '';
+      let stderr = '';
+      child.stdout.on('data', (d) => (stdout += d));
+      child.stderr.on('data', (d) => (stderr += d));
+      const timer = setTimeout(() => child.kill('SIGKILL'), 30_000);
+      child.on('error', reject);
+      child.on('close', (status) => {
+        clearTimeout(timer);
+        resolve({ status, stdout, stderr });
+      });
+    });
+  const bad = await samsa('cluster', 'reassign', '--topic', 'moved', '--partition', '0', '--replicas', '2');
+  assert.notEqual(bad.status, 0, bad.stdout + bad.stderr);
+  assert.match(bad.stderr, /INVALID_REPLICA_ASSIGNMENT/);
+  const ok = await samsa('cluster', 'reassign', '--topic', 'moved', '--partition', '0', '--replicas', '1');
+  assert.equal(ok.status, 0, ok.stderr);
+  const cancel = await samsa('cluster', 'reassign', '--topic', 'moved', '--partition', '0', '--cancel');
+  assert.notEqual(cancel.status, 0);
+  assert.match(cancel.stderr, /NO_REASSIGNMENT_IN_PROGRESS/);
+  const list = await samsa('-o', 'json', 'cluster', 'reassign', '--list');
+  assert.equal(list.status, 0, list.stderr);
+  assert.deepEqual(JSON.parse(list.stdout), []);
+});
