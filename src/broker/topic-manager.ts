@@ -159,4 +159,9 @@ export class TopicManager {
   setConfigs(name: string, configs: Record<string, string>): Promise<void> {
     return this.updateConfigs(name, () => configs);
   }
+
+  /** Starts (or with `target` null cancels) a reassignment of one partition, decided by the controller (KIP-455). */
+  async reassignPartition(topic: string, partition: number, target: readonly number[] | null): Promise<void> {
+    await this.store.propose({ type: 'reassignPartition', topic, partition, target });
+  }
 }

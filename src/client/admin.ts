@@ -21,6 +21,8 @@ import {
   OffsetDelete,
   OffsetFetch,
 } from './protocol.js';
+import { AlterPartitionReassignments } from '../protocol/generated/apis/45-alter-partition-reassignments.js';
+import { ListPartitionReassignments } from '../protocol/generated/apis/46-list-partition-reassignments.js';
 import { Reader, Writer, type MessageCodec } from '../protocol/runtime/index.js';
 import type { Connection } from './connection.js';
 import { Cluster, sleep, type BrokerInfo, type ClientOptions, type TopicInfo } from './cluster.js';
@@ -188,6 +190,26 @@ export class Admin {
     });
     if (!options.validateOnly) await this.waitForTopics(res.results.filter((r) => r.errorCode === 0).map((r) => r.name));
     return res.results.map((r) => itemResult(r.name, r.errorCode, r.errorMessage));
+  }
+
+  // ---- reassignments (KIP-455) ----
+
+  /** Starts a reassignment per partition (`replicas` null cancels); one result per partition, named `topic-partition`. */
+  async alterPartitionReassignments(items: { topic: string; partition: number; replicas: number[] | null }[], options: { timeoutMs?: number } = {}): Promise<ItemResult[]> {
+    const conn = await this.cluster.controllerConnection();
+    const byTopic = new Map<string, { partitionIndex: number; replicas: number[] | null }[]>();
+    for (const i of items) byTopic.set(i.topic, [...(byTopic.get(i.topic) ?? []), { partitionIndex: i.partition, replicas: i.replicas }]);
+    const res = await conn.request(AlterPartitionReassignments, { timeoutMs: options.timeoutMs ?? 30_000, topics: [...byTopic].map(([name, partitions]) => ({ name, partitions })) });
+    if (res.errorCode !== 0) throw new KafkaError(res.errorCode, 'AlterPartitionReassignments', res.errorMessage);
+    return res.responses.flatMap((t) => t.partitions.map((p) => itemResult(`${t.name}-${p.partitionIndex}`, p.errorCode, p.errorMessage)));
+  }
+
+  /** The reassignments in progress (all, or of the partitions named). */
+  async listPartitionReassignments(partitions?: { topic: string; partitions: number[] }[]): Promise<{ topic: string; partition: number; replicas: number[]; addingReplicas: number[]; removingReplicas: number[] }[]> {
+    const conn = await this.cluster.controllerConnection();
+    const res = await conn.request(ListPartitionReassignments, { timeoutMs: 30_000, topics: partitions ? partitions.map((p) => ({ name: p.topic, partitionIndexes: p.partitions })) : null });
+    if (res.errorCode !== 0) throw new KafkaError(res.errorCode, 'ListPartitionReassignments', res.errorMessage);
+    return res.topics.flatMap((t) => t.partitions.map((p) => ({ topic: t.name, partition: p.partitionIndex, replicas: p.replicas, addingReplicas: p.addingReplicas, removingReplicas: p.removingReplicas })));
   }
 
   // ---- configs ----

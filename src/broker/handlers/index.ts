@@ -3,6 +3,8 @@
 import type { BrokerContext } from '../context.js';
 import type { ApiHandler } from '../handler.js';
 import { alterConfigsHandler } from './alter-configs.js';
+import { alterPartitionReassignmentsHandler } from './alter-partition-reassignments.js';
+import { listPartitionReassignmentsHandler } from './list-partition-reassignments.js';
 import { createPartitionsHandler } from './create-partitions.js';
 import { createTopicsHandler } from './create-topics.js';
 import { deleteTopicsHandler } from './delete-topics.js';
@@ -52,6 +54,8 @@ export const ALL_HANDLERS: ((broker: BrokerContext) => ApiHandler<any, any>)[] =
   describeConfigsHandler,
   alterConfigsHandler,
   createPartitionsHandler,
+  alterPartitionReassignmentsHandler,
+  listPartitionReassignmentsHandler,
   incrementalAlterConfigsHandler,
   describeClusterHandler,
   findCoordinatorHandler,

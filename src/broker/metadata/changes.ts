@@ -5,6 +5,7 @@
  * publishes the same images; a change that no longer fits the image it is applied to is refused.
  */
 import { ErrorCode, KafkaError } from '../errors.js';
+import { completeReassignment, reassign } from '../controller/reassignment.js';
 import type { BrokerRegistration, DynamicBrokerConfigs, MetadataImage, PartitionRegistration, TopicImage } from './image.js';
 
 export type MetadataChange =
@@ -20,7 +21,9 @@ export type MetadataChange =
   | { readonly type: 'setController'; readonly id: number }
   | { readonly type: 'changePartitions'; readonly name: string; readonly partitions: readonly { readonly index: number; readonly registration: PartitionRegistration }[] }
   /** Kafka's AlterPartition: the leader's new ISR, based on the registration at `partitionEpoch` (refused when stale). */
-  | { readonly type: 'alterPartition'; readonly topic: string; readonly partition: number; readonly leaderEpoch: number; readonly partitionEpoch: number; readonly isr: readonly number[] };
+  | { readonly type: 'alterPartition'; readonly topic: string; readonly partition: number; readonly leaderEpoch: number; readonly partitionEpoch: number; readonly isr: readonly number[] }
+  /** Kafka's AlterPartitionReassignments for one partition: `target` null cancels; decided on the image it is applied to. */
+  | { readonly type: 'reassignPartition'; readonly topic: string; readonly partition: number; readonly target: readonly number[] | null };
 
 const unknownTopic = (name: string) => new KafkaError(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, `The topic '${name}' does not exist.`);
 
@@ -68,8 +71,17 @@ export function applyChange(image: MetadataImage, change: MetadataChange): Metad
     }
     case 'alterPartition': {
       const t = existing(image, change.topic);
-      const next = alteredPartition(image, t.partitions[change.partition], change);
+      const altered = alteredPartition(image, t.partitions[change.partition], change);
+      // The ISR change that brings the last adding replica in sync completes its reassignment (KIP-455).
+      const next = completeReassignment(altered) ?? altered;
       return replaceTopic({ ...t, partitions: t.partitions.map((p, i) => (i === change.partition ? next : p)) });
+    }
+    case 'reassignPartition': {
+      const r = reassign(image, change.topic, change.partition, change.target);
+      if (r.code !== ErrorCode.NONE) throw new KafkaError(r.code, r.message ?? 'reassignment refused');
+      if (!r.registration) return image;
+      const t = existing(image, change.topic);
+      return replaceTopic({ ...t, partitions: t.partitions.map((p, i) => (i === change.partition ? r.registration! : p)) });
     }
   }
 }

@@ -32,6 +32,12 @@ export interface PartitionRegistration {
   readonly leaderEpoch: number;
   /** Bumped on every change of the registration (replicas, ISR or leader). */
   readonly partitionEpoch: number;
+  /**
+   * A reassignment in progress (KIP-455): replicas being added (target minus original) and
+   * being removed (original minus target). Absent (older stored values) means none.
+   */
+  readonly addingReplicas?: readonly number[];
+  readonly removingReplicas?: readonly number[];
 }
 
 export interface TopicImage {

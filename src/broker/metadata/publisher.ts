@@ -13,7 +13,7 @@ import type { DynamicBrokerConfigs, MetadataImage, PartitionRegistration, TopicI
 import type { MetadataPublisher } from './store.js';
 
 /** What the publisher needs of the replica manager (signatures as ReplicaManager has them). */
-export type ReplicaManagerView = Pick<ReplicaManager, 'applyRegistration' | 'deleteTopic' | 'configChanged' | 'brokerConfigChanged' | 'isStopping'>;
+export type ReplicaManagerView = Pick<ReplicaManager, 'applyRegistration' | 'deleteTopic' | 'stopReplica' | 'configChanged' | 'brokerConfigChanged' | 'isStopping'>;
 
 const sameIds = (a: readonly number[], b: readonly number[]) => a.length === b.length && a.every((id, i) => id === b[i]);
 const sameRegistration = (a: PartitionRegistration, b: PartitionRegistration) =>
@@ -67,6 +67,7 @@ export class BrokerMetadataPublisher implements MetadataPublisher {
       for (let p = 0; p < known.partitions.length && p < topic.partitions.length; p++) {
         const reg = topic.partitions[p]!;
         if (reg.replicas.includes(this.nodeId) && !sameRegistration(known.partitions[p]!, reg)) await this.replicas.applyRegistration(topic, p);
+        else if (!reg.replicas.includes(this.nodeId) && known.partitions[p]!.replicas.includes(this.nodeId)) await this.replicas.stopReplica(topic.name, p);
       }
     }
   }

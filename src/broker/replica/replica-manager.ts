@@ -355,6 +355,20 @@ export class ReplicaManager {
     for (const p of list) if (p) await this.logManager.deleteLog(topic.name, p.index);
   }
 
+  /**
+   * This node is no longer a replica of the partition (a reassignment moved it away): as Kafka's
+   * StopReplica with delete, it stops fetching, answers what waits, and deletes its copy.
+   */
+  async stopReplica(topic: string, index: number): Promise<void> {
+    const list = this.partitions.get(topic);
+    const p = list?.[index];
+    if (!list || !p) return;
+    delete list[index]; // a hole, as for a partition this node never held
+    this.fetchers.removePartition(p);
+    p.markDeleted();
+    await this.logManager.deleteLog(topic, index);
+  }
+
   configChanged(topic: TopicMetadata): void {
     const config = this.logConfigFor(topic);
     const checks = this.produceChecksFor(topic);

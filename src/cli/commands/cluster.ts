@@ -2,11 +2,12 @@
 import { Command } from 'commander';
 import { print } from '../output.js';
 import { action, withAdmin } from './common.js';
+import { registerReassignCommand } from './reassign.js';
 
 export function registerClusterCommands(program: Command): void {
-  program
-    .command('cluster')
-    .description('cluster information')
+  const cluster = program.command('cluster').description('cluster information');
+  registerReassignCommand(cluster);
+  cluster
     .command('info')
     .description('cluster id, controller and brokers')
     .action(

@@ -67,6 +67,10 @@ export function recordingReplicas(): RecordingReplicas {
       calls.push(`delete ${t.name}`);
       deleted.push(t.name);
     },
+    stopReplica: async (t, p) => {
+      calls.push(`stop ${t}-${p}`);
+      opened.splice(opened.indexOf(`${t}-${p}`) >>> 0, 1);
+    },
     configChanged: (t) => void calls.push(`config ${t.name}`),
     brokerConfigChanged: () => void calls.push('broker configs'),
     partition: (topic, index) => (opened.includes(`${topic}-${index}`) ? {} : undefined),
