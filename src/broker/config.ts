@@ -4,6 +4,7 @@
  * docker images use), then `--override key=value` and the embedding API.
  */
 import { readFileSync } from 'node:fs';
+import { validateReplicaSelectorClass } from './replica/replica-selector.js';
 
 export type ConfigType = 'int' | 'long' | 'boolean' | 'string' | 'list' | 'double';
 
@@ -76,6 +77,7 @@ export const BROKER_CONFIGS: Record<string, ConfigDef> = {
   'replica.fetch.min.bytes': { type: 'int', default: '1', validate: atLeast(1) },
   'replica.fetch.max.bytes': { type: 'int', default: '1048576', validate: atLeast(0) },
   'replica.fetch.response.max.bytes': { type: 'int', default: '10485760', validate: atLeast(0) },
+  'replica.selector.class': { type: 'string', default: null, validate: validateReplicaSelectorClass },
   'replica.fetch.backoff.ms': { type: 'int', default: '1000', validate: atLeast(0) },
   'log.cleanup.policy': { type: 'list', default: 'delete' },
   // Kafka's defaults of topic configs Samsa accepts without effect (no tiered storage, no preallocation).

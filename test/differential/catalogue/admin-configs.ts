@@ -239,7 +239,7 @@ const KAFKA_ONLY_BROKER_CONFIGS = [
   'remote.log.metadata.manager.listener.name', 'remote.log.reader.max.pending.tasks', 'remote.log.reader.threads',
   'remote.log.storage.manager.class.name', 'remote.log.storage.manager.class.path', 'remote.log.storage.manager.impl.prefix',
   'remote.log.storage.system.enable',
-  'replica.selector.class', 'replica.socket.receive.buffer.bytes', 'replica.socket.timeout.ms', 'replication.quota.window.num',
+  'replica.socket.receive.buffer.bytes', 'replica.socket.timeout.ms', 'replication.quota.window.num',
   'replication.quota.window.size.seconds', 'request.timeout.ms', 'sasl.client.callback.handler.class', 'sasl.enabled.mechanisms', 'sasl.jaas.config',
   'sasl.kerberos.kinit.cmd', 'sasl.kerberos.min.time.before.relogin', 'sasl.kerberos.principal.to.local.rules', 'sasl.kerberos.service.name',
   'sasl.kerberos.ticket.renew.jitter', 'sasl.kerberos.ticket.renew.window.factor', 'sasl.login.callback.handler.class', 'sasl.login.class',
