@@ -5,6 +5,7 @@
  * publishes the same images; a change that no longer fits the image it is applied to is refused.
  */
 import { ErrorCode, KafkaError } from '../errors.js';
+import { electedRegistration } from '../controller/preferred-election.js';
 import type { BrokerRegistration, DynamicBrokerConfigs, MetadataImage, PartitionRegistration, TopicImage } from './image.js';
 
 export type MetadataChange =
@@ -20,7 +21,9 @@ export type MetadataChange =
   | { readonly type: 'setController'; readonly id: number }
   | { readonly type: 'changePartitions'; readonly name: string; readonly partitions: readonly { readonly index: number; readonly registration: PartitionRegistration }[] }
   /** Kafka's AlterPartition: the leader's new ISR, based on the registration at `partitionEpoch` (refused when stale). */
-  | { readonly type: 'alterPartition'; readonly topic: string; readonly partition: number; readonly leaderEpoch: number; readonly partitionEpoch: number; readonly isr: readonly number[] };
+  | { readonly type: 'alterPartition'; readonly topic: string; readonly partition: number; readonly leaderEpoch: number; readonly partitionEpoch: number; readonly isr: readonly number[] }
+  /** Kafka's ElectLeaders for one partition (0 preferred, 1 unclean), decided on the image it is applied to. */
+  | { readonly type: 'electLeader'; readonly topic: string; readonly partition: number; readonly electionType: number };
 
 const unknownTopic = (name: string) => new KafkaError(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, `The topic '${name}' does not exist.`);
 
@@ -69,6 +72,13 @@ export function applyChange(image: MetadataImage, change: MetadataChange): Metad
     case 'alterPartition': {
       const t = existing(image, change.topic);
       const next = alteredPartition(t.partitions[change.partition], change);
+      return replaceTopic({ ...t, partitions: t.partitions.map((p, i) => (i === change.partition ? next : p)) });
+    }
+    case 'electLeader': {
+      const t = existing(image, change.topic);
+      const current = t.partitions[change.partition];
+      if (!current) throw new KafkaError(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, `${change.topic}-${change.partition} does not exist.`);
+      const next = electedRegistration(current, new Set(image.brokers.keys()), change.electionType, `${change.topic}-${change.partition}`);
       return replaceTopic({ ...t, partitions: t.partitions.map((p, i) => (i === change.partition ? next : p)) });
     }
   }
