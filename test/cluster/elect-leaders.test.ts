@@ -14,6 +14,15 @@ import { eventually, metadataOf, TestCluster, type ClusterBroker } from './fixtu
 import { kafkaClasspath } from '../../tools/apache-kafka/kafka.js';
 import { run, tail } from '../interop/helpers.js';
 import { startBroker } from '../../src/index.js';
+import { fileURLToPath } from 'node:url';
+
+const SAMSA = fileURLToPath(new URL('../../src/cli/samsa.js', import.meta.url));
+
+/** Our CLI against broker `b`: exit code and stdout. */
+async function samsa(b: ClusterBroker, args: string[]): Promise<{ code: number | null; out: string }> {
+  const r = await run(process.execPath, [SAMSA, '--brokers', b.bootstrap, ...args], { timeoutMs: 60_000 });
+  return { code: r.code, out: r.stdout.toString('utf8') + r.stderr };
+}
 
 const TOPIC = 'elect';
 let etcd: RunningEtcd;
@@ -71,6 +80,15 @@ test('cluster: the preferred replica, back in the ISR, leads again after a prefe
     const p = await partition0(other);
     return p.leaderId !== 1 && p.leaderId !== -1 ? p : undefined;
   });
+  // `samsa cluster status` while broker 1 is down: elect-0 is under-replicated, none offline (exit 0).
+  const down = await eventually('broker 1 leaves the ISR', 20_000, async () => {
+    const r = await samsa(other, ['cluster', 'status', '-o', 'json']);
+    const status = JSON.parse(r.out) as { brokers: { nodeId: number }[]; partitions: { offline: number; underReplicated: number }; unhealthy: { topic: string; partition: number; state: string }[] };
+    return status.unhealthy.some((p) => p.topic === TOPIC && p.state === 'under-replicated') ? { r, status } : undefined;
+  });
+  assert.equal(down.r.code, 0, down.r.out);
+  assert.equal(down.status.partitions.offline, 0);
+  assert.deepEqual(down.status.brokers.map((b) => b.nodeId).sort(), [2, 3]);
   const back = await cluster.start(1, {}, b1.dir);
   await eventually('broker 1 rejoins the ISR', 30_000, async () => ((await partition0(back)).isrNodes.includes(1) ? true : undefined));
   assert.equal((await partition0(back)).leaderId, moved.leaderId, 'nothing moved leadership back before the election');
@@ -91,6 +109,15 @@ test('cluster: the preferred replica, back in the ISR, leads again after a prefe
   assert.doesNotMatch(again.out, /elect-0/, 'elect-0 needs no election: left out of an all-partitions answer');
   const unclean = await leaderElection(back.bootstrap, ['--election-type', 'UNCLEAN', '--topic', TOPIC, '--partition', '0']);
   assert.match(unclean.out, /Valid replica already elected for partitions elect-0/, unclean.out);
+  const cli = await samsa(back, ['cluster', 'elect', '--topic', TOPIC, '--partition', '0', '--type', 'preferred']);
+  assert.equal(cli.code, 0, cli.out);
+  assert.match(cli.out, /elect\s+0\s+not needed/, cli.out);
+  const cliUnknown = await samsa(back, ['cluster', 'elect', '--topic', TOPIC, '--partition', '7']);
+  assert.equal(cliUnknown.code, 1, cliUnknown.out);
+  assert.match(cliUnknown.out, /UNKNOWN_TOPIC_OR_PARTITION/, cliUnknown.out);
+  const healthy = await samsa(back, ['cluster', 'status']);
+  assert.equal(healthy.code, 0, healthy.out);
+  assert.match(healthy.out, /offline: 0 {2}under min ISR: 0 {2}under-replicated: 0/, healthy.out);
   const unknown = await leaderElection(back.bootstrap, ['--election-type', 'PREFERRED', '--topic', TOPIC, '--partition', '7']);
   assert.notEqual(unknown.code, 0);
   assert.match(unknown.out, /elect-7.*(UnknownTopicOrPartition|does not exist)/s, unknown.out);

@@ -2,11 +2,11 @@
 import { Command } from 'commander';
 import { print } from '../output.js';
 import { action, withAdmin } from './common.js';
+import { registerClusterOpsCommands } from './cluster-ops.js';
 
 export function registerClusterCommands(program: Command): void {
-  program
-    .command('cluster')
-    .description('cluster information')
+  const cluster = program.command('cluster').description('cluster information and operations');
+  cluster
     .command('info')
     .description('cluster id, controller and brokers')
     .action(
@@ -24,4 +24,5 @@ export function registerClusterCommands(program: Command): void {
         }),
       ),
     );
+  registerClusterOpsCommands(cluster);
 }
