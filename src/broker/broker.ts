@@ -88,6 +88,9 @@ export class Broker implements BrokerContext {
       clusterId,
       sessionTimeoutMs: this.config.int('broker.session.timeout.ms'),
       heartbeatIntervalMs: this.config.int('broker.heartbeat.interval.ms'),
+      leaderRebalance: this.config.bool('auto.leader.rebalance.enable')
+        ? { intervalMs: this.config.int('leader.imbalance.check.interval.seconds') * 1000, percentage: this.config.int('leader.imbalance.per.broker.percentage') }
+        : undefined,
       logger: this.logger,
     });
   }

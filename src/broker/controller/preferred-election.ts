@@ -7,7 +7,7 @@
  * partition epoch are bumped as on every leader change.
  */
 import { ErrorCode, KafkaError } from '../errors.js';
-import type { PartitionRegistration } from '../metadata/image.js';
+import type { MetadataImage, PartitionRegistration } from '../metadata/image.js';
 
 export const ElectionType = { PREFERRED: 0, UNCLEAN: 1 } as const;
 
@@ -33,4 +33,40 @@ export function electedRegistration(p: PartitionRegistration, live: ReadonlySet<
     return lead(any, [any]);
   }
   throw new KafkaError(ErrorCode.INVALID_REQUEST, `Unknown election type ${type}.`);
+}
+
+export interface PreferredMove {
+  readonly topic: string;
+  readonly index: number;
+  readonly registration: PartitionRegistration;
+}
+
+/**
+ * auto.leader.rebalance.enable's periodic pass (Kafka's checkAndTriggerAutoLeaderRebalance): for
+ * each broker, the share of the partitions it is preferred for (first replica) that another
+ * broker leads; over `percentage` %, those whose preferred replica is alive and in sync get a
+ * preferred election.
+ */
+export function rebalanceMoves(image: MetadataImage, percentage: number): PreferredMove[] {
+  const live = new Set(image.brokers.keys());
+  const preferredFor = new Map<number, { total: number; elsewhere: { topic: string; index: number; p: PartitionRegistration }[] }>();
+  for (const t of image.topics.values()) {
+    t.partitions.forEach((p, index) => {
+      const preferred = p.replicas[0];
+      if (preferred === undefined) return;
+      const e = preferredFor.get(preferred) ?? { total: 0, elsewhere: [] };
+      e.total++;
+      if (p.leader !== preferred) e.elsewhere.push({ topic: t.name, index, p });
+      preferredFor.set(preferred, e);
+    });
+  }
+  const moves: PreferredMove[] = [];
+  for (const [broker, e] of preferredFor) {
+    if (!live.has(broker) || e.elsewhere.length * 100 <= e.total * percentage) continue;
+    for (const { topic, index, p } of e.elsewhere) {
+      if (!p.isr.includes(broker)) continue;
+      moves.push({ topic, index, registration: electedRegistration(p, live, ElectionType.PREFERRED, `${topic}-${index}`) });
+    }
+  }
+  return moves;
 }
