@@ -35,14 +35,20 @@ export function electLeadersHandler(broker: BrokerContext): ApiHandler<ElectLead
       const all = req.topicPartitions === null;
       const wanted = new Map<string, Set<number>>();
       if (all) for (const t of broker.metadata.topics.values()) wanted.set(t.name, new Set(t.partitions.map((_, i) => i)));
-      else for (const tp of req.topicPartitions!) for (const p of tp.partitions) wanted.set(tp.topic, (wanted.get(tp.topic) ?? new Set()).add(p));
+      else {
+        for (const tp of req.topicPartitions!) {
+          const set = wanted.get(tp.topic) ?? new Set<number>();
+          for (const p of tp.partitions) set.add(p);
+          wanted.set(tp.topic, set);
+        }
+      }
       const results: Result[] = await Promise.all(
         [...wanted].map(async ([topic, partitions]) => ({
           topic,
           partitionResult: (await Promise.all([...partitions].map((p) => electOne(topic, p, req.electionType)))).filter((r) => !all || r.errorCode !== ErrorCode.ELECTION_NOT_NEEDED),
         })),
       );
-      return { throttleTimeMs: 0, errorCode: ErrorCode.NONE, replicaElectionResults: results.filter((r) => r.partitionResult.length > 0) };
+      return { throttleTimeMs: 0, errorCode: ErrorCode.NONE, replicaElectionResults: all ? results.filter((r) => r.partitionResult.length > 0) : results };
     },
   };
 }
