@@ -89,7 +89,7 @@ export class Broker implements BrokerContext {
       sessionTimeoutMs: this.config.int('broker.session.timeout.ms'),
       heartbeatIntervalMs: this.config.int('broker.heartbeat.interval.ms'),
       leaderRebalance: this.config.bool('auto.leader.rebalance.enable')
-        ? { intervalMs: this.config.int('leader.imbalance.check.interval.seconds') * 1000, percentage: this.config.int('leader.imbalance.per.broker.percentage') }
+        ? { intervalMs: this.config.int('leader.imbalance.check.interval.seconds') * 1000 }
         : undefined,
       logger: this.logger,
     });

@@ -39,7 +39,7 @@ test('a restarted preferred leader gets its partition back by itself', async () 
     return p.leaderId !== 1 && p.leaderId !== -1 ? p : undefined;
   });
   const back = await cluster.start(1, {}, b1.dir);
-  const p = await eventually('broker 1 leads again', 40_000, async () => {
+  const p = await eventually('broker 1 leads again', 60_000, async () => {
     const q = await partition0(back);
     return q.leaderId === 1 ? q : undefined;
   });

@@ -31,10 +31,9 @@ export interface StoredProposal extends Proposal {
   readonly lease: string;
 }
 
-/** auto.leader.rebalance.enable, leader.imbalance.check.interval.seconds, leader.imbalance.per.broker.percentage. */
+/** auto.leader.rebalance.enable and leader.imbalance.check.interval.seconds. */
 export interface LeaderRebalance {
   readonly intervalMs: number;
-  readonly percentage: number;
 }
 
 export class Controller {
@@ -52,7 +51,7 @@ export class Controller {
   ) {
     if (rebalance) {
       this.rebalanceTimer = setInterval(() => {
-        if (this.active) void this.queue.run(() => this.rebalance(rebalance.percentage).catch((e: unknown) => this.logger.warn('leader rebalance failed', { error: (e as Error).message })));
+        if (this.active) void this.queue.run(() => this.rebalance().catch((e: unknown) => this.logger.warn('leader rebalance failed', { error: (e as Error).message })));
       }, rebalance.intervalMs);
       this.rebalanceTimer.unref();
     }
@@ -63,9 +62,9 @@ export class Controller {
   }
 
   /** Leadership back to preferred replicas (one fenced commit per topic; a stale one waits for the next pass). */
-  private async rebalance(percentage: number): Promise<void> {
+  private async rebalance(): Promise<void> {
     const byTopic = new Map<string, { index: number; registration: PartitionRegistration }[]>();
-    for (const m of rebalanceMoves(imageFromKeys(this.view.kvs, this.keys, this.nodeId), percentage)) byTopic.set(m.topic, [...(byTopic.get(m.topic) ?? []), { index: m.index, registration: m.registration }]);
+    for (const m of rebalanceMoves(imageFromKeys(this.view.kvs, this.keys, this.nodeId))) byTopic.set(m.topic, [...(byTopic.get(m.topic) ?? []), { index: m.index, registration: m.registration }]);
     for (const [name, partitions] of byTopic) {
       const writes = writesForChange(this.view.kvs, this.keys, this.nodeId, { type: 'changePartitions', name, partitions });
       if (!(await this.commit(writes, []))) return;

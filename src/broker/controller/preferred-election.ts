@@ -42,31 +42,19 @@ export interface PreferredMove {
 }
 
 /**
- * auto.leader.rebalance.enable's periodic pass (Kafka's checkAndTriggerAutoLeaderRebalance): for
- * each broker, the share of the partitions it is preferred for (first replica) that another
- * broker leads; over `percentage` %, those whose preferred replica is alive and in sync get a
- * preferred election.
+ * auto.leader.rebalance.enable's periodic pass (as KRaft's controller does it, with no
+ * per-broker percentage): every partition whose preferred replica (the first) is alive and in
+ * the ISR but does not lead gets a preferred election.
  */
-export function rebalanceMoves(image: MetadataImage, percentage: number): PreferredMove[] {
+export function rebalanceMoves(image: MetadataImage): PreferredMove[] {
   const live = new Set(image.brokers.keys());
-  const preferredFor = new Map<number, { total: number; elsewhere: { topic: string; index: number; p: PartitionRegistration }[] }>();
+  const moves: PreferredMove[] = [];
   for (const t of image.topics.values()) {
     t.partitions.forEach((p, index) => {
       const preferred = p.replicas[0];
-      if (preferred === undefined) return;
-      const e = preferredFor.get(preferred) ?? { total: 0, elsewhere: [] };
-      e.total++;
-      if (p.leader !== preferred) e.elsewhere.push({ topic: t.name, index, p });
-      preferredFor.set(preferred, e);
+      if (preferred === undefined || p.leader === preferred || !live.has(preferred) || !p.isr.includes(preferred)) return;
+      moves.push({ topic: t.name, index, registration: electedRegistration(p, live, ElectionType.PREFERRED, `${t.name}-${index}`) });
     });
-  }
-  const moves: PreferredMove[] = [];
-  for (const [broker, e] of preferredFor) {
-    if (!live.has(broker) || e.elsewhere.length * 100 <= e.total * percentage) continue;
-    for (const { topic, index, p } of e.elsewhere) {
-      if (!p.isr.includes(broker)) continue;
-      moves.push({ topic, index, registration: electedRegistration(p, live, ElectionType.PREFERRED, `${topic}-${index}`) });
-    }
   }
   return moves;
 }
