@@ -89,6 +89,9 @@ export class Broker implements BrokerContext {
       clusterId,
       sessionTimeoutMs: this.config.int('broker.session.timeout.ms'),
       heartbeatIntervalMs: this.config.int('broker.heartbeat.interval.ms'),
+      leaderRebalance: this.config.bool('auto.leader.rebalance.enable')
+        ? { intervalMs: this.config.int('leader.imbalance.check.interval.seconds') * 1000 }
+        : undefined,
       logger: this.logger,
     });
     // Before this broker registers: its log dirs must be this cluster's and this node's.

@@ -72,6 +72,9 @@ export const BROKER_CONFIGS: Record<string, ConfigDef> = {
   'log.flush.offset.checkpoint.interval.ms': { type: 'int', default: '60000', validate: atLeast(0) },
   'replica.high.watermark.checkpoint.interval.ms': { type: 'long', default: '5000' },
   // The replica manager's ISR expiry and its followers' fetchers (Kafka's defaults).
+  // The controller's preferred-leader rebalance (Kafka's defaults; KRaft has no leader.imbalance.per.broker.percentage: every imbalanced partition moves).
+  'auto.leader.rebalance.enable': { type: 'boolean', default: 'true' },
+  'leader.imbalance.check.interval.seconds': { type: 'long', default: '300', validate: atLeast(1) },
   'replica.lag.time.max.ms': { type: 'long', default: '30000', validate: atLeast(1) },
   'replica.fetch.wait.max.ms': { type: 'int', default: '500', validate: atLeast(0) },
   'replica.fetch.min.bytes': { type: 'int', default: '1', validate: atLeast(1) },

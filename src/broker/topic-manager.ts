@@ -123,6 +123,12 @@ export class TopicManager {
     this.logger.info('topic deleted', { topic: name });
   }
 
+  /** ElectLeaders for one partition: decided by the controller on its image, refused with Kafka's error when not needed or not possible. */
+  async electLeader(topic: string, partition: number, electionType: number): Promise<void> {
+    await this.store.propose({ type: 'electLeader', topic, partition, electionType });
+    this.logger.info('leader elected', { topic, partition, electionType });
+  }
+
   /** CreatePartitions: grow a topic to `count` partitions. */
   validateAddPartitions(name: string, count: number): TopicImage {
     const topic = this.image.topic(name);

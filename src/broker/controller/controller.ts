@@ -13,6 +13,7 @@ import type { Logger } from '../../util/logger.js';
 import { SerialQueue } from '../../util/serial.js';
 import { NotControllerError, type ControllerElection, type KeyGuard } from './election.js';
 import { livenessChanges } from './partition-change.js';
+import { rebalanceMoves } from './preferred-election.js';
 
 /** What the controller reads of the store: its mirror of etcd's keys under the prefix. */
 export interface ClusterView {
@@ -30,9 +31,15 @@ export interface StoredProposal extends Proposal {
   readonly lease: string;
 }
 
+/** auto.leader.rebalance.enable and leader.imbalance.check.interval.seconds. */
+export interface LeaderRebalance {
+  readonly intervalMs: number;
+}
+
 export class Controller {
   private readonly queue = new SerialQueue();
   private scheduled = false;
+  private rebalanceTimer: NodeJS.Timeout | undefined;
 
   constructor(
     private readonly keys: EtcdKeys,
@@ -40,7 +47,30 @@ export class Controller {
     private readonly election: ControllerElection,
     private readonly view: ClusterView,
     private readonly logger: Logger,
-  ) {}
+    rebalance?: LeaderRebalance,
+  ) {
+    if (rebalance) {
+      this.rebalanceTimer = setInterval(() => {
+        if (this.active) void this.queue.run(() => this.rebalance().catch((e: unknown) => this.logger.warn('leader rebalance failed', { error: (e as Error).message })));
+      }, rebalance.intervalMs);
+      this.rebalanceTimer.unref();
+    }
+  }
+
+  close(): void {
+    clearInterval(this.rebalanceTimer);
+  }
+
+  /** Leadership back to preferred replicas (one fenced commit per topic; a stale one waits for the next pass). */
+  private async rebalance(): Promise<void> {
+    const byTopic = new Map<string, { index: number; registration: PartitionRegistration }[]>();
+    for (const m of rebalanceMoves(imageFromKeys(this.view.kvs, this.keys, this.nodeId))) byTopic.set(m.topic, [...(byTopic.get(m.topic) ?? []), { index: m.index, registration: m.registration }]);
+    for (const [name, partitions] of byTopic) {
+      const writes = writesForChange(this.view.kvs, this.keys, this.nodeId, { type: 'changePartitions', name, partitions });
+      if (!(await this.commit(writes, []))) return;
+      this.logger.info('preferred leaders elected (auto.leader.rebalance.enable)', { topic: name, partitions: partitions.map((p) => `${p.index}:${p.registration.leader}`).join(',') });
+    }
+  }
 
   get active(): boolean {
     return this.election.epoch !== undefined;

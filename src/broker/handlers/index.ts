@@ -9,6 +9,7 @@ import { createPartitionsHandler } from './create-partitions.js';
 import { createTopicsHandler } from './create-topics.js';
 import { deleteTopicsHandler } from './delete-topics.js';
 import { deleteRecordsHandler } from './delete-records.js';
+import { electLeadersHandler } from './elect-leaders.js';
 import { describeClusterHandler } from './describe-cluster.js';
 import { describeConfigsHandler } from './describe-configs.js';
 import { incrementalAlterConfigsHandler } from './incremental-alter-configs.js';
@@ -78,4 +79,5 @@ export const ALL_HANDLERS: ((broker: BrokerContext) => ApiHandler<any, any>)[] =
   describeProducersHandler,
   describeTransactionsHandler,
   listTransactionsHandler,
+  electLeadersHandler,
 ];

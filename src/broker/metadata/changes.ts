@@ -6,6 +6,7 @@
  */
 import { ErrorCode, KafkaError } from '../errors.js';
 import { completeReassignment, reassign } from '../controller/reassignment.js';
+import { electedRegistration } from '../controller/preferred-election.js';
 import type { BrokerRegistration, DynamicBrokerConfigs, MetadataImage, PartitionRegistration, TopicImage } from './image.js';
 
 export type MetadataChange =
@@ -23,7 +24,9 @@ export type MetadataChange =
   /** Kafka's AlterPartition: the leader's new ISR, based on the registration at `partitionEpoch` (refused when stale). */
   | { readonly type: 'alterPartition'; readonly topic: string; readonly partition: number; readonly leaderEpoch: number; readonly partitionEpoch: number; readonly isr: readonly number[] }
   /** Kafka's AlterPartitionReassignments for one partition: `target` null cancels; decided on the image it is applied to. */
-  | { readonly type: 'reassignPartition'; readonly topic: string; readonly partition: number; readonly target: readonly number[] | null };
+  | { readonly type: 'reassignPartition'; readonly topic: string; readonly partition: number; readonly target: readonly number[] | null }
+  /** Kafka's ElectLeaders for one partition (0 preferred, 1 unclean), decided on the image it is applied to. */
+  | { readonly type: 'electLeader'; readonly topic: string; readonly partition: number; readonly electionType: number };
 
 const unknownTopic = (name: string) => new KafkaError(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, `The topic '${name}' does not exist.`);
 
@@ -82,6 +85,13 @@ export function applyChange(image: MetadataImage, change: MetadataChange): Metad
       if (!r.registration) return image;
       const t = existing(image, change.topic);
       return replaceTopic({ ...t, partitions: t.partitions.map((p, i) => (i === change.partition ? r.registration! : p)) });
+    }
+    case 'electLeader': {
+      const t = existing(image, change.topic);
+      const current = t.partitions[change.partition];
+      if (!current) throw new KafkaError(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, `${change.topic}-${change.partition} does not exist.`);
+      const next = electedRegistration(current, new Set(image.brokers.keys()), change.electionType, `${change.topic}-${change.partition}`);
+      return replaceTopic({ ...t, partitions: t.partitions.map((p, i) => (i === change.partition ? next : p)) });
     }
   }
 }

@@ -21,7 +21,7 @@ import { Etcd3, isRecoverableError, type IKeyValue, type IWatchResponse, type Le
 import { ErrorCode, KafkaError } from '../errors.js';
 import type { Logger } from '../../util/logger.js';
 import { SerialQueue } from '../../util/serial.js';
-import { Controller, type ClusterView, type StoredProposal } from '../controller/controller.js';
+import { Controller, type ClusterView, type LeaderRebalance, type StoredProposal } from '../controller/controller.js';
 import { ControllerElection } from '../controller/election.js';
 import type { MetadataChange } from './changes.js';
 import { diffImages, EtcdKeys, encodeBroker, imageFromKeys, type ProposalResult } from './etcd-codec.js';
@@ -37,6 +37,8 @@ export interface EtcdStoreOptions {
   readonly sessionTimeoutMs: number;
   readonly heartbeatIntervalMs: number;
   readonly logger: Logger;
+  /** The controller's periodic preferred-leader elections (auto.leader.rebalance.enable); none when absent. */
+  readonly leaderRebalance?: LeaderRebalance;
   /** How long a proposal waits for the controller's answer (default 30 s). */
   readonly proposalTimeoutMs?: number;
 }
@@ -77,7 +79,7 @@ export class EtcdMetadataStore implements MetadataStore, ClusterView {
   ) {
     this.keys = new EtcdKeys(options.prefix.replace(/\/+$/, ''));
     this.election = new ControllerElection(client, this.keys.controller, options.nodeId, () => this.leaseId);
-    this.controller = new Controller(this.keys, options.nodeId, this.election, this, options.logger);
+    this.controller = new Controller(this.keys, options.nodeId, this.election, this, options.logger, options.leaderRebalance);
   }
 
   /** Connects, takes a lease, agrees on the cluster id, lists the metadata and starts watching it. */
@@ -156,6 +158,7 @@ export class EtcdMetadataStore implements MetadataStore, ClusterView {
     if (this.closed) return;
     this.closed = true;
     clearInterval(this.heartbeat);
+    this.controller.close();
     this.rejectPending(new KafkaError(ErrorCode.NOT_CONTROLLER, 'The broker is shutting down.'));
     await this.watcher?.cancel().catch(() => undefined);
     if (this.leaseId !== '0') await this.lease.revoke().catch(() => undefined);

@@ -2,10 +2,11 @@
 import { Command } from 'commander';
 import { print } from '../output.js';
 import { action, withAdmin } from './common.js';
+import { registerClusterOpsCommands } from './cluster-ops.js';
 import { registerReassignCommand } from './reassign.js';
 
 export function registerClusterCommands(program: Command): void {
-  const cluster = program.command('cluster').description('cluster information');
+  const cluster = program.command('cluster').description('cluster information and operations');
   registerReassignCommand(cluster);
   cluster
     .command('info')
@@ -25,4 +26,5 @@ export function registerClusterCommands(program: Command): void {
         }),
       ),
     );
+  registerClusterOpsCommands(cluster);
 }

@@ -2,7 +2,7 @@
 // every version both brokers serve, with the edge cases clients hit (defaults, assignments,
 // validateOnly, invalid names and configs, collisions, duplicates, unknown topics and ids), and
 // the admin versions Kafka 4 removed. Configs: admin-configs.ts.
-import { AlterConfigs, CreatePartitions, CreateTopics, DeleteTopics, DescribeCluster, DescribeConfigs, IncrementalAlterConfigs, Metadata, type CreateTopicsRequest } from '../../../src/protocol/generated/index.js';
+import { AlterConfigs, CreatePartitions, CreateTopics, DeleteTopics, DescribeCluster, DescribeConfigs, ElectLeaders, IncrementalAlterConfigs, Metadata, type CreateTopicsRequest } from '../../../src/protocol/generated/index.js';
 import { encodeRequest, type AllowEntry, type Session, type SessionPeer } from '../harness.js';
 import { BROKER, TOPIC, describe, describeTopic, latest } from './admin-util.js';
 import { createTopic, topicId, waitForCoordinator, waitForTopic } from './util.js';
@@ -207,6 +207,24 @@ export const sessions: Session[] = [
         await peer.call(DescribeCluster, v, { includeClusterAuthorizedOperations: true, endpointType: 1 }, { label: `DescribeCluster authorized operations v${v}` });
         if (v >= 1) {
           for (const endpointType of [2, 0, 3]) await peer.call(DescribeCluster, v, { includeClusterAuthorizedOperations: false, endpointType }, { label: `DescribeCluster endpointType ${endpointType} v${v}` });
+        }
+      }
+    },
+  },
+  {
+    // One node: the only replica leads, so a named partition needs no election (either type).
+    name: 'adm-elect-leaders',
+    async run(peer) {
+      const name = 'adm-elect-leaders';
+      await createTopic(peer, name, 2);
+      for (const v of peer.versions(ElectLeaders)) {
+        const types = v >= 1 ? [0, 1] : [0];
+        for (const electionType of types) {
+          const call = (topicPartitions: { topic: string; partitions: number[] }[] | null, label: string) =>
+            peer.call(ElectLeaders, v, { electionType, topicPartitions, timeoutMs: 30_000 }, { label: `ElectLeaders ${label} type ${electionType} v${v}` });
+          await call([{ topic: name, partitions: [0, 1] }], 'led partitions');
+          await call([{ topic: name, partitions: [5] }, { topic: `${name}-unknown`, partitions: [0] }], 'unknown partitions');
+          await call([{ topic: name, partitions: [] }], 'no partitions');
         }
       }
     },
