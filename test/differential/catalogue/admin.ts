@@ -2,7 +2,7 @@
 // every version both brokers serve, with the edge cases clients hit (defaults, assignments,
 // validateOnly, invalid names and configs, collisions, duplicates, unknown topics and ids), and
 // the admin versions Kafka 4 removed. Configs: admin-configs.ts.
-import { AlterConfigs, CreatePartitions, CreateTopics, DeleteTopics, DescribeCluster, DescribeConfigs, ElectLeaders, IncrementalAlterConfigs, Metadata, type CreateTopicsRequest } from '../../../src/protocol/generated/index.js';
+import { AlterConfigs, AlterPartitionReassignments, CreatePartitions, CreateTopics, DeleteTopics, DescribeCluster, DescribeConfigs, ElectLeaders, IncrementalAlterConfigs, ListPartitionReassignments, Metadata, type CreateTopicsRequest } from '../../../src/protocol/generated/index.js';
 import { encodeRequest, type AllowEntry, type Session, type SessionPeer } from '../harness.js';
 import { BROKER, TOPIC, describe, describeTopic, latest } from './admin-util.js';
 import { createTopic, topicId, waitForCoordinator, waitForTopic } from './util.js';
@@ -226,6 +226,27 @@ export const sessions: Session[] = [
           await call([{ topic: name, partitions: [5] }, { topic: `${name}-unknown`, partitions: [0] }], 'unknown partitions');
           await call([{ topic: name, partitions: [] }], 'no partitions');
         }
+      }
+    },
+  },
+  {
+    // One node: what a reassignment refuses, and that none is listed (KIP-455).
+    name: 'adm-reassignments',
+    async run(peer) {
+      const name = 'adm-reassignments';
+      await createTopic(peer, name, 2);
+      for (const v of peer.versions(ListPartitionReassignments)) {
+        await peer.call(ListPartitionReassignments, v, { timeoutMs: 30_000, topics: null }, { label: `ListPartitionReassignments all v${v}` });
+        await peer.call(ListPartitionReassignments, v, { timeoutMs: 30_000, topics: [{ name, partitionIndexes: [0, 1] }, { name: `${name}-unknown`, partitionIndexes: [0] }] }, { label: `ListPartitionReassignments named v${v}` });
+      }
+      for (const v of peer.versions(AlterPartitionReassignments)) {
+        const alter = (partitions: { partitionIndex: number; replicas: number[] | null }[], topic: string, label: string) =>
+          peer.call(AlterPartitionReassignments, v, { timeoutMs: 30_000, topics: [{ name: topic, partitions }] }, { label: `AlterPartitionReassignments ${label} v${v}` });
+        await alter([{ partitionIndex: 0, replicas: null }], name, 'cancel with none in progress');
+        await alter([{ partitionIndex: 0, replicas: [] }], name, 'empty target');
+        await alter([{ partitionIndex: 0, replicas: [999] }], name, 'unregistered broker');
+        await alter([{ partitionIndex: 7, replicas: [999] }], name, 'unknown partition');
+        await alter([{ partitionIndex: 0, replicas: [999] }], `${name}-unknown`, 'unknown topic');
       }
     },
   },
