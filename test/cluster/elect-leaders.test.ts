@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Kafka, logLevel } from 'kafkajs';
 import { startEtcd, type RunningEtcd } from './fixtures/etcd.js';
-import { eventually, metadataOf, TestCluster, type ClusterBroker } from './fixtures/brokers.js';
+import { createPreferredOnOne, eventually, metadataOf, TestCluster, type ClusterBroker } from './fixtures/brokers.js';
 import { kafkaClasspath } from '../../tools/apache-kafka/kafka.js';
 import { run, tail } from '../interop/helpers.js';
 import { startBroker } from '../../src/index.js';
@@ -66,11 +66,7 @@ test('one node (no etcd): the single replica already leads, as Kafka answers ELE
 
 test('cluster: the preferred replica, back in the ISR, leads again after a preferred election', async () => {
   const b1 = cluster.brokers.find((b) => b.nodeId === 1)!;
-  const admin = new Kafka({ brokers: running().map((b) => b.bootstrap), logLevel: logLevel.NOTHING }).admin();
-  await admin.connect();
-  await admin.createTopics({ topics: [{ topic: TOPIC, replicaAssignment: [{ partition: 0, replicas: [1, 2, 3] }] }] });
-  await admin.disconnect();
-  await eventually('the ISR is the three replicas', 20_000, async () => ((await partition0(b1)).isrNodes.length === 3 ? true : undefined));
+  await createPreferredOnOne(cluster, TOPIC);
   assert.equal((await partition0(b1)).leaderId, 1);
 
   b1.kill('SIGKILL');

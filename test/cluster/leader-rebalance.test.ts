@@ -3,9 +3,8 @@
 // no ElectLeaders asked, at a new leader epoch.
 import { test, after, before } from 'node:test';
 import assert from 'node:assert/strict';
-import { Kafka, logLevel } from 'kafkajs';
 import { startEtcd, type RunningEtcd } from './fixtures/etcd.js';
-import { eventually, metadataOf, TestCluster, type ClusterBroker } from './fixtures/brokers.js';
+import { createPreferredOnOne, eventually, metadataOf, TestCluster, type ClusterBroker } from './fixtures/brokers.js';
 
 const TOPIC = 'rebalanced';
 let etcd: RunningEtcd;
@@ -27,11 +26,7 @@ after(async () => {
 
 test('a restarted preferred leader gets its partition back by itself', async () => {
   const b1 = cluster.brokers.find((b) => b.nodeId === 1)!;
-  const admin = new Kafka({ brokers: running().map((b) => b.bootstrap), logLevel: logLevel.NOTHING }).admin();
-  await admin.connect();
-  await admin.createTopics({ topics: [{ topic: TOPIC, replicaAssignment: [{ partition: 0, replicas: [1, 2, 3] }] }] });
-  await admin.disconnect();
-  await eventually('the ISR is the three replicas', 20_000, async () => ((await partition0(b1)).isrNodes.length === 3 ? true : undefined));
+  await createPreferredOnOne(cluster, TOPIC);
   b1.kill('SIGKILL');
   await b1.exited();
   const moved = await eventually('leadership leaves the killed broker', 20_000, async () => {
