@@ -20,6 +20,8 @@ export interface FetchPosition {
   currentLeaderEpoch: number;
   /** Fetch v12+: the epoch of the record before fetchOffset, to detect a diverged log (-1 / absent: none). */
   lastFetchedEpoch?: number;
+  /** Fetch v5+: a follower's own log start offset (-1 / absent: not given). */
+  logStartOffset?: bigint;
 }
 
 export interface SessionPartition extends FetchPosition {

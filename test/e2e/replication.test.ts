@@ -115,7 +115,7 @@ describe('replication between three brokers', () => {
     await eventually('every replica is in the ISR', () => registration().isr.length === IDS.length);
   });
 
-  test("a follower answers clients' produce and fetch with NOT_LEADER_OR_FOLLOWER, naming the leader and where it is (KIP-951)", async () => {
+  test("a follower answers clients' produce with NOT_LEADER_OR_FOLLOWER, naming the leader and where it is (KIP-951); it serves Fetch v11+ consumers (KIP-392), not v10-", async () => {
     const { leader, leaderEpoch } = registration();
     const follower = registration().replicas.find((id) => id !== leader)!;
     const at = brokers.get(follower)!.advertisedListeners()[0]!;
@@ -129,11 +129,15 @@ describe('replication between three brokers', () => {
       const leaderAt = brokers.get(leader)!.advertisedListeners()[0]!;
       assert.deepEqual(produced.nodeEndpoints.map((e) => [e.nodeId, e.host, e.port]), [[leader, leaderAt.host, leaderAt.port]]);
       const topicId = store.image.topic(TOPIC)!.topicId;
-      const fetched = await conn.request(Fetch, { clusterId: null, replicaId: -1, replicaState: { replicaId: -1, replicaEpoch: -1n }, maxWaitMs: 0, minBytes: 1, maxBytes: 1 << 20, isolationLevel: 0, sessionId: 0, sessionEpoch: -1, topics: [{ topic: TOPIC, topicId, partitions: [{ partition: 0, currentLeaderEpoch: -1, fetchOffset: 0n, lastFetchedEpoch: -1, logStartOffset: -1n, partitionMaxBytes: 1 << 20, replicaDirectoryId: 'AAAAAAAAAAAAAAAAAAAAAA' }] }], forgottenTopicsData: [], rackId: '' }, { version: 17 });
-      const f = fetched.responses[0]!.partitions[0]!;
-      assert.equal(f.errorCode, ErrorCode.NOT_LEADER_OR_FOLLOWER);
-      assert.deepEqual([f.currentLeader.leaderId, f.currentLeader.leaderEpoch], [leader, leaderEpoch]);
-      assert.deepEqual(fetched.nodeEndpoints.map((e) => e.nodeId), [leader]);
+      // Kafka's follower fetching (KIP-392): a consumer's Fetch v11+ carries client metadata and
+      // is served by a follower, up to the follower's high watermark; v10- stays leader-only.
+      const fetchFrom = (version: number) => conn.request(Fetch, { clusterId: null, replicaId: -1, replicaState: { replicaId: -1, replicaEpoch: -1n }, maxWaitMs: 0, minBytes: 1, maxBytes: 1 << 20, isolationLevel: 0, sessionId: 0, sessionEpoch: -1, topics: [{ topic: TOPIC, topicId, partitions: [{ partition: 0, currentLeaderEpoch: -1, fetchOffset: 0n, lastFetchedEpoch: -1, logStartOffset: -1n, partitionMaxBytes: 1 << 20, replicaDirectoryId: 'AAAAAAAAAAAAAAAAAAAAAA' }] }], forgottenTopicsData: [], rackId: '' }, { version });
+      const served = (await fetchFrom(17)).responses[0]!.partitions[0]!;
+      assert.equal(served.errorCode, ErrorCode.NONE);
+      assert.equal(served.highWatermark, partitionOn(follower).highWatermark);
+      assert.ok(served.highWatermark > 0n && served.records!.length > 0, 'the follower served its records');
+      const refused = (await fetchFrom(10)).responses[0]!.partitions[0]!;
+      assert.equal(refused.errorCode, ErrorCode.NOT_LEADER_OR_FOLLOWER);
     } finally {
       conn.close();
     }

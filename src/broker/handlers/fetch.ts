@@ -5,6 +5,8 @@
 // The handler resolves the fetch session and encodes; the replica manager's fetchMessages
 // reads (a consumer to the high watermark or, read_committed, the last stable offset; a
 // follower, replica id >= 0, to the log end offset) and long-polls (replica/delayed-fetch.ts).
+// v11+ (KIP-392): a consumer's rack; it may read a follower, and a leader with
+// replica.selector.class answers preferredReadReplica (no records) to send it to its rack.
 import { Fetch, type FetchRequest, type FetchResponse } from '../../protocol/generated/apis/1-fetch.js';
 import { downConvertBatches, magicForFetchVersion } from '../../protocol/records/index.js';
 import { EMPTY_BUFFER, KafkaEncodeError, UUID_ZERO } from '../../protocol/runtime/index.js';
@@ -60,7 +62,7 @@ export function fetchHandler(broker: BrokerContext): ApiHandler<FetchRequest, Fe
       const name = usesIds ? (broker.metadata.topicById(t.topicId)?.name ?? '') : t.topic;
       const topicId = usesIds ? t.topicId : (broker.metadata.topic(t.topic)?.topicId ?? UUID_ZERO);
       for (const p of t.partitions) {
-        byKey.set(sessionKey(usesIds ? topicId : name, p.partition), { topic: name, topicId, partition: p.partition, fetchOffset: p.fetchOffset, partitionMaxBytes: p.partitionMaxBytes, currentLeaderEpoch: p.currentLeaderEpoch, lastFetchedEpoch: version >= 12 ? p.lastFetchedEpoch : -1 });
+        byKey.set(sessionKey(usesIds ? topicId : name, p.partition), { topic: name, topicId, partition: p.partition, fetchOffset: p.fetchOffset, partitionMaxBytes: p.partitionMaxBytes, currentLeaderEpoch: p.currentLeaderEpoch, lastFetchedEpoch: version >= 12 ? p.lastFetchedEpoch : -1, logStartOffset: version >= 5 ? p.logStartOffset : -1n });
       }
     }
     const fromRequest = [...byKey.values()];
@@ -96,13 +98,14 @@ export function fetchHandler(broker: BrokerContext): ApiHandler<FetchRequest, Fe
       existing.partitionMaxBytes = item.partitionMaxBytes;
       existing.currentLeaderEpoch = item.currentLeaderEpoch;
       existing.lastFetchedEpoch = item.lastFetchedEpoch;
+      existing.logStartOffset = item.logStartOffset;
       existing.topic = item.topic;
     } else {
       map.set(key, { ...item, lastHighWatermark: -2n, lastLogStartOffset: -2n, lastStableOffset: -2n });
     }
   }
   function fromSession(s: SessionPartition): FetchItem {
-    return { topic: s.topic, topicId: s.topicId, partition: s.partition, fetchOffset: s.fetchOffset, partitionMaxBytes: s.partitionMaxBytes, currentLeaderEpoch: s.currentLeaderEpoch, lastFetchedEpoch: s.lastFetchedEpoch, session: s };
+    return { topic: s.topic, topicId: s.topicId, partition: s.partition, fetchOffset: s.fetchOffset, partitionMaxBytes: s.partitionMaxBytes, currentLeaderEpoch: s.currentLeaderEpoch, lastFetchedEpoch: s.lastFetchedEpoch, logStartOffset: s.logStartOffset, session: s };
   }
 
   return {
@@ -130,7 +133,9 @@ export function fetchHandler(broker: BrokerContext): ApiHandler<FetchRequest, Fe
         minBytes: req.minBytes,
         maxBytes: maxResponseBytes,
         isolationLevel: isolation,
-        partitions: items.map((item) => ({ topic: item.topic, partition: item.partition, fetchOffset: item.fetchOffset, partitionMaxBytes: item.partitionMaxBytes, currentLeaderEpoch: item.currentLeaderEpoch, lastFetchedEpoch: item.lastFetchedEpoch ?? -1 })),
+        partitions: items.map((item) => ({ topic: item.topic, partition: item.partition, fetchOffset: item.fetchOffset, partitionMaxBytes: item.partitionMaxBytes, currentLeaderEpoch: item.currentLeaderEpoch, lastFetchedEpoch: item.lastFetchedEpoch ?? -1, logStartOffset: item.logStartOffset })),
+        // v11+ (KIP-392): the consumer's rack; it may read followers (Kafka's ClientMetadata).
+        clientMetadata: v >= 11 && replicaId < 0 ? { rackId: req.rackId } : undefined,
       });
 
       // v16+ (KIP-951): where the leader is, for a partition this node does not lead.
@@ -141,7 +146,7 @@ export function fetchHandler(broker: BrokerContext): ApiHandler<FetchRequest, Fe
         const r = results[i]!;
         const item = items[i]!;
         const s = item.session;
-        if (incremental && s && r.size === 0 && r.errorCode === ErrorCode.NONE && !r.diverging && s.lastHighWatermark === r.highWatermark && s.lastLogStartOffset === r.logStartOffset && s.lastStableOffset === r.lastStableOffset) {
+        if (incremental && s && r.size === 0 && r.errorCode === ErrorCode.NONE && !r.diverging && r.preferredReadReplica < 0 && s.lastHighWatermark === r.highWatermark && s.lastLogStartOffset === r.logStartOffset && s.lastStableOffset === r.lastStableOffset) {
           continue; // nothing new for this partition
         }
         if (s) {
@@ -180,7 +185,7 @@ export function fetchHandler(broker: BrokerContext): ApiHandler<FetchRequest, Fe
           currentLeader: { leaderId: -1, leaderEpoch: -1 },
           snapshotId: { endOffset: -1n, epoch: -1 },
           abortedTransactions: isolation !== READ_COMMITTED ? null : records.length > 0 ? (r.abortedTransactions ?? []) : [],
-          preferredReadReplica: -1,
+          preferredReadReplica: v >= 11 ? r.preferredReadReplica : -1,
           records,
         });
       }

@@ -17,7 +17,8 @@
  *
  * On one node the replicas and the ISR are this node alone, and the high watermark follows the
  * local appends. A follower (makeFollower) takes records and its high watermark from the leader
- * (the replica fetcher) and refuses clients' produces and fetches. The methods the replica manager calls take a request and return a result (no
+ * (the replica fetcher) and refuses clients' produces; it serves consumers' fetches (KIP-392)
+ * up to its own high watermark / last stable offset. The methods the replica manager calls take a request and return a result (no
  * callbacks into the broker, no shared mutable state), so a partition can later live on a worker
  * thread with its log.
  */
@@ -314,11 +315,11 @@ export class Partition {
    * ISR (it joins once that is committed); the high watermark may move. A replica that is not a follower of this partition changes nothing.
    * Returns whether the replica is one.
    */
-  updateFollowerFetchState(replicaId: number, fetchOffset: bigint, leaderEndOffset: bigint, fetchTimeMs = this.time.now()): boolean {
+  updateFollowerFetchState(replicaId: number, fetchOffset: bigint, leaderEndOffset: bigint, fetchTimeMs = this.time.now(), followerLogStartOffset = -1n): boolean {
     if (replicaId === this.localBrokerId || !this.isLeader) return false;
     const replica = this.replicaStates.get(replicaId);
     if (!replica) return false;
-    replica.updateFetchState(fetchOffset, leaderEndOffset, fetchTimeMs);
+    replica.updateFetchState(fetchOffset, leaderEndOffset, fetchTimeMs, followerLogStartOffset);
     // maybeExpandIsr: caught up to the high watermark (and into this leader's epoch).
     if (!this.pendingIsr && !this._isr.includes(replicaId) && fetchOffset >= this.log.highWatermark && fetchOffset >= this.leaderEpochStartOffset) {
       this.proposeIsr([...this._isr, replicaId]);
@@ -459,10 +460,10 @@ export class Partition {
     return currentLeaderEpoch > this._leaderEpoch ? ErrorCode.UNKNOWN_LEADER_EPOCH : ErrorCode.FENCED_LEADER_EPOCH;
   }
 
-  /** Kafka's getLocalLog with requireLeader: the epoch check, then NOT_LEADER_OR_FOLLOWER on a follower. */
-  checkLeader(currentLeaderEpoch: number): number {
+  /** Kafka's getLocalLog: the epoch check, then (requireLeader; not for KIP-392 consumer fetches) NOT_LEADER_OR_FOLLOWER on a follower. */
+  checkLeader(currentLeaderEpoch: number, requireLeader = true): number {
     const errorCode = this.checkCurrentLeaderEpoch(currentLeaderEpoch);
-    return errorCode === ErrorCode.NONE && !this.isLeader ? ErrorCode.NOT_LEADER_OR_FOLLOWER : errorCode;
+    return errorCode === ErrorCode.NONE && requireLeader && !this.isLeader ? ErrorCode.NOT_LEADER_OR_FOLLOWER : errorCode;
   }
 
   /**

@@ -1,7 +1,8 @@
 /**
  * The read half of a fetch (Kafka's ReplicaManager.readFromLog): for each partition, check the
- * leader epoch and the fetcher's last fetched epoch, locate whole batches up to the isolation
- * level's bound (a follower: the log end offset) within the response's byte budget (KIP-74: the
+ * leader epoch (and leadership, unless a KIP-392 consumer may read a follower), send a consumer
+ * to its preferred read replica instead, check the fetcher's last fetched epoch, locate whole
+ * batches up to the isolation level's bound (a follower: the log end offset) within the response's byte budget (KIP-74: the
  * first non-empty partition returns at least one batch), then read the located bytes.
  */
 import { EMPTY_BUFFER } from '../../protocol/runtime/index.js';
@@ -19,6 +20,16 @@ export interface FetchPartitionRequest {
   currentLeaderEpoch: number;
   /** -1: not given (Fetch v11-). */
   lastFetchedEpoch: number;
+  /** A follower's own log start offset (Fetch v5+); -1 or absent: not given. */
+  logStartOffset?: bigint;
+}
+
+/** How a fetch's partitions are located: who may be answered, and where a consumer is sent instead. */
+export interface LocateOptions {
+  /** Kafka's fetchOnlyLeader: a follower's fetch, or a consumer's without client metadata (Fetch v10-). */
+  requireLeader: boolean;
+  /** KIP-392: the replica a consumer should read this partition from instead of here (-1: here). */
+  preferredReadReplica?: (partition: Partition, request: FetchPartitionRequest) => number;
 }
 
 /** A partition's located data; `ranges` are read once the fetch is to be answered. */
@@ -35,24 +46,26 @@ export interface LocatedRead {
   size: number;
   /** The fetcher's last fetched epoch ends before fetchOffset (or is older): where it ends, and no data. */
   diverging?: { epoch: number; endOffset: bigint };
+  /** KIP-392: read from this replica instead (no data here); -1 none. */
+  preferredReadReplica: number;
 }
 
 export interface Located {
   reads: LocatedRead[];
   bytes: number;
-  /** An error or a divergence: the fetch answers at once. */
+  /** An error, a divergence or a redirect to a preferred read replica: the fetch answers at once. */
   errors: boolean;
 }
 
 /** Finds where each partition's data is (no bytes read yet): cheap enough to redo after a wait. */
-export async function locateAll(lookup: (topic: string, partition: number) => Partition | undefined, requests: readonly FetchPartitionRequest[], maxResponseBytes: number, isolation: FetchIsolation, logger: Logger): Promise<Located> {
+export async function locateAll(lookup: (topic: string, partition: number) => Partition | undefined, requests: readonly FetchPartitionRequest[], maxResponseBytes: number, isolation: FetchIsolation, logger: Logger, options: LocateOptions = { requireLeader: true }): Promise<Located> {
   const reads: LocatedRead[] = [];
   let bytes = 0;
   let errors = false;
   let minOneMessage = true;
   for (const request of requests) {
     const p = request.topic === '' ? undefined : lookup(request.topic, request.partition);
-    const r: LocatedRead = { request, partition: p, errorCode: ErrorCode.NONE, highWatermark: -1n, lastStableOffset: -1n, logStartOffset: -1n, logEndOffset: -1n, ranges: [], size: 0 };
+    const r: LocatedRead = { request, partition: p, errorCode: ErrorCode.NONE, highWatermark: -1n, lastStableOffset: -1n, logStartOffset: -1n, logEndOffset: -1n, ranges: [], size: 0, preferredReadReplica: -1 };
     reads.push(r);
     if (!p) {
       r.errorCode = request.topic === '' ? ErrorCode.UNKNOWN_TOPIC_ID : ErrorCode.UNKNOWN_TOPIC_OR_PARTITION;
@@ -63,10 +76,17 @@ export async function locateAll(lookup: (topic: string, partition: number) => Pa
     r.lastStableOffset = p.lastStableOffset;
     r.logStartOffset = p.logStartOffset;
     r.logEndOffset = p.logEndOffset;
-    const epochError = p.checkLeader(request.currentLeaderEpoch);
+    const epochError = p.checkLeader(request.currentLeaderEpoch, options.requireLeader);
     if (epochError !== ErrorCode.NONE) {
       r.errorCode = epochError;
       errors = true;
+      continue;
+    }
+    // Kafka's readFromLocalLog: a consumer sent to another replica gets the offsets, no records.
+    const preferred = options.preferredReadReplica?.(p, request) ?? -1;
+    if (preferred >= 0) {
+      r.preferredReadReplica = preferred;
+      errors = true; // answer now
       continue;
     }
     // As Kafka's Partition.readRecords: a last fetched epoch this log cannot place is out of

@@ -37,7 +37,8 @@ import { DEFAULT_FETCH_SETTINGS, ReplicaFetcherManager, type ReplicaFetchSetting
 import type { MetadataChange } from '../metadata/changes.js';
 import type { MetadataImage } from '../metadata/image.js';
 import { DelayedOperationPurgatory } from './purgatory.js';
-import { locateAll, readLocated, type FetchPartitionRequest, type LocatedRead } from './read-records.js';
+import { locateAll, readLocated, type FetchPartitionRequest, type LocateOptions, type LocatedRead } from './read-records.js';
+import { preferredReadReplicaFor } from './replica-selector.js';
 import { effectiveTopicConfig, topicProperties } from '../topic-configs.js';
 
 export type { AppendEntry, AppendPartitionResult, AppendRecordsRequest, TransactionVerifier } from './append-records.js';
@@ -48,7 +49,7 @@ export interface ReplicaManagerContext {
   readonly nodeId: number;
   readonly config: BrokerContext['config'];
   readonly logger: BrokerContext['logger'];
-  readonly metadata: Pick<BrokerContext['metadata'], 'topic'> & Partial<Pick<MetadataImage, 'endpoint'>>;
+  readonly metadata: Pick<BrokerContext['metadata'], 'topic'> & Partial<Pick<MetadataImage, 'endpoint' | 'broker'>>;
   /** The default verifier's coordinator; looked up at each verification (it starts after the replica manager). */
   readonly txn?: Pick<BrokerContext['txn'], 'verifyPartitions'>;
 }
@@ -85,6 +86,11 @@ export interface FetchParams {
   /** 0 read_uncommitted, 1 read_committed. */
   isolationLevel: number;
   partitions: readonly FetchPartitionRequest[];
+  /**
+   * A consumer's Fetch v11+ (Kafka's ClientMetadata, KIP-392): it may read a follower, and the
+   * leader may send it to a replica in its rack. Absent: leader-only reads, as before v11.
+   */
+  clientMetadata?: { rackId: string };
 }
 
 export interface FetchPartitionResult {
@@ -102,6 +108,8 @@ export interface FetchPartitionResult {
   size: number;
   /** read_committed: the aborted transactions the records overlap; else null. */
   abortedTransactions: { producerId: bigint; firstOffset: bigint }[] | null;
+  /** KIP-392: the replica the consumer should fetch this partition from (no records here); -1 none. */
+  preferredReadReplica: number;
 }
 
 const READ_COMMITTED = 1;
@@ -121,6 +129,8 @@ export class ReplicaManager {
   readonly fetchPurgatory: DelayedOperationPurgatory<DelayedFetch>;
   private readonly time: Time;
   private readonly verifyTransaction: TransactionVerifier;
+  /** replica.selector.class (KIP-392; read-only, as in Kafka): null = consumers read leaders only. */
+  private readonly replicaSelector: string | null;
   /** A partition's high watermark or last stable offset moved: what waits on it may complete. */
   private readonly onPartitionChange = (p: Partition): void => {
     const key = partitionKey(p.topic.name, p.index);
@@ -143,6 +153,8 @@ export class ReplicaManager {
     this.producePurgatory = new DelayedOperationPurgatory('Produce', this.time);
     this.fetchPurgatory = new DelayedOperationPurgatory('Fetch', this.time);
     this.alterPartition = options.alterPartition;
+    const selector = broker.config.get('replica.selector.class');
+    this.replicaSelector = typeof selector === 'string' && selector.trim() !== '' ? selector.trim() : null;
     this.replicaLagTimeMaxMs = options.replicaLagTimeMaxMs ?? configured(broker.config, 'replica.lag.time.max.ms', 30_000);
     const c = broker.config;
     const settings: ReplicaFetchSettings = {
@@ -237,16 +249,26 @@ export class ReplicaManager {
    * A fetch (Kafka's fetchMessages): locate each partition's data; with less than minBytes and
    * nothing to report, wait in the fetch purgatory (until enough bytes became readable,
    * maxWaitMs, a stop, or a partition goes away) and locate again; then read. A follower's
-   * fetch updates what the leader knows of it. Results come in the order of `params.partitions`.
+   * fetch updates what the leader knows of it. A consumer with client metadata (KIP-392) may
+   * read a follower, to the follower's high watermark (or last stable offset); the leader sends
+   * it to the replica `replica.selector.class` picks, answering that partition with no records.
+   * Results come in the order of `params.partitions`.
    */
   async fetchMessages(params: FetchParams): Promise<FetchPartitionResult[]> {
     const isFollower = params.replicaId >= 0;
     const isolation: FetchIsolation = isFollower ? 'log-end' : params.isolationLevel === READ_COMMITTED ? 'txn-committed' : 'high-watermark';
     const lookup = (topic: string, index: number) => this.partition(topic, index);
-    let located = await locateAll(lookup, params.partitions, params.maxBytes, isolation, this.broker.logger);
+    const client = isFollower ? undefined : params.clientMetadata;
+    const options: LocateOptions = { requireLeader: client === undefined };
+    if (client && this.replicaSelector) {
+      const selector = this.replicaSelector;
+      const brokerOf = (id: number) => this.broker.metadata.broker?.(id);
+      options.preferredReadReplica = (p, request) => preferredReadReplicaFor(selector, client.rackId, p, request.fetchOffset, this.time.now(), brokerOf);
+    }
+    let located = await locateAll(lookup, params.partitions, params.maxBytes, isolation, this.broker.logger, options);
     if (isFollower) {
       const now = this.time.now();
-      for (const r of located.reads) if (r.partition && r.errorCode === ErrorCode.NONE && !r.diverging) r.partition.updateFollowerFetchState(params.replicaId, r.request.fetchOffset, r.logEndOffset, now);
+      for (const r of located.reads) if (r.partition && r.errorCode === ErrorCode.NONE && !r.diverging) r.partition.updateFollowerFetchState(params.replicaId, r.request.fetchOffset, r.logEndOffset, now, r.request.logStartOffset ?? -1n);
     }
     const minBytes = Math.max(1, params.minBytes);
     if (params.maxWaitMs > 0 && located.bytes < minBytes && !located.errors && params.partitions.length > 0 && !this.stopped) {
@@ -256,7 +278,7 @@ export class ReplicaManager {
         const op = new DelayedFetch(params.maxWaitMs, partitions, minBytes - located.bytes, () => this.stopped, resolve, readable);
         this.fetchPurgatory.tryCompleteElseWatch(op, partitions.map((p) => partitionKey(p.topic.name, p.index)));
       });
-      located = await locateAll(lookup, params.partitions, params.maxBytes, isolation, this.broker.logger);
+      located = await locateAll(lookup, params.partitions, params.maxBytes, isolation, this.broker.logger, options);
     }
     // The partitions' reads go to the threadpool side by side.
     return Promise.all(located.reads.map((r) => this.read(r, params.isolationLevel === READ_COMMITTED)));
@@ -282,7 +304,7 @@ export class ReplicaManager {
   }
 
   private async read(r: LocatedRead, readCommitted: boolean): Promise<FetchPartitionResult> {
-    const out: FetchPartitionResult = { request: r.request, errorCode: r.errorCode, known: r.partition !== undefined, highWatermark: r.highWatermark, lastStableOffset: r.lastStableOffset, logStartOffset: r.logStartOffset, diverging: r.diverging, records: Buffer.alloc(0), size: r.size, abortedTransactions: null };
+    const out: FetchPartitionResult = { request: r.request, errorCode: r.errorCode, known: r.partition !== undefined, highWatermark: r.highWatermark, lastStableOffset: r.lastStableOffset, logStartOffset: r.logStartOffset, diverging: r.diverging, records: Buffer.alloc(0), size: r.size, abortedTransactions: null, preferredReadReplica: r.preferredReadReplica };
     if (r.errorCode !== ErrorCode.NONE) return out;
     try {
       out.records = await readLocated(r);

@@ -51,3 +51,41 @@ export function selectPreferredReadReplica(
   );
   return sameRack[0]!.brokerId;
 }
+
+/** What the selection reads of a led partition (Partition has these). */
+export interface SelectablePartition {
+  readonly isLeader: boolean;
+  readonly localBrokerId: number;
+  readonly assignedReplicas: readonly number[];
+  readonly isr: readonly number[];
+  readonly logStartOffset: bigint;
+  readonly logEndOffset: bigint;
+  replicaState(brokerId: number): { logStartOffset: bigint; logEndOffset: bigint; lastCaughtUpTimeMs: number } | undefined;
+}
+
+/**
+ * Kafka's ReplicaManager.findPreferredReadReplica for a consumer's fetch of a partition this node
+ * leads: the views of its replicas as the leader knows them (a follower's end is its last fetch
+ * offset; in sync = in the committed ISR; alive = registered, with its rack, in the metadata).
+ * -1 on a follower (only the leader redirects) or when the leader itself is the choice.
+ */
+export function preferredReadReplicaFor(
+  selectorClass: string | null,
+  clientRack: string,
+  partition: SelectablePartition,
+  fetchOffset: bigint,
+  nowMs: number,
+  brokerRack: (brokerId: number) => { rack: string | null } | undefined,
+): number {
+  if (!selectorClass || clientRack === '' || !partition.isLeader) return -1;
+  const leader = partition.localBrokerId;
+  const views: ReplicaView[] = partition.assignedReplicas.map((id) => {
+    const registration = brokerRack(id);
+    const alive = registration !== undefined;
+    const rack = registration?.rack ?? null;
+    if (id === leader) return { brokerId: id, rack, logStartOffset: partition.logStartOffset, logEndOffset: partition.logEndOffset, lastCaughtUpTimeMs: nowMs, inSync: true, alive: true };
+    const s = partition.replicaState(id);
+    return { brokerId: id, rack, logStartOffset: s?.logStartOffset ?? -1n, logEndOffset: s?.logEndOffset ?? -1n, lastCaughtUpTimeMs: s?.lastCaughtUpTimeMs ?? 0, inSync: partition.isr.includes(id), alive };
+  });
+  return selectPreferredReadReplica(selectorClass, clientRack, leader, fetchOffset, views);
+}

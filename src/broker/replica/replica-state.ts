@@ -6,6 +6,8 @@
 export class ReplicaState {
   /** -1: not known yet (a follower that has not fetched since this node became leader). */
   logEndOffset = -1n;
+  /** The follower's own log start offset as its last fetch gave it (Fetch v5+); -1 unknown. */
+  logStartOffset = -1n;
   /** Milliseconds since the epoch; 0 = never. */
   lastCaughtUpTimeMs = 0;
   lastFetchTimeMs = 0;
@@ -19,10 +21,11 @@ export class ReplicaState {
    * asked from the leader's end, or from where the leader's end was at its previous fetch (it has
    * everything up to then), as Kafka's ReplicaState.updateFetchStateOrThrow.
    */
-  updateFetchState(fetchOffset: bigint, leaderEndOffset: bigint, fetchTimeMs: number): void {
+  updateFetchState(fetchOffset: bigint, leaderEndOffset: bigint, fetchTimeMs: number, followerLogStartOffset = -1n): void {
     if (fetchOffset >= leaderEndOffset) this.lastCaughtUpTimeMs = Math.max(this.lastCaughtUpTimeMs, fetchTimeMs);
     else if (fetchOffset >= this.lastFetchLeaderLogEndOffset) this.lastCaughtUpTimeMs = Math.max(this.lastCaughtUpTimeMs, this.lastFetchTimeMs);
     this.logEndOffset = fetchOffset;
+    this.logStartOffset = followerLogStartOffset;
     this.lastFetchLeaderLogEndOffset = leaderEndOffset;
     this.lastFetchTimeMs = fetchTimeMs;
   }
