@@ -133,6 +133,11 @@ export const BROKER_CONFIGS: Record<string, ConfigDef> = {
   'samsa.etcd.endpoints': { type: 'list', default: '' },
   // Where this cluster's keys live in etcd, so that several clusters can share one etcd.
   'samsa.etcd.prefix': { type: 'string', default: '/samsa' },
+  // Replication throttles (KIP-73, dynamic), bytes/s: Long.MAX_VALUE is no limit (replica/replication-quota.ts).
+  'leader.replication.throttled.rate': { type: 'long', default: '9223372036854775807', validate: atLeast(0) },
+  'follower.replication.throttled.rate': { type: 'long', default: '9223372036854775807', validate: atLeast(0) },
+  // Moving replicas between a broker's log dirs (AlterReplicaLogDirs) is not supported: kept, without effect.
+  'replica.alter.log.dirs.io.max.bytes.per.second': { type: 'long', default: '9223372036854775807', validate: atLeast(0), ignored: true },
   // Kafka's broker liveness: the registration's lease lasts the session timeout, renewed every heartbeat.
   'broker.session.timeout.ms': { type: 'int', default: '9000', validate: atLeast(1000) },
   'broker.heartbeat.interval.ms': { type: 'int', default: '2000', validate: atLeast(100) },
@@ -141,7 +146,8 @@ export const BROKER_CONFIGS: Record<string, ConfigDef> = {
 /**
  * Broker keys that AlterConfigs/IncrementalAlterConfigs may change at run time (Kafka's
  * DynamicLogConfig and log cleaner reconfigurables): per broker (resource name = node id) or as
- * the cluster default (resource name ""). Log keys apply at once to every topic without its own override.
+ * the cluster default (resource name ""). Log keys apply at once to every topic without its own override;
+ * the replication throttle rates at the next replica fetch.
  * As in Kafka, only the primary key of a topic config's synonyms is dynamic (log.retention.ms, not
  * log.retention.minutes/hours; log.roll.ms and log.roll.jitter.ms, not their hours).
  */
@@ -180,6 +186,9 @@ export const DYNAMIC_BROKER_CONFIGS: ReadonlySet<string> = new Set([
   'log.local.retention.bytes',
   'log.local.retention.ms',
   'log.preallocate',
+  'leader.replication.throttled.rate',
+  'follower.replication.throttled.rate',
+  'replica.alter.log.dirs.io.max.bytes.per.second',
 ]);
 
 export class ConfigError extends Error {

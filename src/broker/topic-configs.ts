@@ -4,6 +4,7 @@
  * AlterConfigs carries them.
  */
 import type { BrokerConfig } from './config.js';
+import { throttledReplicasValidator } from './replica/replication-quota.js';
 
 export type TopicConfigType = 'int' | 'long' | 'boolean' | 'string' | 'list' | 'double' | 'class';
 
@@ -47,9 +48,10 @@ export const TOPIC_CONFIGS: Record<string, TopicConfigDef> = {
   'file.delete.delay.ms': { type: 'long', synonyms: [['log.segment.delete.delay.ms', 1]], default: '60000', validate: num(0) },
   'flush.messages': { type: 'long', synonyms: [['log.flush.interval.messages', 1]], default: LONG_MAX, validate: num(1, Infinity) },
   'flush.ms': { type: 'long', synonyms: [['log.flush.interval.ms', 1]], default: LONG_MAX, validate: num(0, Infinity) },
-  'follower.replication.throttled.replicas': { type: 'list', synonyms: [], default: '' },
+  // KIP-73 replication throttles: `partition:broker,...` or `*` (replica/replication-quota.ts).
+  'follower.replication.throttled.replicas': { type: 'list', synonyms: [], default: '', validate: throttledReplicasValidator('follower.replication.throttled.replicas') },
   'index.interval.bytes': { type: 'int', synonyms: [['log.index.interval.bytes', 1]], default: '4096', validate: num(0) },
-  'leader.replication.throttled.replicas': { type: 'list', synonyms: [], default: '' },
+  'leader.replication.throttled.replicas': { type: 'list', synonyms: [], default: '', validate: throttledReplicasValidator('leader.replication.throttled.replicas') },
   'local.retention.bytes': { type: 'long', synonyms: [['log.local.retention.bytes', 1]], default: '-2', validate: num(-2) },
   'local.retention.ms': { type: 'long', synonyms: [['log.local.retention.ms', 1]], default: '-2', validate: num(-2) },
   'max.compaction.lag.ms': { type: 'long', synonyms: [['log.cleaner.max.compaction.lag.ms', 1]], default: LONG_MAX, validate: num(1, Infinity) },

@@ -30,6 +30,8 @@ export interface LocateOptions {
   requireLeader: boolean;
   /** KIP-392: the replica a consumer should read this partition from instead of here (-1: here). */
   preferredReadReplica?: (partition: Partition, request: FetchPartitionRequest) => number;
+  /** KIP-73: a follower's fetch of this partition is throttled now: its offsets, no records. */
+  throttled?: (partition: Partition) => boolean;
 }
 
 /** A partition's located data; `ranges` are read once the fetch is to be answered. */
@@ -104,6 +106,8 @@ export async function locateAll(lookup: (topic: string, partition: number) => Pa
         continue;
       }
     }
+    // Kafka's shouldLeaderThrottle: an empty answer; the follower asks again.
+    if (options.throttled?.(p)) continue;
     const budget = Math.min(request.partitionMaxBytes, maxResponseBytes - bytes);
     if (budget <= 0 && !minOneMessage) continue;
     try {

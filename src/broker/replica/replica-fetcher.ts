@@ -12,6 +12,11 @@
  *   the leader's end, a shorter one below the leader's start starts over empty at it;
  * - FENCED_LEADER_EPOCH: the partition leaves the fetcher until the image names its leader anew;
  * - other errors (UNKNOWN_LEADER_EPOCH, NOT_LEADER_OR_FOLLOWER, connection loss): backoff, retry.
+ *
+ * Replication throttle (KIP-73, follower side): a partition the follower quota throttles is left
+ * out of the fetch while it is not caught up with the leader's high watermark and the quota is
+ * exceeded (Kafka's shouldFollowerThrottle); the bytes fetched for throttled partitions are
+ * recorded against the quota.
  */
 import { Fetch, type FetchRequest, type FetchResponse } from '../../protocol/generated/apis/1-fetch.js';
 import { ListOffsets } from '../../protocol/generated/apis/2-list-offsets.js';
@@ -20,6 +25,7 @@ import { SYSTEM_TIME, type Time, type TimerHandle } from '../../util/time.js';
 import type { Logger } from '../../util/logger.js';
 import { ErrorCode } from '../errors.js';
 import type { Partition } from './partition.js';
+import type { ReplicationQuota } from './replication-quota.js';
 
 const NO_ID = 'AAAAAAAAAAAAAAAAAAAAAA';
 const EARLIEST = -2n;
@@ -43,12 +49,16 @@ export interface FetcherContext {
   readonly time?: Time;
   /** Where broker `id` is reached now (looked up at each connect: a restarted broker may move). */
   endpoint(brokerId: number): { host: string; port: number } | undefined;
+  /** follower.replication.throttled.rate / .replicas (none: no throttle). */
+  readonly quota?: ReplicationQuota;
 }
 
 interface FetchState {
   partition: Partition;
   leaderEpoch: number;
   delayedUntil: number;
+  /** Caught up with the leader's high watermark at the last answer (Kafka's isReplicaInSync: lag <= 0). */
+  inSync: boolean;
 }
 
 export class ReplicaFetcher {
@@ -73,7 +83,7 @@ export class ReplicaFetcher {
 
   /** Starts (or restarts, on a new epoch) fetching `partition` from its log end offset. */
   add(partition: Partition, leaderEpoch: number): void {
-    this.states.set(partition, { partition, leaderEpoch, delayedUntil: 0 });
+    this.states.set(partition, { partition, leaderEpoch, delayedUntil: 0, inSync: false });
     this.wakeUp?.();
   }
 
@@ -91,9 +101,12 @@ export class ReplicaFetcher {
   private async run(): Promise<void> {
     while (this.running) {
       const now = this.time.now();
-      const ready = [...this.states.values()].filter((s) => s.delayedUntil <= now);
+      const due = [...this.states.values()].filter((s) => s.delayedUntil <= now);
+      const quota = this.ctx.quota;
+      const ready = quota ? due.filter((s) => !quota.shouldThrottle(s.partition.topic.name, s.partition.index, s.inSync)) : due;
       if (ready.length === 0) {
-        const next = Math.min(...[...this.states.values()].map((s) => s.delayedUntil));
+        // All due partitions throttled: as Kafka's fetcher with an empty fetch, back off.
+        const next = due.length > 0 ? now + this.ctx.settings.backoffMs : Math.min(...[...this.states.values()].map((s) => s.delayedUntil));
         await this.sleep(Number.isFinite(next) ? next - now : 60_000);
         continue;
       }
@@ -181,8 +194,13 @@ export class ReplicaFetcher {
           await p.truncateTo(truncationOffset(p, diverging.epoch, diverging.endOffset));
           return;
         }
-        if (answer.records && answer.records.length > 0) await p.appendAsFollower(answer.records);
+        if (answer.records && answer.records.length > 0) {
+          await p.appendAsFollower(answer.records);
+          // In-sync or not, a throttled partition's traffic counts against the quota (as Kafka's).
+          if (this.ctx.quota?.isThrottled(p.topic.name, p.index)) this.ctx.quota.record(answer.records.length);
+        }
         p.updateFollowerHighWatermark(answer.highWatermark);
+        s.inSync = answer.highWatermark <= p.logEndOffset;
         const start = answer.logStartOffset < p.highWatermark ? answer.logStartOffset : p.highWatermark;
         if (start > p.logStartOffset) await p.log.advanceLogStartOffset(start);
         return;

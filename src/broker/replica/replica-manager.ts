@@ -13,6 +13,8 @@
  *   proposes ISR changes (shrink after replica.lag.time.max.ms, expand on catch-up) to the
  *   metadata store, acting on them once committed; a follower fetches from its leader
  *   (replica-fetcher.ts).
+ * - Replication throttles (KIP-73, replication-quota.ts): the leader quota holds back records
+ *   for out-of-sync followers of throttled partitions, the follower quota this node's fetchers.
  * - Opening and deleting partitions, per-topic log configs, producer id expiry.
  *
  * Partitions are reached only through request/result-shaped async calls (records in, offsets
@@ -39,6 +41,7 @@ import type { MetadataImage } from '../metadata/image.js';
 import { DelayedOperationPurgatory } from './purgatory.js';
 import { locateAll, readLocated, type FetchPartitionRequest, type LocateOptions, type LocatedRead } from './read-records.js';
 import { preferredReadReplicaFor } from './replica-selector.js';
+import { parseThrottledReplicas, ReplicationQuota, UNLIMITED_RATE } from './replication-quota.js';
 import { effectiveTopicConfig, topicProperties } from '../topic-configs.js';
 
 export type { AppendEntry, AppendPartitionResult, AppendRecordsRequest, TransactionVerifier } from './append-records.js';
@@ -131,6 +134,9 @@ export class ReplicaManager {
   private readonly verifyTransaction: TransactionVerifier;
   /** replica.selector.class (KIP-392; read-only, as in Kafka): null = consumers read leaders only. */
   private readonly replicaSelector: string | null;
+  /** KIP-73 replication throttles: bytes this node serves to followers / fetches as a follower. */
+  readonly leaderQuota: ReplicationQuota;
+  readonly followerQuota: ReplicationQuota;
   /** A partition's high watermark or last stable offset moved: what waits on it may complete. */
   private readonly onPartitionChange = (p: Partition): void => {
     const key = partitionKey(p.topic.name, p.index);
@@ -153,6 +159,8 @@ export class ReplicaManager {
     this.producePurgatory = new DelayedOperationPurgatory('Produce', this.time);
     this.fetchPurgatory = new DelayedOperationPurgatory('Fetch', this.time);
     this.alterPartition = options.alterPartition;
+    this.leaderQuota = new ReplicationQuota(() => configured(broker.config, 'leader.replication.throttled.rate', UNLIMITED_RATE), this.time);
+    this.followerQuota = new ReplicationQuota(() => configured(broker.config, 'follower.replication.throttled.rate', UNLIMITED_RATE), this.time);
     const selector = broker.config.get('replica.selector.class');
     this.replicaSelector = typeof selector === 'string' && selector.trim() !== '' ? selector.trim() : null;
     this.replicaLagTimeMaxMs = options.replicaLagTimeMaxMs ?? configured(broker.config, 'replica.lag.time.max.ms', 30_000);
@@ -166,7 +174,7 @@ export class ReplicaManager {
       ...options.fetch,
     };
     // The inter-broker listener: the broker's first endpoint (inter.broker.listener.name is not supported).
-    this.fetchers = new ReplicaFetcherManager({ nodeId: broker.nodeId, logger: broker.logger, settings, time: this.time, endpoint: (id) => broker.metadata.endpoint?.(id, '') });
+    this.fetchers = new ReplicaFetcherManager({ nodeId: broker.nodeId, logger: broker.logger, settings, time: this.time, endpoint: (id) => broker.metadata.endpoint?.(id, ''), quota: this.followerQuota });
   }
 
   /** A leader's ISR change goes to the metadata store; it takes effect when the image brings it back. */
@@ -265,6 +273,10 @@ export class ReplicaManager {
       const brokerOf = (id: number) => this.broker.metadata.broker?.(id);
       options.preferredReadReplica = (p, request) => preferredReadReplicaFor(selector, client.rackId, p, request.fetchOffset, this.time.now(), brokerOf);
     }
+    if (isFollower) {
+      // KIP-73: an out-of-sync follower of a throttled partition gets no records while the leader quota is exceeded.
+      options.throttled = (p) => this.leaderQuota.shouldThrottle(p.topic.name, p.index, p.isr.includes(params.replicaId));
+    }
     let located = await locateAll(lookup, params.partitions, params.maxBytes, isolation, this.broker.logger, options);
     if (isFollower) {
       const now = this.time.now();
@@ -273,15 +285,24 @@ export class ReplicaManager {
     const minBytes = Math.max(1, params.minBytes);
     if (params.maxWaitMs > 0 && located.bytes < minBytes && !located.errors && params.partitions.length > 0 && !this.stopped) {
       const partitions = located.reads.map((r) => r.partition).filter((p): p is Partition => p !== undefined);
+      // Throttled partitions' bytes do not complete a follower's wait (Kafka's DelayedFetch).
+      const throttled = new Set(isFollower ? partitions.filter((p) => options.throttled?.(p)) : []);
       await new Promise<void>((resolve) => {
-        const readable = isFollower ? (p: Partition) => p.appendedBytes : (p: Partition) => p.visibleBytes;
+        const readable = isFollower ? (p: Partition) => (throttled.has(p) ? 0 : p.appendedBytes) : (p: Partition) => p.visibleBytes;
         const op = new DelayedFetch(params.maxWaitMs, partitions, minBytes - located.bytes, () => this.stopped, resolve, readable);
         this.fetchPurgatory.tryCompleteElseWatch(op, partitions.map((p) => partitionKey(p.topic.name, p.index)));
       });
       located = await locateAll(lookup, params.partitions, params.maxBytes, isolation, this.broker.logger, options);
     }
     // The partitions' reads go to the threadpool side by side.
-    return Promise.all(located.reads.map((r) => this.read(r, params.isolationLevel === READ_COMMITTED)));
+    const results = await Promise.all(located.reads.map((r) => this.read(r, params.isolationLevel === READ_COMMITTED)));
+    if (isFollower) {
+      // What throttled partitions sent counts against the leader quota, in-sync followers' too (as Kafka's).
+      let bytes = 0;
+      for (const r of results) if (this.leaderQuota.isThrottled(r.request.topic, r.request.partition)) bytes += r.records.length;
+      this.leaderQuota.record(bytes);
+    }
+    return results;
   }
 
   /** DeleteRecords for one partition (Kafka's deleteRecordsOnLocalLog): the new log start offset, or why not. */
@@ -350,6 +371,7 @@ export class ReplicaManager {
     if (registration && registration.leader === this.broker.nodeId) p.makeLeader(registration);
     p.checks = this.produceChecksFor(topic);
     p.minInsyncReplicas = this.minInsyncReplicasFor(topic);
+    this.updateThrottles(topic);
     await p.producerStore.load();
     let list = this.partitions.get(topic.name);
     if (!list) this.partitions.set(topic.name, (list = []));
@@ -372,6 +394,8 @@ export class ReplicaManager {
   async deleteTopic(topic: TopicMetadata): Promise<void> {
     const list = this.partitions.get(topic.name) ?? [];
     this.partitions.delete(topic.name);
+    this.leaderQuota.removeThrottle(topic.name);
+    this.followerQuota.removeThrottle(topic.name);
     for (const p of list) if (p) this.fetchers.removePartition(p);
     for (const p of list) if (p) p.markDeleted(); // waiting fetches and produces answer
     for (const p of list) if (p) await this.logManager.deleteLog(topic.name, p.index);
@@ -395,6 +419,7 @@ export class ReplicaManager {
     const config = this.logConfigFor(topic);
     const checks = this.produceChecksFor(topic);
     const minIsr = this.minInsyncReplicasFor(topic);
+    this.updateThrottles(topic);
     for (const p of this.partitions.get(topic.name) ?? []) {
       if (!p) continue;
       p.log.updateConfig(config);
@@ -410,6 +435,16 @@ export class ReplicaManager {
       const topic = this.broker.metadata.topic(name);
       if (topic) this.configChanged(topic);
     }
+  }
+
+  /** The topic's leader/follower.replication.throttled.replicas for this node (Kafka's TopicConfigHandler). */
+  private updateThrottles(topic: TopicMetadata): void {
+    const list = (key: string) => {
+      const v = topic.configs[key];
+      return v === undefined || v.trim() === '' ? undefined : parseThrottledReplicas(v, this.broker.nodeId);
+    };
+    this.leaderQuota.markThrottled(topic.name, list('leader.replication.throttled.replicas'));
+    this.followerQuota.markThrottled(topic.name, list('follower.replication.throttled.replicas'));
   }
 
   private minInsyncReplicasFor(topic: TopicMetadata): number {
