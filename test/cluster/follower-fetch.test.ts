@@ -4,16 +4,20 @@
 // broker 2: librdkafka's own statistics name broker 2 as the one it fetches from; then the
 // leader is paused (SIGSTOP) and the consumer still reads every remaining record, which only a
 // replica other than the leader can have served, with no Fetch sent to the paused leader. A
-// consumer in the leader's rack keeps reading the leader.
+// consumer in the leader's rack keeps reading the leader. Kafka's Java consumer (console
+// consumer, client.rack=rack-3, fetch sessions) reads every record through the redirect too.
 import { test, after, before } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { join } from 'node:path';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { Kafka, logLevel } from 'kafkajs';
 import { startEtcd, type RunningEtcd } from './fixtures/etcd.js';
 import { createPreferredOnOne, eventually, TestCluster, type ClusterBroker } from './fixtures/brokers.js';
-import { PY_DIR, PYTHON, requirePythonModule, tail } from '../interop/helpers.js';
+import { PY_DIR, PYTHON, requirePythonModule, run, tail } from '../interop/helpers.js';
+import { kafkaClasspath } from '../../tools/apache-kafka/kafka.js';
 import { call, RawClient } from '../e2e/raw-client.js';
 import { Fetch } from '../../src/protocol/generated/apis/1-fetch.js';
 import { RACK_AWARE_REPLICA_SELECTOR } from '../../src/broker/replica/replica-selector.js';
@@ -144,4 +148,15 @@ test('a consumer with client.rack reads the same-rack follower, which serves it 
   const same = await consume('rack-1', PER_BATCH, async (p) => assert.equal(p.stats.broker, 1));
   assertAllRead(same.p2);
   assert.equal(same.p2.stats.broker, 1);
+
+  // Kafka's own consumer (Fetch v17, incremental fetch sessions) follows the redirect to broker 3:
+  // its FetchCollector logs the preferred read replica it was given (DEBUG, through log4j2).
+  const log4j = join(await mkdtemp(join(tmpdir(), 'samsa-follower-fetch-')), 'log4j2.properties');
+  await writeFile(log4j, ['status = error', 'appender.err.type = Console', 'appender.err.name = ERR', 'appender.err.target = SYSTEM_ERR', 'appender.err.layout.type = PatternLayout', 'appender.err.layout.pattern = %p %c %m%n', 'rootLogger.level = warn', 'rootLogger.appenderRef.err.ref = ERR', 'logger.fetch.name = org.apache.kafka.clients.consumer.internals.FetchCollector', 'logger.fetch.level = debug', ''].join('\n'));
+  const java = await run('java', ['-Xmx256m', '-XX:TieredStopAtLevel=1', `-Dlog4j2.configurationFile=${log4j}`, '-cp', kafkaClasspath(), 'org.apache.kafka.tools.consumer.ConsoleConsumer', '--bootstrap-server', broker(2).bootstrap, '--topic', TOPIC, '--partition', '0', '--offset', 'earliest', '--max-messages', String(TOTAL), '--timeout-ms', '60000', '--consumer-property', 'client.rack=rack-3', '--consumer-property', 'max.partition.fetch.bytes=4096'], { timeoutMs: 120_000 });
+  const lines = java.stdout.toString('utf8').split('\n').filter((l) => l !== '');
+  assert.equal(java.code, 0, tail(java.stderr));
+  assert.deepEqual(lines, Array.from({ length: TOTAL }, (_, i) => value(i)));
+  assert.match(java.stderr, /Updating preferred read replica for partition nearby-0 to 3/, tail(java.stderr));
+  await rm(dirname(log4j), { recursive: true, force: true });
 });
