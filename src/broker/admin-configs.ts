@@ -203,12 +203,13 @@ export function describeBrokerConfigs(config: BrokerConfig, keys: readonly strin
     const synonyms: ConfigSynonym[] = [];
     const dyn = config.dynamic.get(name);
     const dynDefault = config.dynamicDefault.get(name);
+    if (def.describedWhenSet && !explicit && dyn === undefined && dynDefault === undefined) continue;
     if (dyn !== undefined) synonyms.push({ name, value: dyn, source: ConfigSource.DYNAMIC_BROKER_CONFIG });
     if (dynDefault !== undefined) synonyms.push({ name, value: dynDefault, source: ConfigSource.DYNAMIC_DEFAULT_BROKER_CONFIG });
     if (explicit) synonyms.push({ name, value: formatBrokerValue(name, config.staticValue(name)), source: ConfigSource.STATIC_BROKER_CONFIG });
     // broker.id has no default here (it follows node.id); Kafka's is -1.
     const defaultValue = name === 'broker.id' ? '-1' : def.default;
-    if (defaultValue !== null) synonyms.push({ name, value: defaultValue, source: ConfigSource.DEFAULT_CONFIG });
+    if (defaultValue !== null && !def.describedWhenSet) synonyms.push({ name, value: defaultValue, source: ConfigSource.DEFAULT_CONFIG });
     out.push({
       name,
       value,

@@ -15,6 +15,11 @@ export interface ConfigDef {
   validate?: (value: unknown) => string | undefined;
   /** Accepted for compatibility with Kafka's files but without effect here. */
   ignored?: boolean;
+  /**
+   * Not in Kafka's KafkaConfig definition (a dynamic-only quota key, DynamicConfig.Broker):
+   * DescribeConfigs lists it only when set, with no DEFAULT synonym.
+   */
+  describedWhenSet?: boolean;
 }
 
 const atLeast = (min: number) => (v: unknown) => (typeof v === 'number' && v < min ? `must be at least ${min}` : undefined);
@@ -96,8 +101,8 @@ export const BROKER_CONFIGS: Record<string, ConfigDef> = {
   // Samsa allocates the offset map only while cleaning; Kafka's default is 128 MiB.
   'log.cleaner.dedupe.buffer.size': { type: 'long', default: '33554432', validate: atLeast(1024) },
   'log.cleaner.io.buffer.load.factor': { type: 'double', default: '0.9' },
-  'log.cleaner.threads': { type: 'int', default: '1', validate: atLeast(0), ignored: true },
-  'log.cleaner.io.buffer.size': { type: 'int', default: '524288', validate: atLeast(0), ignored: true },
+  'log.cleaner.threads': { type: 'int', default: '1', validate: atLeast(0), ignored: true, describedWhenSet: true },
+  'log.cleaner.io.buffer.size': { type: 'int', default: '524288', validate: atLeast(0), ignored: true, describedWhenSet: true },
   'log.cleaner.io.max.bytes.per.second': { type: 'double', default: '1.7976931348623157E308', ignored: true },
   'log.message.timestamp.type': { type: 'string', default: 'CreateTime', validate: oneOf('createtime', 'logappendtime') },
   'log.message.timestamp.before.max.ms': { type: 'long', default: '9223372036854775807' },
@@ -134,10 +139,10 @@ export const BROKER_CONFIGS: Record<string, ConfigDef> = {
   // Where this cluster's keys live in etcd, so that several clusters can share one etcd.
   'samsa.etcd.prefix': { type: 'string', default: '/samsa' },
   // Replication throttles (KIP-73, dynamic), bytes/s: Long.MAX_VALUE is no limit (replica/replication-quota.ts).
-  'leader.replication.throttled.rate': { type: 'long', default: '9223372036854775807', validate: atLeast(0) },
-  'follower.replication.throttled.rate': { type: 'long', default: '9223372036854775807', validate: atLeast(0) },
+  'leader.replication.throttled.rate': { type: 'long', default: '9223372036854775807', validate: atLeast(0), describedWhenSet: true },
+  'follower.replication.throttled.rate': { type: 'long', default: '9223372036854775807', validate: atLeast(0), describedWhenSet: true },
   // Moving replicas between a broker's log dirs (AlterReplicaLogDirs) is not supported: kept, without effect.
-  'replica.alter.log.dirs.io.max.bytes.per.second': { type: 'long', default: '9223372036854775807', validate: atLeast(0), ignored: true },
+  'replica.alter.log.dirs.io.max.bytes.per.second': { type: 'long', default: '9223372036854775807', validate: atLeast(0), ignored: true, describedWhenSet: true },
   // Kafka's broker liveness: the registration's lease lasts the session timeout, renewed every heartbeat.
   'broker.session.timeout.ms': { type: 'int', default: '9000', validate: atLeast(1000) },
   'broker.heartbeat.interval.ms': { type: 'int', default: '2000', validate: atLeast(100) },

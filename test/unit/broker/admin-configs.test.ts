@@ -172,4 +172,22 @@ describe('incremental config operations', () => {
     const hours = applyBrokerIncrementalOps(c, {}, ops(['log.retention.hours', AlterConfigOp.SET, '1']));
     assert.ok(isError(hours) && hours.code === ErrorCode.INVALID_REQUEST);
   });
+
+  test('replication throttle rates (KIP-73): dynamic, checked, and described only once set, as Kafka\'s dynamic-only quota keys', () => {
+    const ops = (...list: [string, number, string | null][]) => list.map(([name, configOperation, value]) => ({ name, configOperation, value }));
+    const set = applyBrokerIncrementalOps(c, {}, ops(['leader.replication.throttled.rate', AlterConfigOp.SET, '1000'], ['follower.replication.throttled.rate', AlterConfigOp.SET, '2000']));
+    assert.deepEqual(set, { configs: { 'leader.replication.throttled.rate': '1000', 'follower.replication.throttled.rate': '2000' } });
+    const negative = applyBrokerIncrementalOps(c, {}, ops(['leader.replication.throttled.rate', AlterConfigOp.SET, '-5']));
+    assert.ok(isError(negative) && negative.code === ErrorCode.INVALID_REQUEST);
+    // kafka-reassign-partitions --verify deletes all three, set or not.
+    assert.deepEqual(applyBrokerIncrementalOps(c, { 'leader.replication.throttled.rate': '1000' }, ops(['leader.replication.throttled.rate', AlterConfigOp.DELETE, null], ['replica.alter.log.dirs.io.max.bytes.per.second', AlterConfigOp.DELETE, null])), { configs: {} });
+    const keys = ['leader.replication.throttled.rate', 'follower.replication.throttled.rate', 'replica.alter.log.dirs.io.max.bytes.per.second'];
+    assert.deepEqual(describeBrokerConfigs(config(), keys), []);
+    const throttled = config();
+    throttled.setDynamic({ 'leader.replication.throttled.rate': '1000' }, {});
+    assert.equal(throttled.get('leader.replication.throttled.rate'), 1000);
+    assert.deepEqual(describeBrokerConfigs(throttled, keys), [
+      { name: 'leader.replication.throttled.rate', value: '1000', readOnly: false, source: ConfigSource.DYNAMIC_BROKER_CONFIG, isSensitive: false, synonyms: [{ name: 'leader.replication.throttled.rate', value: '1000', source: ConfigSource.DYNAMIC_BROKER_CONFIG }], configType: ConfigType.LONG },
+    ]);
+  });
 });
