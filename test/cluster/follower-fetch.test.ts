@@ -77,9 +77,9 @@ interface Phase2 {
 
 /**
  * Runs ck_rack_consume.py: it reads `first` records, reports, waits while `between` runs, then
- * reads to `TOTAL`. Small fetches and a tiny prefetch queue, so most records are fetched after the pause.
+ * reads to `TOTAL`; `afterRead` runs once it reported (or failed), before it closes. Small fetches and a tiny prefetch queue, so most records are fetched after the pause.
  */
-async function consume(rack: string, first: number, between: (p1: Phase1) => Promise<void>): Promise<{ p1: Phase1; p2: Phase2 }> {
+async function consume(rack: string, first: number, between: (p1: Phase1) => Promise<void>, afterRead: () => void = () => undefined): Promise<{ p1: Phase1; p2: Phase2 }> {
   const bootstrap = cluster.brokers.map((b) => b.bootstrap).join(',');
   const child = spawn(PYTHON, [join(PY_DIR, 'ck_rack_consume.py'), '--bootstrap', bootstrap, '--topic', TOPIC, '--rack', rack, '--first', String(first), '--expect', String(TOTAL), '--timeout', '90', '--config', 'fetch.message.max.bytes=1024', '--config', 'queued.min.messages=1', '--config', 'queued.max.messages.kbytes=1'], { stdio: ['pipe', 'pipe', 'pipe'], env: { ...process.env, PYTHONDONTWRITEBYTECODE: '1' } });
   let stderr = '';
@@ -100,6 +100,7 @@ async function consume(rack: string, first: number, between: (p1: Phase1) => Pro
     done = true;
     return { p1, p2 };
   } finally {
+    afterRead();
     if (child.exitCode === null && child.signalCode === null) {
       // Done: it closes its consumer and exits; failed: stopped now.
       const timer = setTimeout(() => child.kill('SIGKILL'), done ? 20_000 : 0);
@@ -136,8 +137,7 @@ test('a consumer with client.rack reads the same-rack follower, which serves it 
     assert.equal(p.stats.leader, 1);
     assert.equal(p.stats.broker, 2, `librdkafka fetches from broker ${p.stats.broker}, not the same-rack follower 2`);
     leader.kill('SIGSTOP');
-  });
-  leader.kill('SIGCONT');
+  }, () => leader.kill('SIGCONT'));
   assertAllRead(p2);
   assert.equal(p2.stats.broker, 2);
   assert.ok(p1.records < TOTAL - 5 * PER_BATCH, `only ${p1.records} records read before the pause`);
