@@ -22,6 +22,8 @@ export interface BrokerProcessOptions {
   startTimeoutMs?: number;
   /** A data folder the caller owns (kept by stop, so a broker can restart on it); default: a fresh temp one. */
   logDir?: string;
+  /** Extra environment variables for the broker process. */
+  env?: Record<string, string>;
 }
 
 export interface MemoryStatus {
@@ -63,7 +65,7 @@ export class BrokerProcess {
     };
     const args = [...(opts.nodeArgs ?? []), SAMSA_CLI, 'start'];
     for (const [k, v] of Object.entries(overrides)) args.push('--override', `${k}=${String(v)}`);
-    const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...opts.env } });
     const stderrTail: string[] = [];
     child.stderr!.setEncoding('utf8');
     child.stderr!.on('data', (s: string) => {

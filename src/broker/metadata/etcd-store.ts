@@ -220,8 +220,17 @@ export class EtcdMetadataStore implements MetadataStore, ClusterView {
     const key = this.keys.broker(broker.id);
     const put = () => this.client.put(key).value(encodeBroker(broker)).lease(this.leaseId);
     // etcd's comparisons only combine by "and": absent, else held on this broker's own lease.
-    let res = await this.client.if(key, 'Create', '==', 0).then(put()).commit();
-    if (!res.succeeded) res = await this.client.if(key, 'Lease', '==', this.leaseId).then(put()).commit();
+    // Held on another lease: a live broker, or this one's previous run (killed) until its session
+    // expires. Like Kafka's DUPLICATE_BROKER_REGISTRATION, retried, here for two session timeouts.
+    const deadline = Date.now() + 2 * this.options.sessionTimeoutMs;
+    let res;
+    for (let attempt = 0; ; attempt++) {
+      res = await this.client.if(key, 'Create', '==', 0).then(put()).commit();
+      if (!res.succeeded) res = await this.client.if(key, 'Lease', '==', this.leaseId).then(put()).commit();
+      if (res.succeeded || Date.now() > deadline || this.closed) break;
+      if (attempt === 0) this.options.logger.warn('node.id is registered on another session; waiting for it to expire', { node: broker.id });
+      await new Promise((r) => setTimeout(r, 500));
+    }
     if (!res.succeeded) {
       throw new Error(`node.id ${broker.id} is already registered in etcd under ${this.keys.prefix} by a live broker (or by this one's previous run, until its session of ${this.options.sessionTimeoutMs} ms expires)`);
     }
