@@ -85,6 +85,7 @@ export class FaultCluster {
       nodeArgs: ['--import', BIND_SOURCE],
       env: { SAMSA_FAULT_SOURCE: host },
       startTimeoutMs: 30_000,
+      stderrFile: join(this.dir, `broker-${nodeId}.log`),
       overrides: { 'node.id': nodeId, listeners: `PLAINTEXT://${host}:${n.port}`, 'samsa.etcd.endpoints': this.etcd.endpoint, ...this.config },
     });
     n.paused = false;

@@ -5,7 +5,7 @@
  * fault healed, the log read back with kcat (read_uncommitted and read_committed, until two
  * passes agree), the replicas' segments compared byte for byte, and the history checked.
  * The run's folder keeps schedule.json, nemesis.log, history.jsonl, log.jsonl, committed.jsonl,
- * verdict.json and the brokers' data; it is removed when the run is valid (unless `keep`).
+ * verdict.json, the brokers' logs (broker-N.log) and data; it is removed when the run is valid (unless `keep`).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createWriteStream, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -211,7 +211,8 @@ export async function runFault(opts: RunOptions): Promise<RunResult> {
     for (const w of workers) await stopWorker(w, 5000);
     writeFileSync(join(dir, 'nemesis.log'), events.join('\n') + '\n');
     if (cluster) {
-      if (!valid) writeFileSync(join(dir, 'broker-logs.json'), JSON.stringify(cluster.logs(), null, 2));
+      // How each broker sees the topic at the end, for a run that failed.
+      if (!valid) writeFileSync(join(dir, 'views.json'), JSON.stringify(await Promise.all(cluster.ids.map(async (id) => ({ broker: id, metadata: (await cluster!.metadata(id, [TOPIC]))?.topics[0]?.partitions, controller: (await cluster!.metadata(id, []))?.controllerId }))), (_, v: unknown) => (typeof v === 'bigint' ? String(v) : v), 2));
       await cluster.stop();
     }
     firewall.close();

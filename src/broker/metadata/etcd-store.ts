@@ -64,6 +64,8 @@ export class EtcdMetadataStore implements MetadataStore, ClusterView {
   private readonly controller: Controller;
   private lease!: Lease;
   private leaseId = '0';
+  /** While a lost session is being replaced. */
+  private rejoining?: Promise<void>;
   private heartbeat: NodeJS.Timeout | undefined;
   private watcher: Watcher | undefined;
   private registration: BrokerRegistration | undefined;
@@ -175,30 +177,50 @@ export class EtcdMetadataStore implements MetadataStore, ClusterView {
 
   private async grantLease(): Promise<void> {
     const ttl = Math.max(1, Math.ceil(this.options.sessionTimeoutMs / 1000));
-    this.lease = this.client.lease(ttl, { autoKeepAlive: false });
-    this.lease.on('lost', (e) => void this.leaseLost(e));
-    this.leaseId = await this.lease.grant();
+    const lease = this.client.lease(ttl, { autoKeepAlive: false });
+    this.lease = lease;
+    // Only the current lease's loss counts: a replaced one's late failures are old news.
+    lease.on('lost', (e) => {
+      if (lease === this.lease) this.leaseLost(e);
+    });
+    this.leaseId = await lease.grant();
     clearInterval(this.heartbeat);
-    const lease = this.lease;
+    // One keepalive at a time: cut off from etcd, they would pile up and all fail at once on healing.
+    let inFlight = false;
     this.heartbeat = setInterval(() => {
-      lease.keepaliveOnce().catch((e: Error) => this.options.logger.warn('etcd lease keepalive failed', { error: e.message }));
+      if (inFlight) return;
+      inFlight = true;
+      lease
+        .keepaliveOnce()
+        .catch((e: Error) => this.options.logger.warn('etcd lease keepalive failed', { error: e.message }))
+        .finally(() => (inFlight = false));
     }, this.options.heartbeatIntervalMs);
     this.heartbeat.unref();
   }
 
-  /** The lease expired (this broker was cut off longer than its session): register anew, as a fenced Kafka broker does. */
-  private async leaseLost(e: Error): Promise<void> {
-    if (this.closed || !this.opened) return;
+  /** The lease expired (this broker was cut off longer than its session): register anew, as a fenced Kafka broker does; one rejoin at a time. */
+  private leaseLost(e: Error): void {
+    if (this.closed || !this.opened || this.rejoining) return;
+    this.rejoining = this.rejoin(e).finally(() => (this.rejoining = undefined));
+  }
+
+  private async rejoin(e: Error): Promise<void> {
     this.options.logger.error('etcd lease lost: this broker was dead to the cluster', { node: this.options.nodeId, error: e.message });
     this.election.resign();
     // Proposals lived on the lost lease: gone from etcd, so no answer will come.
     this.rejectPending(new KafkaError(ErrorCode.REQUEST_TIMED_OUT, 'The broker lost its etcd session before the controller answered.'));
-    try {
-      await this.grantLease();
-      if (this.registration) await this.register(this.registration);
-      await this.campaign();
-    } catch (err) {
-      this.options.logger.error('cannot rejoin the cluster', { error: err });
+    for (let attempt = 0; !this.closed; attempt++) {
+      try {
+        await this.grantLease();
+        if (this.registration) await this.register(this.registration);
+        await this.campaign();
+        this.options.logger.info('rejoined the cluster', { node: this.options.nodeId, lease: this.leaseId });
+        return;
+      } catch (err) {
+        // Kafka's broker retries its registration until it succeeds; so does this one.
+        this.options.logger.error('cannot rejoin the cluster yet, retrying', { error: (err as Error).message });
+        await new Promise((r) => setTimeout(r, Math.min(5000, 250 * 2 ** attempt)));
+      }
     }
   }
 
