@@ -66,11 +66,17 @@ async function sendRound(): Promise<void> {
   try {
     const metas = await producer.send({ topic, acks, timeout: 10_000, messages: records });
     const t = Date.now();
+    let partial = false;
     for (const r of records) {
       const meta = metas.find((m) => m.partition === r.partition);
       if (meta) emit({ f: 'send', p: name, type: 'ok', t, ...r, offset: Number(meta.baseOffset) });
       else emit({ f: 'send', p: name, type: 'info', t, ...r, error: 'no RecordMetadata for the partition' });
+      partial ||= !meta;
     }
+    // KafkaJS resolves a send without the partitions whose leader moved to a broker that had
+    // already answered for others (sendMessages.js keeps one response per broker), and rolls
+    // their sequence back although the old leader may have appended them: as after a failure.
+    if (partial && idempotent) await replaceProducer();
   } catch (e) {
     const t = Date.now();
     for (const r of records) emit({ f: 'send', p: name, type: 'info', t, ...r, error: describe(e) });
