@@ -3,7 +3,7 @@
  * from the banner, RSS and CPU read from /proc, stop by PID (SIGTERM, SIGKILL after a timeout).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { appendFileSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -22,6 +22,10 @@ export interface BrokerProcessOptions {
   startTimeoutMs?: number;
   /** A data folder the caller owns (kept by stop, so a broker can restart on it); default: a fresh temp one. */
   logDir?: string;
+  /** Appends everything the broker writes on stderr (its log) to this file. */
+  stderrFile?: string;
+  /** Extra environment variables for the broker process. */
+  env?: Record<string, string>;
 }
 
 export interface MemoryStatus {
@@ -63,9 +67,10 @@ export class BrokerProcess {
     };
     const args = [...(opts.nodeArgs ?? []), SAMSA_CLI, 'start'];
     for (const [k, v] of Object.entries(overrides)) args.push('--override', `${k}=${String(v)}`);
-    const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...opts.env } });
     const stderrTail: string[] = [];
     child.stderr!.setEncoding('utf8');
+    if (opts.stderrFile) child.stderr!.on('data', (s: string) => appendFileSync(opts.stderrFile!, s));
     child.stderr!.on('data', (s: string) => {
       for (const line of s.split('\n')) if (line.trim() !== '') stderrTail.push(line);
       if (stderrTail.length > 50) stderrTail.splice(0, stderrTail.length - 50);

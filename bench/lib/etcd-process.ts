@@ -14,12 +14,13 @@ export interface EtcdProcess {
   stop(): Promise<void>;
 }
 
-export async function startEtcd(): Promise<EtcdProcess> {
+/** On `host` (a loopback address), free ports. */
+export async function startEtcd(host = '127.0.0.1'): Promise<EtcdProcess> {
   if (spawnSync('etcd', ['--version']).error) throw new Error('etcd is not on PATH: install the Debian package etcd-server');
   const dir = mkdtempSync(join(tmpdir(), 'samsa-bench-etcd-'));
-  const [client, peer] = [await freePort(), await freePort()];
-  const endpoint = `http://127.0.0.1:${client}`;
-  const peerUrl = `http://127.0.0.1:${peer}`;
+  const [client, peer] = [await freePort(host), await freePort(host)];
+  const endpoint = `http://${host}:${client}`;
+  const peerUrl = `http://${host}:${peer}`;
   const child = spawn('etcd', ['--name', 'bench', '--data-dir', join(dir, 'data'), '--listen-client-urls', endpoint, '--advertise-client-urls', endpoint,
     '--listen-peer-urls', peerUrl, '--initial-advertise-peer-urls', peerUrl, '--initial-cluster', `bench=${peerUrl}`], { stdio: ['ignore', 'ignore', 'pipe'] });
   let log = '';

@@ -64,6 +64,8 @@ export class EtcdMetadataStore implements MetadataStore, ClusterView {
   private readonly controller: Controller;
   private lease!: Lease;
   private leaseId = '0';
+  /** While a lost session is being replaced. */
+  private rejoining?: Promise<void>;
   private heartbeat: NodeJS.Timeout | undefined;
   private watcher: Watcher | undefined;
   private registration: BrokerRegistration | undefined;
@@ -175,30 +177,50 @@ export class EtcdMetadataStore implements MetadataStore, ClusterView {
 
   private async grantLease(): Promise<void> {
     const ttl = Math.max(1, Math.ceil(this.options.sessionTimeoutMs / 1000));
-    this.lease = this.client.lease(ttl, { autoKeepAlive: false });
-    this.lease.on('lost', (e) => void this.leaseLost(e));
-    this.leaseId = await this.lease.grant();
+    const lease = this.client.lease(ttl, { autoKeepAlive: false });
+    this.lease = lease;
+    // Only the current lease's loss counts: a replaced one's late failures are old news.
+    lease.on('lost', (e) => {
+      if (lease === this.lease) this.leaseLost(e);
+    });
+    this.leaseId = await lease.grant();
     clearInterval(this.heartbeat);
-    const lease = this.lease;
+    // One keepalive at a time: cut off from etcd, they would pile up and all fail at once on healing.
+    let inFlight = false;
     this.heartbeat = setInterval(() => {
-      lease.keepaliveOnce().catch((e: Error) => this.options.logger.warn('etcd lease keepalive failed', { error: e.message }));
+      if (inFlight) return;
+      inFlight = true;
+      lease
+        .keepaliveOnce()
+        .catch((e: Error) => this.options.logger.warn('etcd lease keepalive failed', { error: e.message }))
+        .finally(() => (inFlight = false));
     }, this.options.heartbeatIntervalMs);
     this.heartbeat.unref();
   }
 
-  /** The lease expired (this broker was cut off longer than its session): register anew, as a fenced Kafka broker does. */
-  private async leaseLost(e: Error): Promise<void> {
-    if (this.closed || !this.opened) return;
+  /** The lease expired (this broker was cut off longer than its session): register anew, as a fenced Kafka broker does; one rejoin at a time. */
+  private leaseLost(e: Error): void {
+    if (this.closed || !this.opened || this.rejoining) return;
+    this.rejoining = this.rejoin(e).finally(() => (this.rejoining = undefined));
+  }
+
+  private async rejoin(e: Error): Promise<void> {
     this.options.logger.error('etcd lease lost: this broker was dead to the cluster', { node: this.options.nodeId, error: e.message });
     this.election.resign();
     // Proposals lived on the lost lease: gone from etcd, so no answer will come.
     this.rejectPending(new KafkaError(ErrorCode.REQUEST_TIMED_OUT, 'The broker lost its etcd session before the controller answered.'));
-    try {
-      await this.grantLease();
-      if (this.registration) await this.register(this.registration);
-      await this.campaign();
-    } catch (err) {
-      this.options.logger.error('cannot rejoin the cluster', { error: err });
+    for (let attempt = 0; !this.closed; attempt++) {
+      try {
+        await this.grantLease();
+        if (this.registration) await this.register(this.registration);
+        await this.campaign();
+        this.options.logger.info('rejoined the cluster', { node: this.options.nodeId, lease: this.leaseId });
+        return;
+      } catch (err) {
+        // Kafka's broker retries its registration until it succeeds; so does this one.
+        this.options.logger.error('cannot rejoin the cluster yet, retrying', { error: (err as Error).message });
+        await new Promise((r) => setTimeout(r, Math.min(5000, 250 * 2 ** attempt)));
+      }
     }
   }
 
@@ -220,8 +242,17 @@ export class EtcdMetadataStore implements MetadataStore, ClusterView {
     const key = this.keys.broker(broker.id);
     const put = () => this.client.put(key).value(encodeBroker(broker)).lease(this.leaseId);
     // etcd's comparisons only combine by "and": absent, else held on this broker's own lease.
-    let res = await this.client.if(key, 'Create', '==', 0).then(put()).commit();
-    if (!res.succeeded) res = await this.client.if(key, 'Lease', '==', this.leaseId).then(put()).commit();
+    // Held on another lease: a live broker, or this one's previous run (killed) until its session
+    // expires. Like Kafka's DUPLICATE_BROKER_REGISTRATION, retried, here for two session timeouts.
+    const deadline = Date.now() + 2 * this.options.sessionTimeoutMs;
+    let res;
+    for (let attempt = 0; ; attempt++) {
+      res = await this.client.if(key, 'Create', '==', 0).then(put()).commit();
+      if (!res.succeeded) res = await this.client.if(key, 'Lease', '==', this.leaseId).then(put()).commit();
+      if (res.succeeded || Date.now() > deadline || this.closed) break;
+      if (attempt === 0) this.options.logger.warn('node.id is registered on another session; waiting for it to expire', { node: broker.id });
+      await new Promise((r) => setTimeout(r, 500));
+    }
     if (!res.succeeded) {
       throw new Error(`node.id ${broker.id} is already registered in etcd under ${this.keys.prefix} by a live broker (or by this one's previous run, until its session of ${this.options.sessionTimeoutMs} ms expires)`);
     }

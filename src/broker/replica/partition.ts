@@ -27,7 +27,7 @@ import { isDeleteRetention } from '../../storage/config.js';
 import { ProducerStateManager, type ClientBatch } from '../../storage/producer-state.js';
 import { type BatchesSummary, buildEndTxnMarkerBatch, batchAttributes, batchSize, readBatchHeader, readEndTxnMarker, decodeRecordBatch, RECORD_BATCH_OVERHEAD } from '../../protocol/records/index.js';
 import { SYSTEM_TIME, type Time } from '../../util/time.js';
-import { ErrorCode } from '../errors.js';
+import { ErrorCode, KafkaError } from '../errors.js';
 import type { TopicImage as TopicMetadata } from '../metadata/image.js';
 import { ProducerStateStore } from '../../storage/producer-state-store.js';
 import { UNCHECKED_TIMESTAMPS, type ProduceChecks } from './log-validator.js';
@@ -361,6 +361,7 @@ export class Partition {
    */
   async appendFromClient(records: Buffer, batch: ClientBatch, validated?: BatchesSummary): Promise<LogAppendInfo> {
     if (batch.producerId < 0n) return this.appendAsLeader(records, validated);
+    this.checkStillLeader();
     const staged = this.producers.checkAndStage(batch, this.log.logEndOffset);
     if (staged.kind === 'duplicate') {
       const b = staged.batch;
@@ -386,6 +387,7 @@ export class Partition {
 
   /** Writes a COMMIT or ABORT marker for the producer's transaction (WriteTxnMarkers). Throws ProducerStateError. */
   async appendTxnMarker(producerId: bigint, producerEpoch: number, coordinatorEpoch: number, commit: boolean): Promise<LogAppendInfo> {
+    this.checkStillLeader();
     this.producers.checkMarker(producerId, producerEpoch, coordinatorEpoch);
     const timestamp = this.time.now();
     const batch = buildEndTxnMarkerBatch({ producerId, producerEpoch, coordinatorEpoch, commit, timestamp });
@@ -578,7 +580,18 @@ export class Partition {
 
   /** `validated`: the log validator's summary of exactly these bytes, so storage need not walk their headers again. */
   private appendToLog(records: Buffer, validated: BatchesSummary | undefined): Promise<LogAppendInfo> {
+    this.checkStillLeader();
     return this.log.append(records, this._leaderEpoch, validated);
+  }
+
+  /**
+   * Callers check leadership before they await (transaction verification, a duplicate's first
+   * append); this broker may have become a follower since. Kafka holds leaderIsrUpdateLock over
+   * the check and the append; here the check runs in the same tick as the append, so a follower
+   * never stamps a client's batch with the new leader's epoch.
+   */
+  private checkStillLeader(): void {
+    if (!this.isLeader || this.deleted) throw new KafkaError(ErrorCode.NOT_LEADER_OR_FOLLOWER, `This server is no longer the leader for partition ${this.name}`);
   }
 
   /** The local replica acknowledged an append: its end moves, and with it maybe the high watermark; waiting fetches (followers' too) are told. */

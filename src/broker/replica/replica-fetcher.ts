@@ -191,7 +191,9 @@ export class ReplicaFetcher {
       case ErrorCode.NONE: {
         const diverging = answer.divergingEpoch;
         if (diverging.epoch >= 0 || diverging.endOffset >= 0n) {
-          await p.truncateTo(truncationOffset(p, diverging.epoch, diverging.endOffset));
+          const offset = truncationOffset(p, diverging.epoch, diverging.endOffset);
+          this.ctx.logger.info('truncating on a diverging epoch', { partition: p.name, epoch: diverging.epoch, leaderEndOffset: diverging.endOffset, offset, logEndOffset: p.logEndOffset });
+          await p.truncateTo(offset);
           return;
         }
         if (answer.records && answer.records.length > 0) {
@@ -228,6 +230,7 @@ export class ReplicaFetcher {
       return r.offset;
     };
     const leaderEnd = await list(LATEST);
+    this.ctx.logger.info('fetch offset out of range on the leader', { partition: p.name, leaderEnd, logEndOffset: p.logEndOffset });
     if (leaderEnd < p.logEndOffset) {
       await p.truncateTo(leaderEnd);
       return;
