@@ -261,6 +261,9 @@ async function driveKafkaJs(b: RunningBroker): Promise<void> {
     await admin.resetOffsets({ groupId: group, topic, earliest: true });
   });
   await step('kafkajs', 'deleteGroups', () => admin.deleteGroups([group]));
+  // KIP-455 on one node: a reassignment onto the replica it already has completes at once.
+  await step('kafkajs', 'alterPartitionReassignments', () => admin.alterPartitionReassignments({ topics: [{ topic, partitionAssignment: [{ partition: 0, replicas: [b.broker.nodeId] }] }] }));
+  await step('kafkajs', 'listPartitionReassignments', () => admin.listPartitionReassignments({ topics: [{ topic, partitions: [0, 1] }] }));
   await step('kafkajs', 'deleteTopicRecords (DeleteRecords)', () => admin.deleteTopicRecords({ topic, partitions: [{ partition: 0, offset: '1' }] }), 15_000);
   await step(
     'kafkajs',

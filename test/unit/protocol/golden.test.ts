@@ -259,10 +259,6 @@ describe('golden frames from real clients', () => {
       DescribeProducers: 'no client API in KafkaJS 2.2.4, confluent-kafka 1.7.0, kafka-python 2.0.2 (KIP-664)',
       DescribeTransactions: 'no client API in KafkaJS 2.2.4, confluent-kafka 1.7.0, kafka-python 2.0.2 (KIP-664)',
       ListTransactions: 'no client API in KafkaJS 2.2.4, confluent-kafka 1.7.0, kafka-python 2.0.2 (KIP-664)',
-      // KIP-455: KafkaJS 2.2.4 does send these (admin.alterPartitionReassignments / list...); their
-      // fixtures are still to be captured with tools/capture-golden.ts (branch reassign ran out of time).
-      AlterPartitionReassignments: 'TODO: capture from KafkaJS 2.2.4 (sends it); not captured yet',
-      ListPartitionReassignments: 'TODO: capture from KafkaJS 2.2.4 (sends it); not captured yet',
       // None of the captured clients sends it; the Java admin client does (kafka-leader-election.sh in
       // test/cluster/elect-leaders.test.ts; the differential session adm-elect-leaders compares the answers with Kafka's).
       ElectLeaders: 'sent by the Java admin client only; tools/capture-golden.ts drives no Java client',
