@@ -179,19 +179,25 @@ test('SIGTERM of a leader: leaderships and ISR places move before it deregisters
   await eventually('the RF=1 partition is back online on broker 2', 20_000, async () => ((await partitionsOn(broker(1), SOLO))[0]!.leaderId === 2 ? true : undefined));
 });
 
-test('a broker cut off from etcd still stops on SIGTERM once its controlled-shutdown wait (samsa.controlled.shutdown.timeout.ms) is over', async () => {
-  const proxy = await startProxy(etcd.endpoint);
-  try {
-    const cut = await cluster.start(4, { 'samsa.etcd.endpoints': proxy.url, 'samsa.controlled.shutdown.timeout.ms': 2000 });
-    await eventually('broker 4 is registered', 10_000, async () => ((await metadataOf(broker(1))).brokers.some((b) => b.nodeId === 4) ? true : undefined));
-    proxy.cut();
-    cut.kill('SIGTERM');
-    assert.equal(await cut.exited(), 0, `broker 4 stopped:\n${cut.stderr().slice(-3000)}`);
-    assert.match(cut.stderr(), /"msg":"controlled shutdown not complete, stopping anyway"/);
-  } finally {
-    await proxy.close();
-  }
-});
+for (const [how, nodeId] of [['cut', 4], ['stall', 5]] as const) {
+  test(`a broker whose etcd connection is ${how === 'cut' ? 'cut (refused)' : 'a black hole (requests hang)'} still stops on SIGTERM, its controlled-shutdown wait bounded by samsa.controlled.shutdown.timeout.ms`, async () => {
+    const proxy = await startProxy(etcd.endpoint);
+    try {
+      const b = await cluster.start(nodeId, { 'samsa.etcd.endpoints': proxy.url, 'samsa.controlled.shutdown.timeout.ms': 2000 });
+      await eventually(`broker ${nodeId} is registered`, 10_000, async () => ((await metadataOf(broker(1))).brokers.some((r) => r.nodeId === nodeId) ? true : undefined));
+      proxy[how]();
+      b.kill('SIGTERM');
+      // Not a speed assertion: a bound far above the 2 s wait, so that a hang fails with the broker's log.
+      let timer: NodeJS.Timeout | undefined;
+      const hung = new Promise<'hung'>((resolve) => (timer = setTimeout(() => resolve('hung'), 60_000)));
+      const exit = await Promise.race([b.exited(), hung]).finally(() => clearTimeout(timer));
+      assert.equal(exit, 0, `broker ${nodeId} stopped:\n${b.stderr().slice(-3000)}`);
+      assert.match(b.stderr(), /"msg":"controlled shutdown not complete, stopping anyway"/);
+    } finally {
+      await proxy.close();
+    }
+  });
+}
 
 test('a single node (no etcd) has no controller to ask: close() stops without a controlled shutdown', async () => {
   const lines: string[] = [];

@@ -195,8 +195,14 @@ export class EtcdMetadataStore implements MetadataStore, ClusterView {
     clearInterval(this.heartbeat);
     this.controller.close();
     this.rejectPending(new KafkaError(ErrorCode.NOT_CONTROLLER, 'The broker is shutting down.'));
-    await this.watcher?.cancel().catch(() => undefined);
-    if (this.leaseId !== '0') await this.lease.revoke().catch(() => undefined);
+    // Bounded: an etcd that does not answer must not hold the stop up; the lease then expires
+    // on its own within the session timeout, taking the registration with it.
+    const bounded = (work: Promise<unknown>) => {
+      let timer: NodeJS.Timeout | undefined;
+      const giveUp = new Promise<void>((resolve) => (timer = setTimeout(resolve, this.options.sessionTimeoutMs)));
+      return Promise.race([work.catch(() => undefined), giveUp]).finally(() => clearTimeout(timer));
+    };
+    await bounded(Promise.all([this.watcher?.cancel(), this.leaseId !== '0' ? this.lease.revoke() : undefined]));
     this.client.close();
   }
 
