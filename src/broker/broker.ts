@@ -158,9 +158,25 @@ export class Broker implements BrokerContext {
     return `samsa ${SAMSA_VERSION} node ${this.nodeId} cluster ${this.metadata.clusterId} listening on ${listeners}, log dirs ${this.config.logDirs().join(',')}, flush ${durable ? 'durable (fdatasync before ack)' : 'os (page cache)'}`;
   }
 
-  /** Graceful stop: stop accepting, answer what was asked, flush, write the clean-shutdown marker. */
+  /**
+   * Kafka's controlled shutdown (controlled.shutdown.enable), in a cluster: while this broker
+   * still serves, the controller moves its leaderships and ISR places to other brokers, so
+   * clients follow the leaders without failed requests. Bounded by
+   * samsa.controlled.shutdown.timeout.ms: a broker whose controller or etcd is unreachable stops anyway.
+   */
+  private async controlledShutdown(): Promise<void> {
+    const store = this.metadataStore;
+    if (!store?.controlledShutdown || !this.replicas || !this.config.bool('controlled.shutdown.enable')) return;
+    const started = Date.now();
+    const timeoutMs = this.config.int('samsa.controlled.shutdown.timeout.ms');
+    if (await store.controlledShutdown(timeoutMs)) this.logger.info('controlled shutdown complete', { node: this.nodeId, ms: Date.now() - started });
+    else this.logger.warn('controlled shutdown not complete, stopping anyway', { node: this.nodeId, ms: Date.now() - started, timeoutMs });
+  }
+
+  /** Graceful stop: (in a cluster) hand leaderships over, stop accepting, answer what was asked, flush, write the clean-shutdown marker. */
   close(): Promise<void> {
     this.closing ??= (async () => {
+      await this.controlledShutdown();
       this.replicas?.stopWaiting();
       // As Kafka's shutdown: requests stop being read before the coordinators stop, so none
       // arrives at a coordinator that is going away; those already read are answered.

@@ -146,6 +146,11 @@ export const BROKER_CONFIGS: Record<string, ConfigDef> = {
   // Kafka's broker liveness: the registration's lease lasts the session timeout, renewed every heartbeat.
   'broker.session.timeout.ms': { type: 'int', default: '9000', validate: atLeast(1000) },
   'broker.heartbeat.interval.ms': { type: 'int', default: '2000', validate: atLeast(100) },
+  // Kafka's controlled shutdown (KRaft): on stop, leaderships move to other ISR members before the broker leaves.
+  'controlled.shutdown.enable': { type: 'boolean', default: 'true' },
+  // Samsa's own: how long a stopping broker waits for the controller to move its leaderships
+  // (Kafka bounds the wait only by its whole shutdown's timeout, 5 minutes, with no config).
+  'samsa.controlled.shutdown.timeout.ms': { type: 'int', default: '30000', validate: atLeast(0) },
 };
 
 /**

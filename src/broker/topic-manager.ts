@@ -44,7 +44,8 @@ export class TopicManager {
     if (partitions <= 0 || partitions > MAX_PARTITIONS) throw new KafkaError(ErrorCode.INVALID_PARTITIONS, `Number of partitions must be larger than 0 (and at most ${MAX_PARTITIONS}).`);
     const rf = replicationFactor === -1 ? this.config.int('default.replication.factor') : replicationFactor;
     if (rf <= 0) throw new KafkaError(ErrorCode.INVALID_REPLICATION_FACTOR, 'Replication factor must be larger than 0.');
-    const brokers = this.image.brokers.size;
+    // As Kafka's usable brokers: a broker in controlled shutdown gets no new replicas.
+    const brokers = this.image.usableBrokers().length;
     if (rf > brokers) {
       throw new KafkaError(ErrorCode.INVALID_REPLICATION_FACTOR, `Unable to replicate the partition ${rf} time(s): The target replication factor of ${rf} cannot be reached because only ${brokers} broker(s) are registered.`);
     }
@@ -57,7 +58,7 @@ export class TopicManager {
 
   /** Partitions `from`..`to-1` placed over the registered (in a cluster: live) brokers, `rf` replicas each, the first one leading. */
   private place(from: number, to: number, rf: number): PartitionRegistration[] {
-    return placeReplicas(this.image.brokers.values(), from, to, rf).map(newPartition);
+    return placeReplicas(this.image.usableBrokers(), from, to, rf).map(newPartition);
   }
 
   /** `assignments`: each partition's replicas as the request chose them (already checked), instead of placing them here. */

@@ -143,10 +143,16 @@ export class Controller {
     return true;
   }
 
-  /** One fenced commit guarded by the revisions of the written keys (and `extraGuards`) as the mirror has them. */
+  /**
+   * One fenced commit guarded by the revisions of the written keys (and `extraGuards`) as the
+   * mirror has them. A write `sameLeaseAs` a key goes on that key's lease, guarded too: a key
+   * re-put on a new lease since makes the commit stale.
+   */
   private async commit(writes: KeyWrite[], extraGuards: string[]): Promise<boolean> {
-    const guards: KeyGuard[] = [...new Set([...writes.map((w) => w.key), ...extraGuards])].map((key) => ({ key, modRevision: this.view.modRevision(key) }));
-    const r = await this.election.commit(writes, guards);
+    const leased = writes.map((w) => (w.sameLeaseAs === undefined ? w : { key: w.key, value: w.value, lease: this.view.leaseOf(w.sameLeaseAs) }));
+    const onLeaseOf = writes.flatMap((w) => (w.sameLeaseAs === undefined ? [] : [w.sameLeaseAs]));
+    const guards: KeyGuard[] = [...new Set([...writes.map((w) => w.key), ...extraGuards, ...onLeaseOf])].map((key) => ({ key, modRevision: this.view.modRevision(key) }));
+    const r = await this.election.commit(leased, guards);
     if (r === 'stale') return false;
     await this.view.waitForRevision(r.revision);
     return true;

@@ -44,10 +44,10 @@ export interface PreferredMove {
 /**
  * auto.leader.rebalance.enable's periodic pass (as KRaft's controller does it, with no
  * per-broker percentage): every partition whose preferred replica (the first) is alive and in
- * the ISR but does not lead gets a preferred election.
+ * the ISR but does not lead gets a preferred election; a broker in controlled shutdown is not alive for this.
  */
 export function rebalanceMoves(image: MetadataImage): PreferredMove[] {
-  const live = new Set(image.brokers.keys());
+  const live = new Set(image.usableBrokers().map((b) => b.id));
   const moves: PreferredMove[] = [];
   for (const t of image.topics.values()) {
     t.partitions.forEach((p, index) => {

@@ -7,6 +7,7 @@
 import { ErrorCode, KafkaError } from '../errors.js';
 import { completeReassignment, reassign } from '../controller/reassignment.js';
 import { electedRegistration } from '../controller/preferred-election.js';
+import { livenessChanges, withPartitionChanges } from '../controller/partition-change.js';
 import type { BrokerRegistration, DynamicBrokerConfigs, MetadataImage, PartitionRegistration, TopicImage } from './image.js';
 
 export type MetadataChange =
@@ -19,6 +20,8 @@ export type MetadataChange =
   // A cluster's (etcd store): a broker whose lease expired, the elected controller, and the
   // controller's partition decisions (Kafka's PartitionChangeRecord: leader, ISR, epochs).
   | { readonly type: 'unregisterBroker'; readonly id: number }
+  /** Kafka's BrokerHeartbeat wantShutDown: the broker is marked in controlled shutdown, its leaderships and ISR places move in the same commit. */
+  | { readonly type: 'controlledShutdown'; readonly id: number }
   | { readonly type: 'setController'; readonly id: number }
   | { readonly type: 'changePartitions'; readonly name: string; readonly partitions: readonly { readonly index: number; readonly registration: PartitionRegistration }[] }
   /** Kafka's AlterPartition: the leader's new ISR, based on the registration at `partitionEpoch` (refused when stale). */
@@ -61,6 +64,12 @@ export function applyChange(image: MetadataImage, change: MetadataChange): Metad
       return image.with({ brokers: [...[...image.brokers.values()].filter((b) => b.id !== change.broker.id), change.broker] });
     case 'unregisterBroker':
       return image.with({ brokers: [...image.brokers.values()].filter((b) => b.id !== change.id) });
+    case 'controlledShutdown': {
+      const b = image.broker(change.id);
+      if (!b) throw new KafkaError(ErrorCode.BROKER_ID_NOT_REGISTERED, `Broker ${change.id} is not registered.`);
+      const marked = image.with({ brokers: [...image.brokers.values()].map((o) => (o.id === change.id ? { ...b, inControlledShutdown: true } : o)) });
+      return withPartitionChanges(marked, livenessChanges(marked));
+    }
     case 'setController':
       return image.with({ controllerId: change.id });
     case 'changePartitions': {
@@ -90,7 +99,7 @@ export function applyChange(image: MetadataImage, change: MetadataChange): Metad
       const t = existing(image, change.topic);
       const current = t.partitions[change.partition];
       if (!current) throw new KafkaError(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, `${change.topic}-${change.partition} does not exist.`);
-      const next = electedRegistration(current, new Set(image.brokers.keys()), change.electionType, `${change.topic}-${change.partition}`);
+      const next = electedRegistration(current, new Set(image.usableBrokers().map((b) => b.id)), change.electionType, `${change.topic}-${change.partition}`);
       return replaceTopic({ ...t, partitions: t.partitions.map((p, i) => (i === change.partition ? next : p)) });
     }
   }
@@ -99,14 +108,16 @@ export function applyChange(image: MetadataImage, change: MetadataChange): Metad
 /**
  * Kafka's AlterPartition checks: the leader's epoch, the partition epoch it saw, an ISR of
  * replicas that holds the leader, and (KIP-903) no replica joins the ISR unless its broker is
- * registered: a follower's last fetch may have come just before its broker died.
+ * registered and not in controlled shutdown: a follower's last fetch may have come just before its
+ * broker died, and a broker shutting down was just moved out of the ISR on purpose.
  */
 function alteredPartition(image: MetadataImage, current: PartitionRegistration | undefined, change: Extract<MetadataChange, { type: 'alterPartition' }>): PartitionRegistration {
   if (!current) throw new KafkaError(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, `${change.topic}-${change.partition} does not exist.`);
   if (change.leaderEpoch !== current.leaderEpoch) throw new KafkaError(change.leaderEpoch < current.leaderEpoch ? ErrorCode.FENCED_LEADER_EPOCH : ErrorCode.UNKNOWN_LEADER_EPOCH, `leader epoch ${change.leaderEpoch} is not ${current.leaderEpoch}`);
   if (change.partitionEpoch !== current.partitionEpoch) throw new KafkaError(ErrorCode.INVALID_UPDATE_VERSION, `partition epoch ${change.partitionEpoch} is not ${current.partitionEpoch}`);
   if (!change.isr.includes(current.leader) || change.isr.some((id) => !current.replicas.includes(id))) throw new KafkaError(ErrorCode.INVALID_REQUEST, `ISR [${change.isr}] must hold the leader ${current.leader} and only replicas [${current.replicas}]`);
-  const ineligible = change.isr.filter((id) => !current.isr.includes(id) && !image.brokers.has(id));
-  if (ineligible.length > 0) throw new KafkaError(ErrorCode.INELIGIBLE_REPLICA, `replicas [${ineligible}] cannot join the ISR: their brokers are not registered`);
+  const usable = new Set(image.usableBrokers().map((b) => b.id));
+  const ineligible = change.isr.filter((id) => !current.isr.includes(id) && !usable.has(id));
+  if (ineligible.length > 0) throw new KafkaError(ErrorCode.INELIGIBLE_REPLICA, `replicas [${ineligible}] cannot join the ISR: their brokers are not registered or are in controlled shutdown`);
   return { ...current, isr: [...change.isr], partitionEpoch: current.partitionEpoch + 1 };
 }

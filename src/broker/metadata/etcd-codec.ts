@@ -7,6 +7,7 @@
  *   P/cluster-id               the cluster id, written once
  *   P/controller               the controller's node id, on its lease (the election key)
  *   P/brokers/<id>             a live broker's registration, on its lease
+ *   P/controlled-shutdown/<id> written by the controller when broker <id> asked to shut down, on that broker's lease
  *   P/topics/<name>            a topic with its id, configs and partition registrations
  *   P/configs/brokers/<id>     dynamic broker configs of node <id>; `default` for the cluster default
  *   P/proposals/<id>           a change a broker asks the controller to commit, on its lease
@@ -26,6 +27,9 @@ export class EtcdKeys {
   }
   broker(id: number): string {
     return `${this.prefix}/brokers/${id}`;
+  }
+  controlledShutdown(id: number): string {
+    return `${this.prefix}/controlled-shutdown/${id}`;
   }
   topic(name: string): string {
     return `${this.prefix}/topics/${name}`;
@@ -76,6 +80,7 @@ export const encodeBroker = (b: BrokerRegistration): string => JSON.stringify(b)
 export function imageFromKeys(kvs: ReadonlyMap<string, string>, keys: EtcdKeys, nodeId: number): MetadataImage {
   const brokers: BrokerRegistration[] = [];
   const topics: TopicImage[] = [];
+  const shuttingDown = (id: number) => kvs.has(keys.controlledShutdown(id));
   const brokersHead = `${keys.prefix}/brokers/`;
   const topicsHead = `${keys.prefix}/topics/`;
   const parse = <T>(text: string): T | undefined => {
@@ -88,7 +93,7 @@ export function imageFromKeys(kvs: ReadonlyMap<string, string>, keys: EtcdKeys, 
   for (const [key, value] of kvs) {
     if (key.startsWith(brokersHead)) {
       const b = parse<BrokerRegistration>(value);
-      if (b && Number.isInteger(b.id)) brokers.push(b);
+      if (b && Number.isInteger(b.id)) brokers.push(shuttingDown(b.id) ? { ...b, inControlledShutdown: true } : b);
     } else if (key.startsWith(topicsHead)) {
       const t = parse<StoredTopic>(value);
       if (t && Array.isArray(t.partitions)) topics.push({ name: key.slice(topicsHead.length), ...t });
@@ -135,18 +140,20 @@ export function diffImages(prev: MetadataImage, next: MetadataImage): MetadataCh
   return changes;
 }
 
-/** One key write of a commit: a put (on `lease` when given), or a delete when `value` is null. */
+/** One key write of a commit: a put (on `lease` when given, or on the lease key `sameLeaseAs` is on), or a delete when `value` is null. */
 export interface KeyWrite {
   readonly key: string;
   readonly value: string | null;
   readonly lease?: string;
+  readonly sameLeaseAs?: string;
 }
 
 /**
  * The controller's side of a change proposed by node `nodeId`: checked against the image that
  * node sees of `kvs` (throws the KafkaError a refused change gets), and turned into the topic
  * and config key writes that commit it. Broker registrations and the controller key are not
- * metadata writes: each broker writes its own, on its lease.
+ * metadata writes: each broker writes its own, on its lease (the controlled-shutdown mark is
+ * the controller's, put on the broker's lease).
  */
 export function writesForChange(kvs: ReadonlyMap<string, string>, keys: EtcdKeys, nodeId: number, change: MetadataChange): KeyWrite[] {
   const prev = imageFromKeys(kvs, keys, nodeId);
@@ -158,6 +165,10 @@ export function writesForChange(kvs: ReadonlyMap<string, string>, keys: EtcdKeys
   const writes: KeyWrite[] = [];
   for (const t of prev.topics.values()) if (!next.topic(t.name)) writes.push({ key: keys.topic(t.name), value: null });
   for (const t of next.topics.values()) if (!same(prev.topic(t.name), t)) writes.push({ key: keys.topic(t.name), value: encodeTopic(t) });
+  // The controlled-shutdown mark lives on the broker's own lease: it goes with the broker, and a restarted broker starts unmarked.
+  for (const b of next.brokers.values()) {
+    if (b.inControlledShutdown === true && prev.broker(b.id)?.inControlledShutdown !== true) writes.push({ key: keys.controlledShutdown(b.id), value: JSON.stringify({ brokerId: b.id }), sameLeaseAs: keys.broker(b.id) });
+  }
   if (!same(prev.brokerConfigs.node, next.brokerConfigs.node)) writes.push({ key: keys.brokerConfigs(nodeId), value: JSON.stringify(next.brokerConfigs.node) });
   if (!same(prev.brokerConfigs.clusterDefault, next.brokerConfigs.clusterDefault)) writes.push({ key: keys.brokerConfigs(null), value: JSON.stringify(next.brokerConfigs.clusterDefault) });
   return writes;

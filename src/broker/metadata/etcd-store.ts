@@ -23,6 +23,7 @@ import type { Logger } from '../../util/logger.js';
 import { SerialQueue } from '../../util/serial.js';
 import { Controller, type ClusterView, type LeaderRebalance, type StoredProposal } from '../controller/controller.js';
 import { ControllerElection } from '../controller/election.js';
+import { controlledShutdownRemaining } from '../controller/partition-change.js';
 import type { MetadataChange } from './changes.js';
 import { diffImages, EtcdKeys, encodeBroker, imageFromKeys, type ProposalResult } from './etcd-codec.js';
 import type { BrokerRegistration, MetadataImage } from './image.js';
@@ -59,6 +60,8 @@ export class EtcdMetadataStore implements MetadataStore, ClusterView {
   private readonly applyQueue = new SerialQueue();
   private applied = 0n;
   private readonly waiters = new Set<{ revision: bigint; resolve: () => void }>();
+  /** Waiting for a published image to pass a test (controlled shutdown's completion). */
+  private readonly imageWaiters = new Set<{ test: (image: MetadataImage) => boolean; resolve: () => void }>();
   private readonly pending = new Map<string, Pending>();
   private readonly election: ControllerElection;
   private readonly controller: Controller;
@@ -155,6 +158,38 @@ export class EtcdMetadataStore implements MetadataStore, ClusterView {
     });
   }
 
+  /**
+   * Kafka's BrokerHeartbeat wantShutDown, then waiting for the controller's answer: done once
+   * this broker is marked and leads nothing another ISR member could lead, in no ISR it could
+   * leave. Bounded by `timeoutMs` (an unreachable etcd or controller must not hold the stop up).
+   */
+  async controlledShutdown(timeoutMs: number): Promise<boolean> {
+    if (this.closed) return false;
+    const id = this.options.nodeId;
+    const done = (async () => {
+      await this.propose({ type: 'controlledShutdown', id });
+      await this.imageWhere((image) => controlledShutdownRemaining(image, id) === 0);
+      return true;
+    })();
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<false>((resolve) => (timer = setTimeout(() => resolve(false), timeoutMs)));
+    try {
+      return await Promise.race([done, timeout]);
+    } catch (e) {
+      this.options.logger.warn('controlled shutdown refused', { node: id, error: (e as Error).message });
+      return false;
+    } finally {
+      clearTimeout(timer);
+      // The proposal is rejected by close() if it is still pending: nobody waits for it then.
+      done.catch(() => undefined);
+    }
+  }
+
+  private imageWhere(test: (image: MetadataImage) => boolean): Promise<void> {
+    if (test(this.image)) return Promise.resolve();
+    return new Promise((resolve) => this.imageWaiters.add({ test, resolve }));
+  }
+
   /** Deregisters (the lease is revoked: registration, controllership and proposals go with it) and disconnects. */
   async close(): Promise<void> {
     if (this.closed) return;
@@ -162,8 +197,14 @@ export class EtcdMetadataStore implements MetadataStore, ClusterView {
     clearInterval(this.heartbeat);
     this.controller.close();
     this.rejectPending(new KafkaError(ErrorCode.NOT_CONTROLLER, 'The broker is shutting down.'));
-    await this.watcher?.cancel().catch(() => undefined);
-    if (this.leaseId !== '0') await this.lease.revoke().catch(() => undefined);
+    // Bounded: an etcd that does not answer must not hold the stop up; the lease then expires
+    // on its own within the session timeout, taking the registration with it.
+    const bounded = (work: Promise<unknown>) => {
+      let timer: NodeJS.Timeout | undefined;
+      const giveUp = new Promise<void>((resolve) => (timer = setTimeout(resolve, this.options.sessionTimeoutMs)));
+      return Promise.race([work.catch(() => undefined), giveUp]).finally(() => clearTimeout(timer));
+    };
+    await bounded(Promise.all([this.watcher?.cancel(), this.leaseId !== '0' ? this.lease.revoke() : undefined]));
     this.client.close();
   }
 
@@ -351,6 +392,12 @@ export class EtcdMetadataStore implements MetadataStore, ClusterView {
       }
     }
     for (const id of [...this.pending.keys()]) if (this.kvs.has(this.keys.result(id))) this.settle(id);
+    for (const w of this.imageWaiters) {
+      if (w.test(this.image)) {
+        this.imageWaiters.delete(w);
+        w.resolve();
+      }
+    }
     this.afterControllerKey();
     this.controller.poke();
   }

@@ -19,6 +19,11 @@ export interface BrokerRegistration {
   readonly id: number;
   readonly endpoints: readonly Endpoint[];
   readonly rack: string | null;
+  /**
+   * Set by the controller once the broker asked to shut down (Kafka's BrokerHeartbeat
+   * wantShutDown): it is no longer eligible as leader, ISR member or home of new replicas.
+   */
+  readonly inControlledShutdown?: boolean;
 }
 
 /** One partition's placement and leadership (Kafka's PartitionRegistration). */
@@ -117,6 +122,11 @@ export class MetadataImage {
 
   broker(id: number): BrokerRegistration | undefined {
     return this.brokers.get(id);
+  }
+
+  /** Registered brokers that may lead, join an ISR or get new replicas: not in controlled shutdown (Kafka's usable brokers). */
+  usableBrokers(): BrokerRegistration[] {
+    return [...this.brokers.values()].filter((b) => b.inControlledShutdown !== true);
   }
 
   /**

@@ -28,6 +28,12 @@ export interface MetadataProposer {
 
 export interface MetadataStore extends MetadataProposer {
   subscribe(publisher: MetadataPublisher): void;
+  /**
+   * Kafka's controlled shutdown, in a cluster: asks the controller to mark this broker in
+   * controlled shutdown and move its leaderships and ISR places to other brokers; true once the
+   * published image shows that done, false after `timeoutMs` or a refusal. A single node's store has none.
+   */
+  controlledShutdown?(timeoutMs: number): Promise<boolean>;
   /** Leaves the cluster (a lease given up, watches closed); a local store has nothing to do. */
   close?(): Promise<void>;
 }

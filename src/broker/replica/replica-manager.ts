@@ -180,6 +180,11 @@ export class ReplicaManager {
   /** A leader's ISR change goes to the metadata store; it takes effect when the image brings it back. */
   private readonly proposeIsr = (p: Partition, proposal: IsrProposal): void => {
     if (!this.alterPartition) return;
+    // Kafka's isReplicaIsrEligible: a follower whose broker is in controlled shutdown is not proposed into the ISR (the controller would refuse it).
+    if (proposal.isr.some((id) => !p.isr.includes(id) && this.broker.metadata.broker?.(id)?.inControlledShutdown === true)) {
+      p.isrChangeFailed(proposal);
+      return;
+    }
     this.alterPartition({ type: 'alterPartition', topic: p.topic.name, partition: p.index, leaderEpoch: proposal.leaderEpoch, partitionEpoch: proposal.partitionEpoch, isr: proposal.isr }).catch((e: unknown) => {
       this.broker.logger.info('ISR change refused', { partition: p.name, isr: proposal.isr, error: e });
       p.isrChangeFailed(proposal);

@@ -207,7 +207,7 @@ const KAFKA_ONLY_BROKER_CONFIGS = [
   'add.partitions.to.txn.retry.backoff.max.ms', 'add.partitions.to.txn.retry.backoff.ms', 'alter.config.policy.class.name',
   'alter.log.dirs.replication.quota.window.num', 'alter.log.dirs.replication.quota.window.size.seconds', 'authorizer.class.name',
   'auto.leader.rebalance.enable', 'background.threads',
-  'client.quota.callback.class', 'connection.failed.authentication.delay.ms', 'connections.max.reauth.ms', 'controlled.shutdown.enable',
+  'client.quota.callback.class', 'connection.failed.authentication.delay.ms', 'connections.max.reauth.ms',
   'controller.quorum.append.linger.ms', 'controller.quorum.election.backoff.max.ms', 'controller.quorum.election.timeout.ms',
   'controller.quorum.fetch.timeout.ms', 'controller.quorum.request.timeout.ms', 'controller.quorum.retry.backoff.ms', 'controller.quota.window.num',
   'controller.quota.window.size.seconds', 'controller.socket.timeout.ms', 'create.topic.policy.class.name',
@@ -279,8 +279,8 @@ export const allow: AllowEntry[] = [
   },
   {
     session: /^(adm-describe-broker|golden-.*)$/,
-    where: /^(DescribeConfigs broker (v\d|with synonyms)|DescribeConfigs-v\d-\d\.bin): results\[resourceName=1\]\.configs\[name=(cluster\.id|samsa\.log\.flush\.durable|samsa\.log\.level|samsa\.etcd\.endpoints|samsa\.etcd\.prefix)\]$/,
-    reason: "Samsa's own broker configs (fsync before acknowledging, log level, etcd endpoints and key prefix for a cluster) and cluster.id, which Samsa takes from its configuration where Kafka reads it from meta.properties written by kafka-storage format.",
+    where: /^(DescribeConfigs broker (v\d|with synonyms)|DescribeConfigs-v\d-\d\.bin): results\[resourceName=1\]\.configs\[name=(cluster\.id|samsa\.log\.flush\.durable|samsa\.log\.level|samsa\.etcd\.endpoints|samsa\.etcd\.prefix|samsa\.controlled\.shutdown\.timeout\.ms)\]$/,
+    reason: "Samsa's own broker configs (fsync before acknowledging, log level, etcd endpoints and key prefix for a cluster, the bound on a controlled shutdown's wait) and cluster.id, which Samsa takes from its configuration where Kafka reads it from meta.properties written by kafka-storage format.",
   },
   {
     session: /^(adm-describe-broker|golden-.*)$/,
