@@ -107,6 +107,7 @@ async function failover(t: TestContext, client: ClientName, killCoordinator: boo
   });
 
   const drivers: Driver[] = [];
+  let victimDir: string | undefined;
   try {
     const producer = await startProducer(client, bootstrap(), topic);
     drivers.push(producer);
@@ -121,6 +122,7 @@ async function failover(t: TestContext, client: ClientName, killCoordinator: boo
     const victim = running().find((b) => b.nodeId === leader)!;
     victim.kill('SIGKILL');
     await victim.exited();
+    victimDir = victim.dir;
     const sentBeforeKill = p.sent.length;
     const ackedAfterKill = () => [...p.acked].filter(([value]) => sendIndex(value) >= sentBeforeKill);
     await eventually('records sent after the kill are acked', 40_000, async () => (ackedAfterKill().length >= 20 ? true : undefined)).catch((e: Error) =>
@@ -134,11 +136,12 @@ async function failover(t: TestContext, client: ClientName, killCoordinator: boo
     }
     // The group commits past a record acked only after the failover: it consumed and committed through the new leader (and coordinator).
     const firstAfter = Math.min(...ackedAfterKill().map(([, offset]) => offset));
-    await eventually('the group commits past the first record acked after the kill', 40_000, async () => ((await committed(group, topic)) > firstAfter ? true : undefined)).catch((e: Error) =>
-      assert.fail(`${e.message}\nconsumer: ${describe(c)}`),
+    await eventually('the group commits past the first record acked after the kill', 40_000, async () => ((await committed(group, topic)) > firstAfter ? true : undefined)).catch(async (e: Error) =>
+      assert.fail(`${e.message} (offset ${firstAfter}; committed ${await committed(group, topic).catch(String)}; partition ${JSON.stringify(await partition(topic).catch(String))})\nconsumer: ${describe(c)}`),
     );
 
     await cluster.start(leader, {}, victim.dir);
+    victimDir = undefined;
     await eventually(`broker ${leader} is back in the ISR`, 30_000, async () => ((await partition(topic))?.isrNodes.length === 3 ? true : undefined));
 
     await producer.stop();
@@ -163,6 +166,8 @@ async function failover(t: TestContext, client: ClientName, killCoordinator: boo
     t.diagnostic(`broker ${leader} killed after ${sentBeforeKill} sends; sent ${p.sent.length}, acked ${p.acked.size} (${ackedAfterKill().length} sent after the kill), failed ${p.failed.length}; log ${log.size} records; consumed ${c.consumed.length} (${c.consumed.length - new Set(c.consumed.map((r) => r.value)).size} again)`);
   } finally {
     for (const d of drivers) await d.stop().catch(() => undefined);
+    // A failed case leaves the cluster whole for the next (its registration gone once the session expired).
+    if (victimDir) await eventually(`broker ${leader} restarts`, 30_000, () => cluster.start(leader, {}, victimDir).then(() => true));
   }
 }
 
