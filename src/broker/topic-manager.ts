@@ -91,9 +91,11 @@ export class TopicManager {
    */
   async getOrAutoCreate(name: string, allowAutoCreate: boolean): Promise<TopicImage | number> {
     // A topic being created is in the metadata before its partitions are open: wait for them.
+    // Not in it yet (the controller has not committed it, e.g. etcd has no quorum): unknown, as
+    // Kafka answers, rather than holding the request as long as the commit takes.
     const pending = this.creating.get(name);
-    if (pending) return pending.catch(() => ErrorCode.UNKNOWN_TOPIC_OR_PARTITION);
     const existing = this.image.topic(name);
+    if (pending && existing) return pending.catch(() => ErrorCode.UNKNOWN_TOPIC_OR_PARTITION);
     if (existing) return existing;
     if (invalidTopicName(name)) return ErrorCode.INVALID_TOPIC_EXCEPTION;
     const isInternal = INTERNAL_TOPICS.has(name);

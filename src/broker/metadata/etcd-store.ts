@@ -153,7 +153,10 @@ export class EtcdMetadataStore implements MetadataStore, ClusterView {
         .catch((e: Error) => {
           clearTimeout(timer);
           this.pending.delete(id);
-          reject(e);
+          void this.client.delete().key(this.keys.proposal(id)).catch(() => undefined);
+          // etcd unreachable or without a quorum: the controller cannot commit, which Kafka's
+          // brokers answer REQUEST_TIMED_OUT (retriable) when forwarding to the controller fails.
+          reject(isRecoverableError(e) ? new KafkaError(ErrorCode.REQUEST_TIMED_OUT, `etcd did not take the metadata change: ${e.message}`) : e);
         });
     });
   }
@@ -231,12 +234,30 @@ export class EtcdMetadataStore implements MetadataStore, ClusterView {
     this.heartbeat = setInterval(() => {
       if (inFlight) return;
       inFlight = true;
-      lease
-        .keepaliveOnce()
-        .catch((e: Error) => this.options.logger.warn('etcd lease keepalive failed', { error: e.message }))
-        .finally(() => (inFlight = false));
+      void this.keepalive(lease).finally(() => (inFlight = false));
     }, this.options.heartbeatIntervalMs);
     this.heartbeat.unref();
+  }
+
+  /**
+   * One lease keepalive, tried again at once when an endpoint is down: etcd3 opens the keepalive
+   * stream on a random endpoint and, unlike a unary call, does not retry it on the next, so with
+   * one member of three dead a third of the heartbeats would be lost (the failed endpoint's
+   * circuit breaker then steers the retry elsewhere).
+   */
+  private async keepalive(lease: Lease): Promise<void> {
+    for (let attempt = 0; ; attempt++) {
+      try {
+        await lease.keepaliveOnce();
+        return;
+      } catch (e) {
+        // An expired lease (EtcdLeaseInvalidError) is not an endpoint's fault: 'lost' handles it.
+        if (this.closed || !isRecoverableError(e as Error) || attempt >= this.options.endpoints.length) {
+          if (!this.closed) this.options.logger.warn('etcd lease keepalive failed', { error: (e as Error).message, attempts: attempt + 1 });
+          return;
+        }
+      }
+    }
   }
 
   /** The lease expired (this broker was cut off longer than its session): register anew, as a fenced Kafka broker does; one rejoin at a time. */

@@ -92,13 +92,16 @@ test('brokers, leaders, replicas and ISR as the image has them, not this node', 
   assert.deepEqual(res.topics[0]!.partitions.map((p) => [p.errorCode, p.leaderId, p.leaderEpoch, p.replicaNodes, p.isrNodes]), [[ErrorCode.NONE, 8, 4, [8, 7], [8]]]);
 });
 
-test('a topic being created: a lookup by name waits until every partition is open; the all-topics list shows it only then', async () => {
+test('a topic being created: once committed, a lookup by name waits until every partition is open; the all-topics list shows it only then', async () => {
   const broker = running.broker;
   const creating = broker.topics.create('in-flight', 8, 1, {});
-  const byName = metadata(12, ['in-flight']);
-  const listings: MetadataResponse[] = [];
   let done = false;
   void creating.then(() => (done = true));
+  // In the image (committed), its partitions still opening. Before the commit a lookup answers unknown, as Kafka does.
+  while (!broker.metadata.topic('in-flight') && !done) await new Promise((r) => setImmediate(r));
+  assert.ok(!done, 'creation was too quick to observe committed but not open');
+  const byName = metadata(12, ['in-flight']);
+  const listings: MetadataResponse[] = [];
   while (!done) {
     listings.push(await metadata(12, null));
     await new Promise((r) => setImmediate(r));
