@@ -241,11 +241,16 @@ export class ReplicaManager {
    */
   async appendRecords(req: AppendRecordsRequest): Promise<AppendPartitionResult[]> {
     const ctx = { now: this.time.now(), verify: this.verifyTransaction, logger: this.broker.logger };
-    const results = await Promise.all(req.entries.map((e) => appendToLeader(this.partition(e.topic, e.partition), e, req, ctx)));
+    // The partitions appended to, as they were then: one removed meanwhile (a reassignment moved
+    // it away while the append awaited its write) is marked deleted, so its acks=all wait answers
+    // NOT_LEADER_OR_FOLLOWER. Looked up again, it would be missing and its append acknowledged
+    // without the ISR having it.
+    const partitions = req.entries.map((e) => this.partition(e.topic, e.partition));
+    const results = await Promise.all(req.entries.map((e, i) => appendToLeader(partitions[i], e, req, ctx)));
     if (req.requiredAcks !== -1) return results;
     const statuses: (ProducePartitionStatus & { result: AppendPartitionResult })[] = [];
-    for (const result of results) {
-      const partition = this.partition(result.topic, result.partition);
+    for (const [i, result] of results.entries()) {
+      const partition = partitions[i];
       if (result.errorCode !== ErrorCode.NONE || !partition) continue;
       statuses.push({ partition, requiredOffset: result.lastOffset + 1n, acksPending: true, errorCode: ErrorCode.NONE, result });
     }
