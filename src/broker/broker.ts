@@ -118,7 +118,7 @@ export class Broker implements BrokerContext {
     this.dynamicConfigs = new DynamicConfigManager(this.config, this.logger, store);
     this.groups = createGroupCoordinator(this);
     this.groups.startup();
-    this.txn = createTransactionCoordinator(this);
+    this.txn = createTransactionCoordinator(this, store.allocateProducerIdBlock?.bind(store));
     this.txn.startup();
     store.subscribe(new CoordinatorMetadataPublisher(this.nodeId, [{ topic: OFFSETS_TOPIC, coordinator: this.groups }, { topic: TRANSACTION_STATE_TOPIC, coordinator: this.txn }], this.logger));
 

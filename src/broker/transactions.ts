@@ -18,9 +18,10 @@ import { awaitReplication, createInternalTopic, internalTopicLeaderEpoch, intern
 import { toErrorCode } from './storage-errors.js';
 import { MarkerError, routeTxnMarkers, TxnMarkerChannel, type MarkerSpec } from './txn-marker-channel.js';
 
-export function createTransactionCoordinator(broker: BrokerContext): TransactionCoordinator {
+/** `allocateProducerIdBlock`: the cluster's producer id blocks (etcd), when there is a cluster. */
+export function createTransactionCoordinator(broker: BrokerContext, allocateProducerIdBlock?: (size: bigint, atLeast: bigint) => Promise<bigint>): TransactionCoordinator {
   const c = broker.config;
-  const producerIds = new ProducerIdManager(c.logDirs()[0]!);
+  const producerIds = new ProducerIdManager(c.logDirs()[0]!, undefined, allocateProducerIdBlock);
   const stateLog = (index: number) => internalTopicLog(broker, TRANSACTION_STATE_TOPIC, index);
   // The inter-broker listener: a broker's first endpoint, as the replica fetchers reach it.
   const channel = new TxnMarkerChannel(broker.nodeId, (id) => broker.metadata.endpoint(id, ''));

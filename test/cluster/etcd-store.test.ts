@@ -82,3 +82,13 @@ test('a change etcd refuses to commit (over its request limit) is refused to the
     await small.stop();
   }
 });
+
+test('producer id blocks come from the cluster: brokers racing for blocks never get the same ids, and none below a broker\'s own', async () => {
+  const [a, b] = [await open(1, '/pids'), await open(2, '/pids')];
+  const blocks = await Promise.all([...Array.from({ length: 10 }, () => a.allocateProducerIdBlock(100n, 0n)), ...Array.from({ length: 10 }, () => b.allocateProducerIdBlock(100n, 0n))]);
+  const sorted = [...blocks].sort((x, y) => (x < y ? -1 : x > y ? 1 : 0));
+  assert.deepEqual(sorted, Array.from({ length: 20 }, (_, i) => BigInt(i * 100)), 'twenty disjoint blocks, none lost to the race');
+  // A broker whose own file already handed out ids up to 5000 (before it joined) gets a block above them.
+  assert.equal(await a.allocateProducerIdBlock(100n, 5000n), 5000n);
+  assert.equal(await b.allocateProducerIdBlock(100n, 0n), 5100n);
+});

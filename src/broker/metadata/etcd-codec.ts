@@ -12,6 +12,7 @@
  *   P/configs/brokers/<id>     dynamic broker configs of node <id>; `default` for the cluster default
  *   P/proposals/<id>           a change a broker asks the controller to commit, on its lease
  *   P/results/<id>             the controller's answer to proposal <id>
+ *   P/producer-ids             the first producer id of the next unallocated block (KIP-730's ProducerIdsRecord)
  */
 import { applyChange, type MetadataChange } from './changes.js';
 import { ErrorCode, KafkaError } from '../errors.js';
@@ -19,6 +20,9 @@ import { MetadataImage, type BrokerRegistration, type PartitionRegistration, typ
 
 export class EtcdKeys {
   constructor(readonly prefix: string) {}
+  get producerIds(): string {
+    return `${this.prefix}/producer-ids`;
+  }
   get clusterId(): string {
     return `${this.prefix}/cluster-id`;
   }

@@ -286,6 +286,19 @@ export class EtcdMetadataStore implements MetadataStore, ClusterView {
     }
   }
 
+  /** A compare-and-swap on P/producer-ids: two brokers racing get different blocks. */
+  async allocateProducerIdBlock(size: bigint, atLeast: bigint): Promise<bigint> {
+    const key = this.keys.producerIds;
+    for (;;) {
+      const res = await this.client.get(key).exec();
+      const kv = res.kvs[0];
+      const stored = kv ? BigInt(kv.value.toString()) : 0n;
+      const start = stored > atLeast ? stored : atLeast;
+      const guard = kv ? this.client.if(key, 'Mod', '==', kv.mod_revision) : this.client.if(key, 'Create', '==', 0);
+      if ((await guard.then(this.client.put(key).value(String(start + size))).commit()).succeeded) return start;
+    }
+  }
+
   private async agreeClusterId(): Promise<void> {
     const wanted = this.options.clusterId ?? randomUuid();
     const res = await this.client

@@ -34,6 +34,12 @@ export interface MetadataStore extends MetadataProposer {
    * published image shows that done, false after `timeoutMs` or a refusal. A single node's store has none.
    */
   controlledShutdown?(timeoutMs: number): Promise<boolean>;
+  /**
+   * A block of `size` producer ids no broker of the cluster was given before, starting at
+   * `atLeast` or later (Kafka's AllocateProducerIds, KIP-730); a single node's store has none
+   * (its ids come from its own file).
+   */
+  allocateProducerIdBlock?(size: bigint, atLeast: bigint): Promise<bigint>;
   /** Leaves the cluster (a lease given up, watches closed); a local store has nothing to do. */
   close?(): Promise<void>;
 }

@@ -2,7 +2,10 @@
  * Producer id allocation. Ids are handed out from blocks reserved durably in
  * `producer-id-block` (first log dir): the file records the first id of the next block and is
  * rewritten (temp file, fsync, rename, fsync of the directory) before any id of a new block is
- * used, so ids never repeat across restarts, whatever the kind of stop.
+ * used, so ids never repeat across restarts, whatever the kind of stop. In a cluster each block
+ * also comes from the cluster (`allocateBlock`, etcd's counter): every broker's coordinator
+ * hands out ids, and two producers with one id would have each other's batches taken for
+ * retries (deduplicated away, acknowledged and lost).
  */
 import { open, readFile, rename } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -18,6 +21,7 @@ export class ProducerIdManager {
   constructor(
     private readonly dir: string,
     private readonly blockSize = PRODUCER_ID_BLOCK_SIZE,
+    private readonly allocateBlock?: (size: bigint, atLeast: bigint) => Promise<bigint>,
   ) {}
 
   private async readNextBlock(): Promise<bigint> {
@@ -33,7 +37,8 @@ export class ProducerIdManager {
   }
 
   private async reserve(): Promise<void> {
-    const start = await this.readNextBlock();
+    const local = await this.readNextBlock();
+    const start = this.allocateBlock ? await this.allocateBlock(this.blockSize, local) : local;
     const end = start + this.blockSize;
     const file = join(this.dir, PRODUCER_ID_BLOCK_FILE);
     const fh = await open(`${file}.tmp`, 'w');

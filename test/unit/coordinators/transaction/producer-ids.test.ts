@@ -20,3 +20,26 @@ test('producer ids come from blocks reserved on disk before use: never repeated 
     await rm(dir, { recursive: true, force: true });
   }
 });
+
+test('in a cluster each block comes from the cluster\'s allocator, never below what this broker\'s file reserved', async () => {
+  const dirs = [await mkdtemp(join(tmpdir(), 'samsa-pid-')), await mkdtemp(join(tmpdir(), 'samsa-pid-'))];
+  try {
+    let next = 0n;
+    const asked: bigint[] = [];
+    // The etcd store's compare-and-swap, in memory: one counter for every broker.
+    const allocate = async (size: bigint, atLeast: bigint) => {
+      asked.push(atLeast);
+      const start = next > atLeast ? next : atLeast;
+      next = start + size;
+      return start;
+    };
+    const [a, b] = dirs.map((d) => new ProducerIdManager(d, 10n, allocate));
+    const ids = [await a.generate(), await b.generate(), await a.generate(), await b.generate()];
+    assert.deepEqual(ids, [0n, 10n, 1n, 11n], 'two brokers, two blocks: no id handed out twice');
+    for (let i = 0; i < 8; i++) await a.generate(); // 2..9, the rest of its block
+    assert.equal(await a.generate(), 20n, 'a\'s next block comes after b\'s');
+    assert.deepEqual(asked, [0n, 0n, 10n], 'each asks from where its own file left off');
+  } finally {
+    for (const d of dirs) await rm(d, { recursive: true, force: true });
+  }
+});
