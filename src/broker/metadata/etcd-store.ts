@@ -281,7 +281,8 @@ export class EtcdMetadataStore implements MetadataStore, ClusterView {
       } catch (err) {
         // Kafka's broker retries its registration until it succeeds; so does this one.
         this.options.logger.error('cannot rejoin the cluster yet, retrying', { error: (err as Error).message });
-        await new Promise((r) => setTimeout(r, Math.min(5000, 250 * 2 ** attempt)));
+        // Unref'd: the broker's listeners keep its process up; a closed-over store must not.
+        await new Promise((r) => setTimeout(r, Math.min(5000, 250 * 2 ** attempt)).unref());
       }
     }
   }
