@@ -101,8 +101,8 @@ export const BROKER_CONFIGS: Record<string, ConfigDef> = {
   // Samsa allocates the offset map only while cleaning; Kafka's default is 128 MiB.
   'log.cleaner.dedupe.buffer.size': { type: 'long', default: '33554432', validate: atLeast(1024) },
   'log.cleaner.io.buffer.load.factor': { type: 'double', default: '0.9' },
-  'log.cleaner.threads': { type: 'int', default: '1', validate: atLeast(0), ignored: true, describedWhenSet: true },
-  'log.cleaner.io.buffer.size': { type: 'int', default: '524288', validate: atLeast(0), ignored: true, describedWhenSet: true },
+  'log.cleaner.threads': { type: 'int', default: '1', validate: atLeast(0), ignored: true },
+  'log.cleaner.io.buffer.size': { type: 'int', default: '524288', validate: atLeast(0), ignored: true },
   'log.cleaner.io.max.bytes.per.second': { type: 'double', default: '1.7976931348623157E308', ignored: true },
   'log.message.timestamp.type': { type: 'string', default: 'CreateTime', validate: oneOf('createtime', 'logappendtime') },
   'log.message.timestamp.before.max.ms': { type: 'long', default: '9223372036854775807' },
