@@ -229,14 +229,18 @@ export class ReplicaFetcher {
       if (!r || r.errorCode !== ErrorCode.NONE) throw new Error(`ListOffsets on broker ${this.sourceBrokerId} for ${p.name} failed with error ${r?.errorCode}`);
       return r.offset;
     };
+    // The answers come after awaits: by then this node may lead the partition, or follow another
+    // leader, and must not truncate on a former leader's word.
+    const current = () => this.states.get(p) === s && this.running;
     const leaderEnd = await list(LATEST);
+    if (!current()) return;
     this.ctx.logger.info('fetch offset out of range on the leader', { partition: p.name, leaderEnd, logEndOffset: p.logEndOffset });
     if (leaderEnd < p.logEndOffset) {
       await p.truncateTo(leaderEnd);
       return;
     }
     const leaderStart = await list(EARLIEST);
-    if (p.logEndOffset < leaderStart) await p.truncateFullyAndStartAt(leaderStart);
+    if (current() && p.logEndOffset < leaderStart) await p.truncateFullyAndStartAt(leaderStart);
   }
 }
 
