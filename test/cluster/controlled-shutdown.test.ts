@@ -13,11 +13,7 @@ import { Etcd3, type IKeyValue } from 'etcd3';
 import { Kafka, logLevel } from 'kafkajs';
 import { startEtcd, type RunningEtcd } from './fixtures/etcd.js';
 import { startProxy } from './fixtures/proxy.js';
-import { eventually, metadataOf, TestCluster, type ClusterBroker } from './fixtures/brokers.js';
-import { Connection } from '../../src/client/connection.js';
-import { Fetch } from '../../src/protocol/generated/apis/1-fetch.js';
-import { readAllRecords } from '../../src/protocol/records/index.js';
-import { ErrorCode } from '../../src/broker/errors.js';
+import { eventually, metadataOf, readToEnd, TestCluster, type ClusterBroker } from './fixtures/brokers.js';
 import type { PartitionRegistration } from '../../src/broker/metadata/image.js';
 import { startBroker } from '../../src/index.js';
 import { createLogger } from '../../src/util/logger.js';
@@ -59,30 +55,6 @@ after(async () => {
   await cluster?.stop();
   await etcd?.stop();
 });
-
-/** Partition `partition` of TOPIC read to its high watermark from its leader: the values in offset order. */
-async function readToEnd(partition: number): Promise<string[]> {
-  const leaderId = (await partitionsOn(running()[0]!))[partition]!.leaderId;
-  const [host, port] = broker(leaderId).bootstrap.split(':') as [string, string];
-  const conn = await Connection.connect({ host, port: Number(port) });
-  const values: string[] = [];
-  try {
-    let offset = 0n;
-    for (;;) {
-      const res = await conn.request(Fetch, { clusterId: null, replicaId: -1, replicaState: { replicaId: -1, replicaEpoch: -1n }, maxWaitMs: 0, minBytes: 1, maxBytes: 8 << 20, isolationLevel: 0, sessionId: 0, sessionEpoch: -1, topics: [{ topic: TOPIC, topicId: 'AAAAAAAAAAAAAAAAAAAAAA', partitions: [{ partition, currentLeaderEpoch: -1, fetchOffset: offset, lastFetchedEpoch: -1, logStartOffset: -1n, partitionMaxBytes: 8 << 20, replicaDirectoryId: 'AAAAAAAAAAAAAAAAAAAAAA' }] }], forgottenTopicsData: [], rackId: '' }, { version: 12 });
-      const r = res.responses[0]!.partitions[0]!;
-      assert.equal(r.errorCode, ErrorCode.NONE, `fetch of partition ${partition} from broker ${leaderId}`);
-      for (const rec of readAllRecords(r.records ?? Buffer.alloc(0))) {
-        if (rec.offset < offset) continue;
-        values.push(rec.value!.toString());
-        offset = rec.offset + 1n;
-      }
-      if (offset >= r.highWatermark) return values;
-    }
-  } finally {
-    conn.close();
-  }
-}
 
 interface KeyEvent {
   readonly type: 'put' | 'delete';
@@ -167,7 +139,7 @@ test('SIGTERM of a leader: leaderships and ISR places move before it deregisters
   }
   assert.equal((await partitionsOn(broker(1), SOLO))[0]!.leaderId, -1);
 
-  const values = (await Promise.all([0, 1, 2].map(readToEnd))).flat();
+  const values = (await Promise.all([0, 1, 2].map((p) => readToEnd(cluster, TOPIC, p)))).flat();
   assert.equal(new Set(values).size, values.length, 'no record is duplicated');
   const stored = new Set(values);
   assert.deepEqual(acked.filter((v) => !stored.has(v)), [], 'no acknowledged record is lost');

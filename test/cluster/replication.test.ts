@@ -13,11 +13,10 @@ import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Kafka, logLevel, type Producer } from 'kafkajs';
 import { startEtcd, type RunningEtcd } from './fixtures/etcd.js';
-import { eventually, metadataOf, TestCluster, type ClusterBroker } from './fixtures/brokers.js';
+import { eventually, metadataOf, readToEnd, TestCluster, type ClusterBroker } from './fixtures/brokers.js';
 import { Connection } from '../../src/client/connection.js';
-import { Fetch } from '../../src/protocol/generated/apis/1-fetch.js';
 import { Produce } from '../../src/protocol/generated/apis/0-produce.js';
-import { buildRecordBatch, readAllRecords } from '../../src/protocol/records/index.js';
+import { buildRecordBatch } from '../../src/protocol/records/index.js';
 import { ErrorCode } from '../../src/broker/errors.js';
 
 const SESSION_MS = 6000;
@@ -72,30 +71,6 @@ async function converged(what: string): Promise<void> {
   }
 }
 
-/** Reads partition `partition` to its high watermark from its leader; the record values in offset order. */
-async function readToEnd(partition: number): Promise<string[]> {
-  const leaderId = (await partitionsOn(running()[0]!))[partition]!.leaderId;
-  const [host, port] = broker(leaderId).bootstrap.split(':') as [string, string];
-  const conn = await Connection.connect({ host, port: Number(port) });
-  const values: string[] = [];
-  try {
-    let offset = 0n;
-    for (;;) {
-      const res = await conn.request(Fetch, { clusterId: null, replicaId: -1, replicaState: { replicaId: -1, replicaEpoch: -1n }, maxWaitMs: 0, minBytes: 1, maxBytes: 8 << 20, isolationLevel: 0, sessionId: 0, sessionEpoch: -1, topics: [{ topic: TOPIC, topicId: 'AAAAAAAAAAAAAAAAAAAAAA', partitions: [{ partition, currentLeaderEpoch: -1, fetchOffset: offset, lastFetchedEpoch: -1, logStartOffset: -1n, partitionMaxBytes: 8 << 20, replicaDirectoryId: 'AAAAAAAAAAAAAAAAAAAAAA' }] }], forgottenTopicsData: [], rackId: '' }, { version: 12 });
-      const r = res.responses[0]!.partitions[0]!;
-      assert.equal(r.errorCode, ErrorCode.NONE, `fetch of partition ${partition} from broker ${leaderId}`);
-      for (const rec of readAllRecords(r.records ?? Buffer.alloc(0))) {
-        if (rec.offset < offset) continue;
-        values.push(rec.value!.toString());
-        offset = rec.offset + 1n;
-      }
-      if (offset >= r.highWatermark) return values;
-    }
-  } finally {
-    conn.close();
-  }
-}
-
 /** One record to broker `b` (Produce v9); the partition's error code. */
 async function produceOne(b: ClusterBroker, partition: number, value: string, acks: number): Promise<number> {
   const [host, port] = b.bootstrap.split(':') as [string, string];
@@ -145,7 +120,7 @@ test('RF=3: followers copy the leader, the ISR is all three, acks=all waits for 
     assert.deepEqual(parts.map((x) => x.replicaNodes.length), [3, 3, 3]);
   }
   await converged('after acks=all produces');
-  for (let partition = 0; partition < PARTITIONS; partition++) assert.equal((await readToEnd(partition)).length, 100);
+  for (let partition = 0; partition < PARTITIONS; partition++) assert.equal((await readToEnd(cluster, TOPIC, partition)).length, 100);
   await fullIsr('after producing', 5000);
 });
 
@@ -172,7 +147,7 @@ test('paused followers leave the ISR through the controller; acks=all is then NO
   }
   await fullIsr('after resuming');
   await converged('after the followers rejoined');
-  const values = await readToEnd(led.partitionIndex);
+  const values = await readToEnd(cluster, TOPIC, led.partitionIndex);
   assert.ok(values.includes('appended-while-paused'));
   assert.ok(!values.includes('refused-with-one-replica'), 'the refused record was not appended');
 });
@@ -238,7 +213,7 @@ async function killLeaderMidProduce(what: string, controllerLeads: boolean): Pro
   console.log(`rejoin: ${Date.now() - restartedAt} ms from restarting the old leader to a full ISR again`);
   await converged('after the old leader rejoined');
   assert.ok(!(await logBytes(victim, victimPartition.partitionIndex)).includes(`${what}-unreplicated-tail`), 'the old leader truncated its unreplicated tail');
-  const values = await readToEnd(victimPartition.partitionIndex);
+  const values = await readToEnd(cluster, TOPIC, victimPartition.partitionIndex);
   assert.ok(!values.includes(`${what}-unreplicated-tail`));
   const failover = values.filter((v) => v.startsWith(`${what}-`));
   assert.equal(new Set(failover).size, failover.length, 'no record is duplicated');
@@ -281,5 +256,5 @@ test('a zombie leader (paused past its session, replaced, resumed) never acknowl
   await fullIsr('after the zombie rejoined', 30_000);
   await converged('after the zombie rejoined');
   assert.ok(!(await logBytes(zombie, led.partitionIndex)).includes('zombie-write'), "the zombie's stale write is gone from its log");
-  assert.ok(!(await readToEnd(led.partitionIndex)).includes('zombie-write'));
+  assert.ok(!(await readToEnd(cluster, TOPIC, led.partitionIndex)).includes('zombie-write'));
 });

@@ -9,18 +9,6 @@ import type { Firewall } from './firewall.js';
 export const SCHEDULES = ['kill-leader', 'pause-leader', 'isolate-leader', 'isolate-controller-from-etcd', 'bounce-all'] as const;
 export type Schedule = (typeof SCHEDULES)[number];
 
-/** mulberry32: small, seedable, good enough to vary fault timings reproducibly. */
-export function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 export interface NemesisContext {
   cluster: FaultCluster;
   firewall: Firewall;

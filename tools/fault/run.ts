@@ -18,8 +18,9 @@ import { FaultCluster } from './cluster.js';
 import { Firewall } from './firewall.js';
 import { check, type Verdict } from './checker.js';
 import type { LogRecord, Op } from './history.js';
-import { healAll, random, runNemesis, waitHealthy, type NemesisContext, type Schedule } from './nemesis.js';
+import { healAll, runNemesis, waitHealthy, type NemesisContext, type Schedule } from './nemesis.js';
 import { readAll, requireKcat, tailConsumer } from './reader.js';
+import { rng } from '../../test/lib/rng.js';
 
 export interface RunOptions {
   schedule: Schedule;
@@ -187,7 +188,7 @@ export async function runFault(opts: RunOptions): Promise<RunResult> {
     const consumer = tailConsumer(bootstrap, TOPIC, 'kcat-1', record);
 
     const end = Date.now() + opts.durationMs;
-    const ctx: NemesisContext = { cluster, firewall, topic: TOPIC, partitions: PARTITIONS, sessionTimeoutMs: SESSION_TIMEOUT_MS, rand: random(opts.seed), log, done: () => Date.now() > end };
+    const ctx: NemesisContext = { cluster, firewall, topic: TOPIC, partitions: PARTITIONS, sessionTimeoutMs: SESSION_TIMEOUT_MS, rand: rng(opts.seed), log, done: () => Date.now() > end };
     await runNemesis(opts.schedule, ctx);
     await healAll(ctx);
     await sleep(3000);

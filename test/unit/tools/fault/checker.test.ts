@@ -68,13 +68,3 @@ test('transactions: committed whole, aborted invisible, unknown all or nothing u
   assert.deepEqual(kinds(unknown, written, [rec(1, 'x-1')]), ['txn-partial']);
   assert.throws(() => check({ history: h, log }), /read_committed/);
 });
-
-test('the nemesis seed reproduces its timings', async () => {
-  const { random } = await import('../../../../tools/fault/nemesis.js');
-  const a = random(42);
-  const b = random(42);
-  const xs = Array.from({ length: 5 }, () => a());
-  assert.deepEqual(Array.from({ length: 5 }, () => b()), xs);
-  assert.ok(xs.every((x) => x >= 0 && x < 1));
-  assert.notDeepEqual(Array.from({ length: 5 }, random(43)), xs);
-});
