@@ -10,6 +10,8 @@ import assert from 'node:assert/strict';
 import { Kafka, logLevel, type Admin } from 'kafkajs';
 import { startEtcd, type RunningEtcd } from './fixtures/etcd.js';
 import { eventually, metadataOf, TestCluster, type ClusterBroker } from './fixtures/brokers.js';
+import { call, RawClient } from '../e2e/raw-client.js';
+import { InitProducerId } from '../../src/protocol/generated/index.js';
 
 const SESSION_MS = 3000;
 let etcd: RunningEtcd;
@@ -91,6 +93,24 @@ test('partitions, topic configs and deletion asked of a non-controller reach eve
   for (const b of cluster.brokers) {
     await eventually(`broker ${b.nodeId} forgets the topic`, 10_000, async () => ((await metadataOf(b, ['raced'])).topics[0]!.errorCode === 3 ? true : undefined));
   }
+});
+
+test('InitProducerId on any broker gives an id no other broker gave (blocks allocated cluster-wide, not per broker)', async () => {
+  const ids: bigint[] = [];
+  for (const b of cluster.brokers) {
+    const [host, port] = b.bootstrap.split(':');
+    const c = await RawClient.open(Number(port), host);
+    try {
+      for (let i = 0; i < 3; i++) {
+        const res = await call(c, InitProducerId, 4, { transactionalId: null, transactionTimeoutMs: 60_000, producerId: -1n, producerEpoch: -1 });
+        assert.equal(res.errorCode, 0, `InitProducerId on broker ${b.nodeId}`);
+        ids.push(res.producerId);
+      }
+    } finally {
+      c.close();
+    }
+  }
+  assert.equal(new Set(ids).size, ids.length, `nine producers, nine ids: ${ids.join(', ')}`);
 });
 
 test('a second broker with a taken node.id refuses to start, naming the id', async () => {
