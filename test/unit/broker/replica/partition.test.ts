@@ -257,3 +257,19 @@ test('a follower truncated (a diverging epoch) rebuilds its producer state from 
   assert.equal(p.producers.checkAndStage(clientBatch({ producerId: 10n, producerEpoch: 0, baseSequence: 3 }).batch).kind, 'append', 'the next sequence is 3 again');
   assert.equal(await p.truncateTo(3n), false);
 });
+
+test('an append that reaches the partition after it became a follower is refused, not stamped with the new epoch', async () => {
+  const time = new MockTime();
+  const p = await newPartition(time);
+  await appendClient(p, { producerId: 7n, producerEpoch: 0, baseSequence: 0 });
+  // The produce checked leadership, then awaited (transaction verification); the image made this node a follower meanwhile.
+  p.makeFollower({ leader: 2, leaderEpoch: 1, partitionEpoch: 1, replicas: [1, 2], isr: [1, 2] });
+  const idempotent = clientBatch({ producerId: 7n, producerEpoch: 0, baseSequence: 1 });
+  await assert.rejects(p.appendFromClient(idempotent.records, idempotent.batch), (e: { code?: number }) => e.code === ErrorCode.NOT_LEADER_OR_FOLLOWER);
+  const plain = clientBatch({});
+  await assert.rejects(p.appendFromClient(plain.records, plain.batch), (e: { code?: number }) => e.code === ErrorCode.NOT_LEADER_OR_FOLLOWER);
+  await assert.rejects(p.appendTxnMarker(7n, 0, 0, true), (e: { code?: number }) => e.code === ErrorCode.NOT_LEADER_OR_FOLLOWER);
+  assert.equal(p.logEndOffset, 1n, 'nothing appended');
+  assert.equal(p.producers.entry(7n)?.lastSeq, 0, 'nor staged in the producer state');
+  assert.deepEqual(p.log.leaderEpochCache.entries.map((e) => e.epoch), [0], 'no entry for epoch 1 on a follower that never led it');
+});
