@@ -9,8 +9,10 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const here = dirname(fileURLToPath(import.meta.url));
-/** dist/bench/lib → dist/src/cli/samsa.js */
+/** dist/bench/lib → dist/src/cli/samsa.js (tsc's output) */
 export const SAMSA_CLI = resolve(here, '../../src/cli/samsa.js');
+/** dist/bench/lib → dist/cli/samsa.js: the package's bin, bundled by npm run build */
+export const SAMSA_BIN = resolve(here, '../../cli/samsa.js');
 
 /** Clock ticks per second for /proc/<pid>/stat (USER_HZ; 100 on every common Linux build). */
 const CLK_TCK = 100;
@@ -26,6 +28,8 @@ export interface BrokerProcessOptions {
   stderrFile?: string;
   /** Extra environment variables for the broker process. */
   env?: Record<string, string>;
+  /** The entry to run (default SAMSA_CLI). */
+  cli?: string;
 }
 
 export interface MemoryStatus {
@@ -65,7 +69,7 @@ export class BrokerProcess {
       'log.dirs': logDir,
       ...opts.overrides,
     };
-    const args = [...(opts.nodeArgs ?? []), SAMSA_CLI, 'start'];
+    const args = [...(opts.nodeArgs ?? []), opts.cli ?? SAMSA_CLI, 'start'];
     for (const [k, v] of Object.entries(overrides)) args.push('--override', `${k}=${String(v)}`);
     const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...opts.env } });
     const stderrTail: string[] = [];

@@ -10,7 +10,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-const BIN = fileURLToPath(new URL('../../src/cli/samsa.js', import.meta.url));
+// The package's bin (the bundle npm run build makes), as `npx samsa` runs it.
+const BIN = fileURLToPath(new URL('../../cli/samsa.js', import.meta.url));
 
 test('samsa start with a properties file and --override, banner, SIGTERM', async () => {
   const dir = await mkdtemp(join(tmpdir(), 'samsa-start-'));

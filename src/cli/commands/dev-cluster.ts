@@ -10,13 +10,12 @@ import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { Command } from 'commander';
 import { Admin } from '../../client/index.js';
+import { cliEntry } from '../entry.js';
 import { UsageError } from '../settings.js';
 import { action, EXIT, int } from './common.js';
 
-const SAMSA = fileURLToPath(new URL('../samsa.js', import.meta.url));
 const HOST = '127.0.0.1';
 const STOP_GRACE_MS = 10_000;
 const START_TIMEOUT_MS = 60_000;
@@ -146,7 +145,7 @@ function brokerChild(nodeId: number, o: DevClusterOptions, dir: string, endpoint
     'transaction.state.log.min.isr': minIsr,
   };
   const args = Object.entries(config).flatMap(([k, v]) => ['--override', `${k}=${v}`]);
-  return { nodeId, bootstrap, logDir, child: new Child(`broker ${nodeId}`, spawnDetached(process.execPath, [SAMSA, 'start', ...args]), true) };
+  return { nodeId, bootstrap, logDir, child: new Child(`broker ${nodeId}`, spawnDetached(process.execPath, [cliEntry(), 'start', ...args]), true) };
 }
 
 function spawnDetached(command: string, args: string[]): ChildProcess {
