@@ -14,6 +14,11 @@ export interface RequestContext {
    * answering (Kafka's closeConnection: how a Produce with acks=0 reports an error).
    */
   readonly closeConnection?: () => void;
+  /**
+   * Runs `fn` once the response's bytes are handed to the kernel (or never, if the connection
+   * closes first): when buffers the response references may be reused (BufferPool).
+   */
+  readonly onResponseWritten?: (fn: () => void) => void;
 }
 
 /**

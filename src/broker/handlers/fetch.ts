@@ -16,6 +16,7 @@ import { FetchSessionCache, sessionKey, type FetchPosition, type SessionPartitio
 import type { ApiHandler } from '../handler.js';
 import { toErrorCode } from '../storage-errors.js';
 import { FETCH_HINTED, LeaderHints, NO_LEADER_HINT, type LeaderHint } from './leader-hints.js';
+import { BufferPool } from '../../util/buffer-pool.js';
 
 const READ_COMMITTED = 1;
 
@@ -108,6 +109,8 @@ export function fetchHandler(broker: BrokerContext): ApiHandler<FetchRequest, Fe
     return { topic: s.topic, topicId: s.topicId, partition: s.partition, fetchOffset: s.fetchOffset, partitionMaxBytes: s.partitionMaxBytes, currentLeaderEpoch: s.currentLeaderEpoch, lastFetchedEpoch: s.lastFetchedEpoch, logStartOffset: s.logStartOffset, session: s };
   }
 
+  const readBuffers = new BufferPool();
+
   return {
     api: Fetch,
     minVersion: 0,
@@ -127,6 +130,18 @@ export function fetchHandler(broker: BrokerContext): ApiHandler<FetchRequest, Fe
       if (errorCode !== ErrorCode.NONE) {
         return { throttleTimeMs: 0, errorCode, sessionId: 0, responses: [], nodeEndpoints: [] };
       }
+      // The records are read into pooled buffers, given back once the response is written.
+      const leased: Buffer[] = [];
+      const allocate = ctx.onResponseWritten
+        ? (size: number) => {
+            const b = readBuffers.acquire(size);
+            leased.push(b);
+            return b;
+          }
+        : undefined;
+      ctx.onResponseWritten?.(() => {
+        for (const b of leased) readBuffers.release(b);
+      });
       const results = await broker.replicas.fetchMessages({
         replicaId,
         maxWaitMs: req.maxWaitMs,
@@ -136,6 +151,7 @@ export function fetchHandler(broker: BrokerContext): ApiHandler<FetchRequest, Fe
         partitions: items.map((item) => ({ topic: item.topic, partition: item.partition, fetchOffset: item.fetchOffset, partitionMaxBytes: item.partitionMaxBytes, currentLeaderEpoch: item.currentLeaderEpoch, lastFetchedEpoch: item.lastFetchedEpoch ?? -1, logStartOffset: item.logStartOffset })),
         // v11+ (KIP-392): the consumer's rack; it may read followers (Kafka's ClientMetadata).
         clientMetadata: v >= 11 && replicaId < 0 ? { rackId: req.rackId } : undefined,
+        allocate,
       });
 
       // v16+ (KIP-951): where the leader is, for a partition this node does not lead.

@@ -32,9 +32,15 @@ interface Slot {
   requestBytes: number;
   /** Close the connection once the responses before this one are written (RequestContext.closeConnection). */
   closeAfter?: boolean;
+  /** RequestContext.onResponseWritten callbacks. */
+  written?: (() => void)[];
 }
 
 let nextConnectionId = 1;
+
+const runAll = (fns: (() => void)[]) => {
+  for (const fn of fns) fn();
+};
 
 /**
  * One client connection: splits the byte stream into size-prefixed frames, decodes each request,
@@ -190,6 +196,9 @@ export class Connection {
         closeConnection: () => {
           if (slotOfRequest) slotOfRequest.closeAfter = true;
         },
+        onResponseWritten: (fn) => {
+          if (slotOfRequest) (slotOfRequest.written ??= []).push(fn);
+        },
       };
       const body = decodeRequestBody(api.request, frame, apiVersion, r.offset);
       request = body.value;
@@ -268,7 +277,14 @@ export class Connection {
       if (slot.chunks) {
         if (!wrote) this.socket.cork();
         wrote = true;
-        for (const c of slot.chunks) this.socket.write(c);
+        const last = slot.chunks.length - 1;
+        for (let i = 0; i < last; i++) this.socket.write(slot.chunks[i]!);
+        // Chunks are written in order, so the last one's callback means all of them are done;
+        // after a failed write the buffers are left to the GC (the kernel may not be done).
+        const written = slot.written;
+        this.socket.write(slot.chunks[last]!, written ? (err) => err || runAll(written) : undefined);
+      } else if (slot.written) {
+        runAll(slot.written);
       }
       if (slot.closeAfter) {
         if (wrote) this.socket.uncork();

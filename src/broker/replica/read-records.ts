@@ -125,11 +125,10 @@ export async function locateAll(lookup: (topic: string, partition: number) => Pa
   return { reads, bytes, errors };
 }
 
-/** Reads the located ranges into one buffer (magic-2 batches as stored). */
-export async function readLocated(r: LocatedRead): Promise<Buffer> {
+/** Reads the located ranges into one buffer from `allocate` (magic-2 batches as stored): one copy, file to buffer. */
+export async function readLocated(r: LocatedRead, allocate: (size: number) => Buffer = Buffer.allocUnsafe): Promise<Buffer> {
   if (r.ranges.length === 0) return EMPTY_BUFFER;
-  if (r.ranges.length === 1) return r.ranges[0]!.read();
-  const data = Buffer.allocUnsafe(r.size);
+  const data = allocate(r.size);
   let at = 0;
   for (const range of r.ranges) {
     await range.readInto(data, at);

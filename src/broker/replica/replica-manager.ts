@@ -94,6 +94,8 @@ export interface FetchParams {
    * leader may send it to a replica in its rack. Absent: leader-only reads, as before v11.
    */
   clientMetadata?: { rackId: string };
+  /** Where the records' bytes are read into (a BufferPool's acquire); default fresh buffers. */
+  allocate?: (size: number) => Buffer;
 }
 
 export interface FetchPartitionResult {
@@ -305,7 +307,7 @@ export class ReplicaManager {
       located = await locateAll(lookup, params.partitions, params.maxBytes, isolation, this.broker.logger, options);
     }
     // The partitions' reads go to the threadpool side by side.
-    const results = await Promise.all(located.reads.map((r) => this.read(r, params.isolationLevel === READ_COMMITTED)));
+    const results = await Promise.all(located.reads.map((r) => this.read(r, params.isolationLevel === READ_COMMITTED, params.allocate)));
     if (isFollower) {
       // What throttled partitions sent counts against the leader quota, in-sync followers' too (as Kafka's).
       let bytes = 0;
@@ -334,11 +336,11 @@ export class ReplicaManager {
     return this.logManager.logDir(partition.log);
   }
 
-  private async read(r: LocatedRead, readCommitted: boolean): Promise<FetchPartitionResult> {
+  private async read(r: LocatedRead, readCommitted: boolean, allocate?: (size: number) => Buffer): Promise<FetchPartitionResult> {
     const out: FetchPartitionResult = { request: r.request, errorCode: r.errorCode, known: r.partition !== undefined, highWatermark: r.highWatermark, lastStableOffset: r.lastStableOffset, logStartOffset: r.logStartOffset, diverging: r.diverging, records: Buffer.alloc(0), size: r.size, abortedTransactions: null, preferredReadReplica: r.preferredReadReplica };
     if (r.errorCode !== ErrorCode.NONE) return out;
     try {
-      out.records = await readLocated(r);
+      out.records = await readLocated(r, allocate);
     } catch (e) {
       out.errorCode = toErrorCode(e);
       return out;
