@@ -23,6 +23,7 @@ import { PartitionLog } from './partition-log.js';
 import { partitionDirName, type StorageContext } from './storage-context.js';
 import type { RecordTimestamps } from './record-timestamps.js';
 import { AsyncDeleter, FileHandleCache, IndexCache } from './resource-cache.js';
+import { pool } from '../util/pool.js';
 
 export interface LogManagerOptions {
   /** log.dirs */
@@ -61,13 +62,6 @@ const PARTITION_DIR = /^(.+)-(\d+)$/;
 export const CLEANER_OFFSET_CHECKPOINT = 'cleaner-offset-checkpoint';
 const DELETE_DIR = /^.+-\d+\.[0-9a-f]{32}-delete$/;
 
-async function pool<T>(items: readonly T[], concurrency: number, fn: (item: T) => Promise<void>): Promise<void> {
-  let next = 0;
-  const workers = Array.from({ length: Math.min(concurrency, items.length) }, async () => {
-    while (next < items.length) await fn(items[next++]!);
-  });
-  await Promise.all(workers);
-}
 
 /**
  * All partition logs of a broker across its log dirs (Kafka's LogManager): loads them at start

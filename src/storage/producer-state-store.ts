@@ -51,6 +51,8 @@ function snapshotOffsets(names: readonly string[]): bigint[] {
 export class ProducerStateStore {
   private bytesSinceSnapshot = 0;
   private snapshotting: Promise<void> | undefined;
+  /** The log end offset of the newest snapshot on disk (-1: none). */
+  private snapshotOffset = -1n;
   /** Appends of producer batches or markers not yet reflected in the state. */
   inFlight = 0;
 
@@ -74,6 +76,7 @@ export class ProducerStateStore {
     const lso = log.logStartOffset;
     const names = await this.fs.readdir(this.dir);
     const snapshot = await this.loadNewestSnapshot(names, leo);
+    this.snapshotOffset = snapshot ?? -1n;
     const replayFrom = snapshot === undefined || snapshot < lso ? lso : snapshot;
     state.aborted = await this.loadTxnIndexes(names, replayFrom);
     let offset = replayFrom;
@@ -186,14 +189,20 @@ export class ProducerStateStore {
     }
   }
 
-  /** Writes a snapshot at the log end offset (only when no producer append is in flight). */
+  /**
+   * Writes a snapshot at the log end offset (only when no producer append is in flight), unless
+   * the newest one is already there (Kafka's takeSnapshot: only for a new offset): a partition
+   * that took no writes since its last snapshot costs a stop nothing.
+   */
   async takeSnapshot(): Promise<void> {
     await this.snapshotting;
     if (this.inFlight !== 0) return;
     const offset = this.log.logEndOffset;
+    if (offset === this.snapshotOffset) return;
     const data = this.state.encodeSnapshot();
     this.bytesSinceSnapshot = 0;
     await writeFileAtomic(this.fs, join(this.dir, snapshotFileName(offset)), data);
+    this.snapshotOffset = offset;
     for (const o of snapshotOffsets(await this.fs.readdir(this.dir)).slice(SNAPSHOTS_KEPT)) {
       await this.fs.remove(join(this.dir, snapshotFileName(o)));
     }

@@ -58,6 +58,24 @@ describe('ProducerStateStore', () => {
     assert.equal(loaded.state.firstUnstableOffset(), 12n);
   });
 
+  it('a snapshot is taken only at a new log end offset (Kafka\'s takeSnapshot), also after a reload', async () => {
+    const { fs, log, driver, idempotent } = await setUp();
+    await driver.produce(idempotent, 2);
+    await driver.store.takeSnapshot();
+    const ops = fs.operations;
+    await driver.store.takeSnapshot();
+    assert.equal(fs.operations, ops, 'nothing written or listed at the same offset');
+    const state = new ProducerStateManager('t-0');
+    const reloaded = new ProducerStateStore(log, state);
+    await reloaded.load();
+    const afterLoad = fs.operations;
+    await reloaded.takeSnapshot();
+    assert.equal(fs.operations, afterLoad, 'the loaded snapshot is at the log end already');
+    await new ProducerDriver(log, state, reloaded).produce(idempotent, 1);
+    await reloaded.takeSnapshot();
+    assert.ok((await fs.readdir(DIR)).includes(snapshotFileName(log.logEndOffset)), 'a new offset gets its snapshot');
+  });
+
   it('ignores a torn snapshot and a missing one: the log is replayed', async () => {
     const { fs, log, state, driver, txn, idempotent } = await setUp();
     await driver.produce(txn, 2);
