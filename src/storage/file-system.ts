@@ -1,6 +1,14 @@
 import * as fsp from 'node:fs/promises';
-import { constants, writeSync } from 'node:fs';
+import { closeSync, constants, fdatasync, fstat, fsync, ftruncate, openSync, read, readdirSync, readSync, renameSync, statSync, unlinkSync, writeSync } from 'node:fs';
 import * as path from 'node:path';
+import { promisify } from 'node:util';
+import { Limiter } from '../util/limiter.js';
+
+const readAt = promisify(read);
+const fdatasyncAsync = promisify(fdatasync);
+const fsyncAsync = promisify(fsync);
+const ftruncateAsync = promisify(ftruncate);
+const fstatAsync = promisify(fstat);
 
 /**
  * The only way the storage layer touches files. Everything is async (libuv threadpool) except the
@@ -59,24 +67,30 @@ export class NodeFileSystem implements FileSystem {
   /** Most descriptors ever open at once. */
   maxOpenFiles = 0;
 
+  /**
+   * Metadata calls (open, close, rename, unlink, stat, readdir) and whole-file reads of the small
+   * files this layer reads whole (checkpoints, snapshots, indexes of aborted transactions) are
+   * synchronous: they take microseconds in the kernel, less than a round trip through the libuv
+   * threadpool (a start with 10,000 partitions makes ~100,000 of them). Segment reads,
+   * fdatasync, fsync and truncation, which can wait on the disk, stay asynchronous.
+   */
   async open(file: string, mode: OpenMode): Promise<LogFile> {
     const flags =
       mode === 'read' ? constants.O_RDONLY : mode === 'readwrite' ? constants.O_RDWR : constants.O_RDWR | constants.O_CREAT;
-    const handle = await fsp.open(file, flags, 0o644);
+    const fd = openSync(file, flags, 0o644);
     this.openFiles++;
     if (this.openFiles > this.maxOpenFiles) this.maxOpenFiles = this.openFiles;
-    return new NodeLogFile(file, handle, () => this.openFiles--);
+    return new NodeLogFile(file, fd, () => this.openFiles--);
   }
 
-  /** open + read + close (fs.readFile adds an fstat: a fourth threadpool round trip per small file). */
   async readFile(file: string): Promise<Buffer> {
-    const handle = await fsp.open(file, constants.O_RDONLY);
+    const fd = openSync(file, constants.O_RDONLY);
     try {
       const chunks: Buffer[] = [];
       let size = 0;
       for (;;) {
         const chunk = Buffer.allocUnsafe(size < 65536 ? 4096 : 1 << 20);
-        const { bytesRead } = await handle.read(chunk, 0, chunk.length, size);
+        const bytesRead = readSync(fd, chunk, 0, chunk.length, size);
         if (bytesRead === 0) break;
         chunks.push(chunk.subarray(0, bytesRead));
         size += bytesRead;
@@ -84,13 +98,13 @@ export class NodeFileSystem implements FileSystem {
       }
       return chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, size);
     } finally {
-      await handle.close();
+      closeSync(fd);
     }
   }
 
   async readdir(dir: string): Promise<string[]> {
     try {
-      return await fsp.readdir(dir);
+      return readdirSync(dir);
     } catch (e) {
       if ((e as NodeJS.ErrnoException).code === 'ENOENT') return [];
       throw e;
@@ -101,12 +115,12 @@ export class NodeFileSystem implements FileSystem {
     await fsp.mkdir(dir, { recursive: true });
   }
 
-  rename(from: string, to: string): Promise<void> {
-    return fsp.rename(from, to);
+  async rename(from: string, to: string): Promise<void> {
+    renameSync(from, to);
   }
 
-  unlink(file: string): Promise<void> {
-    return fsp.unlink(file);
+  async unlink(file: string): Promise<void> {
+    unlinkSync(file);
   }
 
   remove(target: string): Promise<void> {
@@ -115,7 +129,7 @@ export class NodeFileSystem implements FileSystem {
 
   async stat(target: string): Promise<FileStat | undefined> {
     try {
-      const s = await fsp.stat(target);
+      const s = statSync(target);
       return { size: s.size, isDirectory: s.isDirectory() };
     } catch (e) {
       if ((e as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
@@ -124,27 +138,31 @@ export class NodeFileSystem implements FileSystem {
   }
 
   async syncDir(dir: string): Promise<void> {
-    const handle = await fsp.open(dir, constants.O_RDONLY);
+    const fd = openSync(dir, constants.O_RDONLY);
     try {
-      await handle.sync();
+      await fsyncAsync(fd);
     } finally {
-      await handle.close();
+      closeSync(fd);
     }
   }
 }
 
+/** A descriptor; like a FileHandle, close() waits for the calls still running on it (the number could be reused under them). */
 class NodeLogFile implements LogFile {
   private closed = false;
+  private running = 0;
+  private drained: (() => void) | undefined;
   constructor(
     readonly path: string,
-    private readonly handle: fsp.FileHandle,
+    private readonly fd: number,
     private readonly onClose: () => void,
   ) {}
 
   async read(buffer: Uint8Array, offset: number, length: number, position: number): Promise<number> {
+    this.ensureOpen();
     let total = 0;
     while (total < length) {
-      const { bytesRead } = await this.handle.read(buffer, offset + total, length - total, position + total);
+      const { bytesRead } = await this.track(readAt(this.fd, buffer, offset + total, length - total, position + total));
       if (bytesRead === 0) break;
       total += bytesRead;
     }
@@ -157,32 +175,63 @@ class NodeLogFile implements LogFile {
    * writes synchronously too). fdatasync stays asynchronous.
    */
   async write(buffer: Uint8Array, offset: number, length: number, position: number): Promise<void> {
+    this.ensureOpen();
     let done = 0;
-    while (done < length) done += writeSync(this.handle.fd, buffer, offset + done, length - done, position + done);
+    while (done < length) done += writeSync(this.fd, buffer, offset + done, length - done, position + done);
   }
 
-  datasync(): Promise<void> {
-    return this.handle.datasync();
+  async datasync(): Promise<void> {
+    this.ensureOpen();
+    return this.track(fdatasyncAsync(this.fd));
   }
 
-  truncate(size: number): Promise<void> {
-    return this.handle.truncate(size);
+  async truncate(size: number): Promise<void> {
+    this.ensureOpen();
+    return this.track(ftruncateAsync(this.fd, size));
   }
 
   async size(): Promise<number> {
-    return (await this.handle.stat()).size;
+    this.ensureOpen();
+    return (await this.track(fstatAsync(this.fd))).size;
   }
 
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
     this.onClose();
-    await this.handle.close();
+    if (this.running > 0) await new Promise<void>((resolve) => (this.drained = resolve));
+    closeSync(this.fd);
+  }
+
+  /** A call after close() fails as on a closed FileHandle: the descriptor may belong to another file by now. */
+  private ensureOpen(): void {
+    if (this.closed) throw Object.assign(new Error(`EBADF: file closed, ${this.path}`), { code: 'EBADF' });
+  }
+
+  private track<T>(call: Promise<T>): Promise<T> {
+    this.running++;
+    return call.finally(() => {
+      if (--this.running === 0) this.drained?.();
+    });
   }
 }
 
+/**
+ * Small files written at once per file system: each holds a descriptor through its fdatasync, and
+ * 10,000 partitions taking their first write together (a leader epoch checkpoint each) must not
+ * run out of descriptors.
+ */
+const ATOMIC_WRITES_AT_ONCE = 32;
+const atomicWrites = new WeakMap<FileSystem, Limiter>();
+
 /** Writes `data` to `file` so that a crash leaves either the old or the new content: temp file, fdatasync, rename, fsync dir. */
-export async function writeFileAtomic(fs: FileSystem, file: string, data: Uint8Array): Promise<void> {
+export function writeFileAtomic(fs: FileSystem, file: string, data: Uint8Array): Promise<void> {
+  let limiter = atomicWrites.get(fs);
+  if (!limiter) atomicWrites.set(fs, (limiter = new Limiter(ATOMIC_WRITES_AT_ONCE)));
+  return limiter.run(() => writeAtomically(fs, file, data));
+}
+
+async function writeAtomically(fs: FileSystem, file: string, data: Uint8Array): Promise<void> {
   const tmp = `${file}.tmp`;
   const handle = await fs.open(tmp, 'create');
   try {
