@@ -85,7 +85,9 @@ export class LogSegment implements IndexHolder {
     if (seq > this.syncedSeq) this.syncedSeq = seq;
   });
   /** Index entries (or truncations) not yet in the index files. */
-  private indexDirty = false;
+  /** Index entries not yet written to (or removed from) each index file. */
+  private offsetIndexDirty = false;
+  private timeIndexDirty = false;
   private logFile: string;
   private flushingIndexes = false;
   /** Set by recover() until activate() consumes it. */
@@ -253,7 +255,7 @@ export class LogSegment implements IndexHolder {
     await this.scan(0, this._size, (b) => {
       this.indexBatch(b);
     });
-    this.indexDirty = true;
+    this.markIndexesDirty();
   }
 
   private resetIndexes(): void {
@@ -275,7 +277,7 @@ export class LogSegment implements IndexHolder {
       this.offsetIndex!.append(this.relative(last), b.position);
       this.timeIndex!.maybeAppend(this.maxTimestampSoFar, this.relative(this.offsetOfMaxTimestampSoFar));
       this.bytesSinceLastIndexEntry = 0;
-      this.indexDirty = true;
+      this.markIndexesDirty();
     }
     this.bytesSinceLastIndexEntry += b.size;
   }
@@ -464,7 +466,7 @@ export class LogSegment implements IndexHolder {
       return { nextOffset: lastNext, truncatedBytes };
     });
     this.writeSeq++;
-    this.indexDirty = true;
+    this.markIndexesDirty();
     return result;
   }
 
@@ -484,7 +486,7 @@ export class LogSegment implements IndexHolder {
     await this.withLog((f) => f.truncate(b.position));
     this._size = b.position;
     this.writeSeq++;
-    this.indexDirty = true;
+    this.markIndexesDirty();
     this.offsetIndex!.truncateToPosition(b.position);
     this.timeIndex!.truncateTo(this.relative(b.baseOffset));
     // Recompute the max timestamp exactly: last time index entry, then the batches after the last offset index entry.
@@ -504,6 +506,14 @@ export class LogSegment implements IndexHolder {
     return { bytes: removed, nextOffset };
   }
 
+  private get indexDirty(): boolean {
+    return this.offsetIndexDirty || this.timeIndexDirty;
+  }
+
+  private markIndexesDirty(): void {
+    this.offsetIndexDirty = this.timeIndexDirty = true;
+  }
+
   /** fdatasync of the log data only (durable appends). */
   async syncLog(): Promise<void> {
     // request() resolves after an fdatasync that started after this call, hence after every write that completed before it.
@@ -515,7 +525,10 @@ export class LogSegment implements IndexHolder {
     if (this.deleted) return;
     await this.syncLog();
     if (!this.indexDirty || !this.offsetIndex || !this.timeIndex) return;
-    this.indexDirty = false;
+    // Only the files that changed: a close adds a last time index entry, and a partition of a
+    // few records has no offset index entry to write (one fdatasync fewer per partition).
+    const [writeOffsets, writeTimes] = [this.offsetIndexDirty, this.timeIndexDirty];
+    this.offsetIndexDirty = this.timeIndexDirty = false;
     this.flushingIndexes = true;
     try {
       const oi = this.offsetIndex;
@@ -523,13 +536,14 @@ export class LogSegment implements IndexHolder {
       const oiEntries = oi.entries;
       const tiEntries = ti.entries;
       await Promise.all([
-        this.writeIndexFile(this.indexPath, oi.encode(oi.persistedEntries), oi.persistedEntries * OFFSET_INDEX_ENTRY_SIZE, oiEntries * OFFSET_INDEX_ENTRY_SIZE),
-        this.writeIndexFile(this.timeIndexPath, ti.encode(ti.persistedEntries), ti.persistedEntries * TIME_INDEX_ENTRY_SIZE, tiEntries * TIME_INDEX_ENTRY_SIZE),
+        writeOffsets ? this.writeIndexFile(this.indexPath, oi.encode(oi.persistedEntries), oi.persistedEntries * OFFSET_INDEX_ENTRY_SIZE, oiEntries * OFFSET_INDEX_ENTRY_SIZE) : undefined,
+        writeTimes ? this.writeIndexFile(this.timeIndexPath, ti.encode(ti.persistedEntries), ti.persistedEntries * TIME_INDEX_ENTRY_SIZE, tiEntries * TIME_INDEX_ENTRY_SIZE) : undefined,
       ]);
-      oi.persistedEntries = Math.min(oiEntries, oi.entries);
-      ti.persistedEntries = Math.min(tiEntries, ti.entries);
+      if (writeOffsets) oi.persistedEntries = Math.min(oiEntries, oi.entries);
+      if (writeTimes) ti.persistedEntries = Math.min(tiEntries, ti.entries);
     } catch (e) {
-      this.indexDirty = true;
+      this.offsetIndexDirty ||= writeOffsets;
+      this.timeIndexDirty ||= writeTimes;
       throw e;
     } finally {
       this.flushingIndexes = false;
@@ -553,7 +567,7 @@ export class LogSegment implements IndexHolder {
     if (this.timeIndex && this.maxTimestampSoFar >= 0 && this.offsetOfMaxTimestampSoFar >= this.baseOffset) {
       const before = this.timeIndex.entries;
       this.timeIndex.maybeAppend(this.maxTimestampSoFar, this.relative(this.offsetOfMaxTimestampSoFar), true);
-      if (this.timeIndex.entries !== before) this.indexDirty = true;
+      if (this.timeIndex.entries !== before) this.timeIndexDirty = true;
     }
     this.ctx.indexCache.touch(this);
   }
