@@ -11,9 +11,10 @@ const ftruncateAsync = promisify(ftruncate);
 const fstatAsync = promisify(fstat);
 
 /**
- * The only way the storage layer touches files. Everything is async (libuv threadpool) except the
- * log append's write into the page cache (see NodeLogFile.write), so no fsync, open, read of a
- * cold file or delete blocks the event loop. Two implementations: NodeFileSystem (real files) and
+ * The only way the storage layer touches files. Segment reads, fdatasync, fsync and truncation are
+ * async (libuv threadpool): they can wait on the disk. The log append's write into the page cache
+ * (NodeLogFile.write), metadata calls and whole-file reads of small files are synchronous in
+ * NodeFileSystem (microseconds, less than a threadpool round trip). Two implementations: NodeFileSystem (real files) and
  * SimulatedFileSystem (in memory, can crash: unsynced data lost, torn last write).
  */
 export interface LogFile {
@@ -160,13 +161,18 @@ class NodeLogFile implements LogFile {
 
   async read(buffer: Uint8Array, offset: number, length: number, position: number): Promise<number> {
     this.ensureOpen();
-    let total = 0;
-    while (total < length) {
-      const { bytesRead } = await this.track(readAt(this.fd, buffer, offset + total, length - total, position + total));
-      if (bytesRead === 0) break;
-      total += bytesRead;
-    }
-    return total;
+    // Tracked as one call: a close() between two short reads must not free the descriptor under the second.
+    return this.track(
+      (async () => {
+        let total = 0;
+        while (total < length) {
+          const { bytesRead } = await readAt(this.fd, buffer, offset + total, length - total, position + total);
+          if (bytesRead === 0) break;
+          total += bytesRead;
+        }
+        return total;
+      })(),
+    );
   }
 
   /**

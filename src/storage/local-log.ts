@@ -7,10 +7,7 @@ import type { LeaderEpochCache } from './leader-epoch-cache.js';
 import { LogSegment, type SegmentContext } from './segment.js';
 import { segmentContext, type ConfigRef, type StorageContext } from './storage-context.js';
 
-/**
- * Whole batches of one segment as a byte range of its file, ready to send. Read it with
- * readInto (one copy, straight into the response buffer) or read.
- */
+/** Whole batches of one segment as a byte range of its file, ready to send: readInto copies it straight into the response buffer. */
 export class FileRange {
   constructor(
     private readonly segment: LogSegment,
@@ -26,12 +23,6 @@ export class FileRange {
   async readInto(target: Uint8Array, targetOffset = 0): Promise<void> {
     const n = await this.segment.readInto(this.position, target, targetOffset, this.size);
     if (n !== this.size) throw new KafkaStorageError(`short read of ${this.path}: ${n} of ${this.size} bytes`);
-  }
-
-  async read(): Promise<Buffer> {
-    const buf = Buffer.allocUnsafe(this.size);
-    await this.readInto(buf, 0);
-    return buf;
   }
 }
 
