@@ -8,9 +8,8 @@ import assert from 'node:assert/strict';
 import { startBroker, type RunningBroker } from '../../src/index.js';
 import { Fetch, Produce, type FetchResponse } from '../../src/protocol/generated/index.js';
 import { buildRecordBatch, readAllRecords } from '../../src/protocol/records/index.js';
-import { RawClient, call, frame, parse } from './raw-client.js';
+import { RawClient, call, fetchRequest, frame, parse } from './raw-client.js';
 
-const ZERO = 'AAAAAAAAAAAAAAAAAAAAAA';
 const BATCHES = 40;
 const VALUE_BYTES = 150 * 1024;
 const fill = (offset: number) => offset % 251;
@@ -33,15 +32,7 @@ after(async () => {
 });
 
 function fetchFrame(correlationId: number, offset: number): Buffer {
-  return frame(Fetch, 12, correlationId, {
-    ...Fetch.request.defaults(),
-    maxWaitMs: 0,
-    minBytes: 1,
-    maxBytes: 50 * 1024 * 1024,
-    sessionId: 0,
-    sessionEpoch: -1,
-    topics: [{ topic: 'pooled', topicId: ZERO, partitions: [{ partition: 0, currentLeaderEpoch: -1, fetchOffset: BigInt(offset), lastFetchedEpoch: -1, logStartOffset: -1n, partitionMaxBytes: 2 * VALUE_BYTES, replicaDirectoryId: ZERO }] }],
-  });
+  return frame(Fetch, 12, correlationId, fetchRequest([{ topic: 'pooled', partitions: [{ partition: 0, fetchOffset: BigInt(offset), partitionMaxBytes: 2 * VALUE_BYTES }] }]));
 }
 
 /** Pipelines a fetch per offset while not reading, then reads every response and checks each record's bytes. */

@@ -3,28 +3,9 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { startBroker, type RunningBroker } from '../../src/index.js';
-import { Fetch, Produce, type FetchRequest, type FetchResponse } from '../../src/protocol/generated/index.js';
+import { Fetch, Produce, type FetchResponse } from '../../src/protocol/generated/index.js';
 import { buildRecordBatch } from '../../src/protocol/records/index.js';
-import { RawClient, call } from './raw-client.js';
-
-const ZERO = 'AAAAAAAAAAAAAAAAAAAAAA';
-
-function fetchRequest(topics: { topic: string; topicId?: string; partitions: { partition: number; fetchOffset: bigint; partitionMaxBytes?: number }[] }[], extra: Partial<FetchRequest> = {}): FetchRequest {
-  return {
-    ...Fetch.request.defaults(),
-    maxWaitMs: 0,
-    minBytes: 1,
-    maxBytes: 50 * 1024 * 1024,
-    sessionId: 0,
-    sessionEpoch: -1,
-    topics: topics.map((t) => ({
-      topic: t.topic,
-      topicId: t.topicId ?? ZERO,
-      partitions: t.partitions.map((p) => ({ partition: p.partition, currentLeaderEpoch: -1, fetchOffset: p.fetchOffset, lastFetchedEpoch: -1, logStartOffset: -1n, partitionMaxBytes: p.partitionMaxBytes ?? 1024 * 1024, replicaDirectoryId: ZERO })),
-    })),
-    ...extra,
-  };
-}
+import { RawClient, call, fetchRequest, ZERO_UUID as ZERO } from './raw-client.js';
 
 function partitionsOf(res: FetchResponse): FetchResponse.PartitionData[] {
   return res.responses.flatMap((t) => t.partitions);

@@ -1,6 +1,6 @@
 // A minimal Kafka connection for tests that need exact control over request bytes and versions.
 import { connect, type Socket } from 'node:net';
-import { RequestHeaderCodec, ResponseHeaderCodec } from '../../src/protocol/generated/index.js';
+import { Fetch, RequestHeaderCodec, ResponseHeaderCodec, type FetchRequest } from '../../src/protocol/generated/index.js';
 import { Reader, Writer, decodeMessage, requestHeaderVersion, responseHeaderVersion, type ApiDescriptor } from '../../src/protocol/runtime/index.js';
 
 /** A minimal client: writes frames, reads size-prefixed responses in order. */
@@ -65,3 +65,24 @@ export async function call<Req, Res>(c: RawClient, api: ApiDescriptor<Req, Res>,
   return res;
 }
 let nextCorrelationId = 1000;
+
+/** The all-zero topic id / directory id (a request by name). */
+export const ZERO_UUID = 'AAAAAAAAAAAAAAAAAAAAAA';
+
+/** A Fetch request body (no wait, 50 MiB response, 1 MiB per partition unless given), for tests that write Fetch frames by hand. */
+export function fetchRequest(topics: { topic: string; topicId?: string; partitions: { partition: number; fetchOffset: bigint; partitionMaxBytes?: number }[] }[], extra: Partial<FetchRequest> = {}): FetchRequest {
+  return {
+    ...Fetch.request.defaults(),
+    maxWaitMs: 0,
+    minBytes: 1,
+    maxBytes: 50 * 1024 * 1024,
+    sessionId: 0,
+    sessionEpoch: -1,
+    topics: topics.map((t) => ({
+      topic: t.topic,
+      topicId: t.topicId ?? ZERO_UUID,
+      partitions: t.partitions.map((p) => ({ partition: p.partition, currentLeaderEpoch: -1, fetchOffset: p.fetchOffset, lastFetchedEpoch: -1, logStartOffset: -1n, partitionMaxBytes: p.partitionMaxBytes ?? 1024 * 1024, replicaDirectoryId: ZERO_UUID })),
+    })),
+    ...extra,
+  };
+}
