@@ -84,7 +84,6 @@ export class LogSegment implements IndexHolder {
     await this.withLog((f) => f.datasync());
     if (seq > this.syncedSeq) this.syncedSeq = seq;
   });
-  /** Index entries (or truncations) not yet in the index files. */
   /** Index entries not yet written to (or removed from) each index file. */
   private offsetIndexDirty = false;
   private timeIndexDirty = false;
