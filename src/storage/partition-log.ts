@@ -408,12 +408,19 @@ export class PartitionLog extends LocalLog {
 
   /**
    * Removes everything at and after `offset` (whole batches; follower truncation). The log end
-   * offset becomes the offset after the last remaining batch. Returns whether anything was removed.
+   * offset becomes the offset after the last remaining batch. Returns whether anything was removed;
+   * epochs starting at or after the (new) log end offset are dropped either way.
    */
   truncateTo(offset: bigint): Promise<boolean> {
     this.ensureOnline();
     return this.queue.run(async () => {
-      if (offset >= this._logEndOffset) return false;
+      if (offset >= this._logEndOffset) {
+        // Nothing to remove, but an epoch this replica started as leader without appending to it
+        // (at the log end) must go, as Kafka's truncateTo does: else its fetches keep naming that
+        // epoch as the last fetched, and the leader keeps answering the same diverging epoch.
+        this.leaderEpochCache.truncateFromEnd(this._logEndOffset);
+        return false;
+      }
       if (offset < this._logStartOffset) {
         await this.truncateFullyAndStartAtLocked(offset);
         return true;

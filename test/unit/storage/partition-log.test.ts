@@ -224,6 +224,18 @@ describe('PartitionLog', () => {
     assert.deepEqual(log.endOffsetForEpoch(1), { epoch: 1, endOffset: 5n });
   });
 
+  it('truncateTo at the log end removes nothing but drops an epoch started there without records (Kafka\'s truncateTo)', async () => {
+    const { log } = await newLog();
+    await log.append(makeBatch({ records: 2 }), 3);
+    // This replica became leader at epoch 4 and was replaced before it appended anything.
+    log.leaderEpochCache.assign(4, log.logEndOffset);
+    assert.equal(log.leaderEpochCache.latestEpoch, 4);
+    // The new leader's diverging epoch says epoch 3 ends at 2, our log end.
+    assert.equal(await log.truncateTo(2n), false);
+    assert.equal(log.logEndOffset, 2n);
+    assert.deepEqual(log.leaderEpochCache.entries, [{ epoch: 3, startOffset: 0n }], 'the next fetch names epoch 3, which the leader knows');
+  });
+
   it('truncateTo removes whole batches, moves LEO/HW back and cleans the epoch cache', async () => {
     const { log } = await newLog({ segmentBytes: 400 });
     for (let e = 0; e < 6; e++) await log.append(makeBatch({ records: 2, valueSize: 50 }), e);
